@@ -1,0 +1,83 @@
+"""The immutable catalog: everything Lantern knows how to say and recognise, loaded and compiled.
+
+A reload builds a whole new `Catalog` and swaps one reference (see `bot.core.Lantern`); nothing
+in here is ever changed in place. Loading and schema checks live in `bot.content`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.crisis import CrisisDetector, CrisisLexicon
+from bot.hotlines import Region
+from bot.matcher import Matcher
+from bot.normalise import Lexicon, Normaliser
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Where something was written, for `file:line: message` reports."""
+
+    path: Path
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    text: str
+    where: Where
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    id: str
+    answer: str
+    kind: str  # "answer" or "smalltalk"
+    examples: tuple[Example, ...]
+    keywords: tuple[str, ...]
+    where: Where
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    id: str
+    title: str
+    text: str
+    sources: tuple[str, ...]
+    follow_ups: tuple[str, ...]
+    where: Where
+
+
+@dataclass(frozen=True)
+class Catalog:
+    intents: tuple[Intent, ...]
+    answers: Mapping[str, Answer]
+    lexicon: Lexicon
+    crisis_lexicon: CrisisLexicon
+    crisis_where: Mapping[str, Where]
+    regions: Mapping[str, Region]
+    default_region: str
+    interface: Mapping[str, str]
+    crisis_replies: Mapping[str, str]
+    normaliser: Normaliser
+    matcher: Matcher
+    detector: CrisisDetector
+    threshold: float
+    clarify_margin: float
+
+    def intent(self, intent_id: str) -> Intent | None:
+        return next((i for i in self.intents if i.id == intent_id), None)
+
+    def topic_answers(self) -> tuple[Answer, ...]:
+        """The answers a topic menu offers, in the order their intents are written."""
+        seen = dict.fromkeys(i.answer for i in self.intents if i.kind == "answer")
+        return tuple(self.answers[a] for a in seen if a in self.answers)
+
+    def region(self, code: str | None) -> Region:
+        """The region asked for, else the content's default: never fails for an unknown code."""
+        return self.regions.get((code or "").upper()) or self.regions[self.default_region]

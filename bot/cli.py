@@ -1,0 +1,169 @@
+"""The `lantern` command: chat, ask, validate, evaluate and run.
+
+Each subcommand is a thin shell over the core and the tools; errors an operator can cause end as
+one clear line on stderr and exit status 2 (1 for content that fails validation), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import Settings, load_settings
+from bot.core import Lantern
+from bot.errors import LanternError
+
+log = logging.getLogger("lantern")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.handler(args)
+    except LanternError as exc:
+        print(f"lantern: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lantern", description="Lantern: a helper for families and people in recovery.")
+    parser.set_defaults(handler=lambda _: parser.print_help() or 0)
+    sub = parser.add_subparsers(metavar="COMMAND")
+
+    chat = sub.add_parser("chat", help="talk to Lantern in the terminal (no Telegram token needed)")
+    _common(chat)
+    chat.add_argument("--region", help="help lines for this region (US, CA, UK, IE, AU, NZ, EU)")
+    chat.set_defaults(handler=_chat)
+
+    ask = sub.add_parser("ask", help="one reply per TEXT, or per line of standard input")
+    _common(ask)
+    ask.add_argument("--region", help="help lines for this region")
+    ask.add_argument("--json", action="store_true", help="one JSON object per line")
+    ask.add_argument("text", nargs="*", metavar="TEXT")
+    ask.set_defaults(handler=_ask)
+
+    validate = sub.add_parser("validate", help="check the content; exit 1 on errors")
+    _common(validate)
+    validate.add_argument("--content", type=Path, metavar="DIR",
+                          help="folder holding intents/ and responses/ (default: the configured ones)")
+    validate.set_defaults(handler=_validate)
+
+    evaluate = sub.add_parser("evaluate", help="measure accuracy on a labelled YAML file")
+    _common(evaluate)
+    evaluate.add_argument("file", type=Path, metavar="FILE")
+    evaluate.add_argument("--safety", action="store_true", help="FILE labels crisis categories")
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.set_defaults(handler=_evaluate)
+
+    run = sub.add_parser("run", help="start the Telegram bot")
+    _common(run)
+    run.set_defaults(handler=_run)
+    return parser
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, metavar="PATH",
+                        help="config file (default: ./config.yaml when it exists)")
+
+
+def settings_for(args: argparse.Namespace) -> Settings:
+    path = args.config
+    if path is None and Path("config.yaml").is_file():
+        path = Path("config.yaml")
+    return load_settings(path)
+
+
+def _lantern(args: argparse.Namespace) -> Lantern:
+    settings = settings_for(args)
+    lantern = Lantern.from_settings(settings)
+    if lantern.catalog is None:
+        print("lantern: the content could not load (see the errors above); only crisis replies work. "
+              "Run 'lantern validate' for details.", file=sys.stderr)
+    return lantern
+
+
+def _region(lantern: Lantern, region: str | None) -> str | None:
+    if region and region.upper() not in lantern.regions():
+        raise LanternError(f"unknown region '{region}' (choose one of {', '.join(lantern.regions())})")
+    return region.upper() if region else None
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from bot.console import prompt_lines, run_console
+
+    lantern = _lantern(args)
+    interactive = sys.stdin.isatty()
+    lines = prompt_lines() if interactive else (line.rstrip("\n") for line in sys.stdin)
+    run_console(lantern, lines, lambda text: print(text + "\n", flush=True), region=_region(lantern, args.region))
+    return 0
+
+
+def _ask(args: argparse.Namespace) -> int:
+    lantern = _lantern(args)
+    region = _region(lantern, args.region)
+    messages = args.text or (line.rstrip("\n") for line in sys.stdin)
+    out = sys.stdout
+    for number, message in enumerate(messages):
+        key = f"ask-{number}"  # stateless: every message is its own conversation
+        reply = lantern.reply(key, message, region=region)
+        lantern.forget(key)
+        if args.json:
+            out.write(json.dumps(reply.as_json(message), ensure_ascii=False) + "\n")
+        else:
+            label = reply.crisis or reply.intent or reply.kind
+            out.write(f"[{reply.kind}: {label} {reply.score:.0f}] {reply.text}\n\n")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from bot.validate import validate_dirs
+
+    settings = settings_for(args)
+    intents_dir, responses_dir = settings.content.intents_dir, settings.content.responses_dir
+    if args.content:
+        intents_dir, responses_dir = args.content / "intents", args.content / "responses"
+    catalog, findings = validate_dirs(intents_dir, responses_dir, settings.matching)
+    for finding in findings:
+        print(finding)
+    errors = sum(f.level == "error" for f in findings)
+    warnings = len(findings) - errors
+    if catalog is not None:
+        examples = sum(len(i.examples) for i in catalog.intents)
+        print(f"ok: {len(catalog.intents)} intents, {examples} examples, {len(catalog.answers)} answers, "
+              f"{len(catalog.regions)} regions; {warnings} warning(s)")
+    else:
+        print(f"failed: {errors} error(s), {warnings} warning(s)")
+    return 0 if catalog is not None else 1
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from bot.evaluate import evaluate_intents, evaluate_safety, load_labelled
+    from bot.evaluate_report import print_intents, print_safety
+
+    lantern = _lantern(args)
+    if args.safety:
+        report = evaluate_safety(lantern, load_labelled(args.file, "category"))
+        print(json.dumps(report.as_dict(), indent=2) if args.json else print_safety(report))
+    else:
+        report = evaluate_intents(lantern, load_labelled(args.file, "intent"))
+        print(json.dumps(report.as_dict(), indent=2) if args.json else print_intents(report))
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.telegram.app import run
+
+    settings = settings_for(args)
+    logging.getLogger().setLevel(settings.log_level)
+    return run(settings) or 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

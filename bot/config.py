@@ -1,0 +1,121 @@
+"""Settings: every default in one model, an operator's YAML layered on top, secrets from the env.
+
+Not for content (intents and answers live in YAML under `intents/` and `responses/`).
+`config.example.yaml` shows every key with a comment; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+
+from bot.errors import LanternError
+from bot.paths import DEFAULT_INTENTS_DIR, DEFAULT_RESPONSES_DIR
+
+TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+ID_KEY_ENV = "LANTERN_ID_KEY"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WebhookSettings(_Strict):
+    listen: str = "127.0.0.1"
+    port: int = Field(8443, ge=1, le=65535)
+    url_path: str = "telegram"
+    public_url: str | None = None
+    secret_token: str | None = None
+
+
+class TelegramSettings(_Strict):
+    token: str | None = None
+    # Telegram's own endpoint; tests point this at a fake Bot API server on 127.0.0.1.
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook: WebhookSettings = WebhookSettings()
+
+
+class ContentSettings(_Strict):
+    # null (or absent) means the content shipped with Lantern.
+    intents_dir: Path = DEFAULT_INTENTS_DIR
+    responses_dir: Path = DEFAULT_RESPONSES_DIR
+
+    @field_validator("intents_dir", "responses_dir", mode="before")
+    @classmethod
+    def _shipped_when_null(cls, value: object, info: ValidationInfo) -> object:
+        if value is None:
+            return DEFAULT_INTENTS_DIR if info.field_name == "intents_dir" else DEFAULT_RESPONSES_DIR
+        return value
+
+
+class StorageSettings(_Strict):
+    path: Path = Path("lantern.sqlite3")
+    retention_days: int = Field(90, ge=1)
+    # Where `lantern chat` keeps its generated pseudonym key when LANTERN_ID_KEY is unset.
+    chat_key_file: Path = Path(".lantern_id_key")
+
+
+class MatchingSettings(_Strict):
+    # Best intent score (0-100) needed to answer; below it Lantern says it is unsure.
+    threshold: float = Field(72.0, ge=0, le=100)
+    # If the runner-up intent is within this many points of the best, Lantern asks which was meant.
+    clarify_margin: float = Field(4.0, ge=0, le=100)
+
+
+class Settings(_Strict):
+    telegram: TelegramSettings = TelegramSettings()
+    region: str = "US"
+    content: ContentSettings = ContentSettings()
+    storage: StorageSettings = StorageSettings()
+    matching: MatchingSettings = MatchingSettings()
+    operators: tuple[int, ...] = ()
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    def bot_token(self) -> str | None:
+        """The environment wins over the file, so a token never has to be written to disk."""
+        return os.environ.get(TOKEN_ENV) or self.telegram.token
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Read `path` (or defaults when None); paths in it are taken relative to the file."""
+    if path is None:
+        return Settings()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError as exc:
+        raise LanternError(f"{path}: config file not found") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise LanternError(f"{path}{line}: not valid YAML ({getattr(exc, 'problem', exc)})") from exc
+    if not isinstance(raw, dict):
+        raise LanternError(f"{path}:1: config must be a mapping of keys to values")
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise LanternError(f"{path}: {where}: {first['msg']}") from exc
+    return _relative_to(settings, path.resolve().parent)
+
+
+def _relative_to(settings: Settings, base: Path) -> Settings:
+    """Relative paths in a config file mean 'next to the config', not 'wherever I was started'."""
+
+    def fix(p: Path) -> Path:
+        return p if p.is_absolute() else base / p
+
+    content = settings.content.model_copy(
+        update={"intents_dir": fix(settings.content.intents_dir),
+                "responses_dir": fix(settings.content.responses_dir)}
+    )
+    storage = settings.storage.model_copy(
+        update={"path": fix(settings.storage.path), "chat_key_file": fix(settings.storage.chat_key_file)}
+    )
+    return settings.model_copy(update={"content": content, "storage": storage})

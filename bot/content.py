@@ -1,0 +1,303 @@
+"""Loading `intents/` and `responses/` into a `Catalog`, with every problem as `file:line: message`.
+
+Each YAML file may hold any of the known top-level keys; files are read in name order and merged.
+This module checks the schema and the references a catalog cannot work without (an intent whose
+answer is missing, a pattern that does not compile). Softer cross-checks, such as an example that
+fits another intent better, are in `bot.validate`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+
+from bot.catalog import Answer, Catalog, Example, Intent, Where
+from bot.config import MatchingSettings
+from bot.crisis import BUILTIN_LEXICON, CATEGORIES, CrisisDetector, CrisisLexicon
+from bot.errors import LanternError
+from bot.hotlines import Region
+from bot.matcher import IntentPhrases, Matcher
+from bot.normalise import Lexicon, Normaliser
+from bot.yaml_lines import LineDict, LineList, line_of, load_yaml
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+# Files in the content folders that other modules own and check (the check-in texts).
+OWNED_ELSEWHERE = frozenset({"checkin.yaml"})
+INTENT_KEYS = frozenset({"intents", "misspellings", "synonyms", "stopwords", "crisis"})
+RESPONSE_KEYS = frozenset({"answers", "hotlines", "interface", "crisis_replies"})
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IntentModel(_Strict):
+    id: Id
+    answer: Id
+    kind: Literal["answer", "smalltalk"] = "answer"
+    keywords: list[Text] = []
+    examples: list[Text] = Field(min_length=1)
+
+
+class AnswerModel(_Strict):
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=3500)]
+    sources: list[Text] = []
+    follow_ups: list[Id] = []
+
+
+class RegionModel(_Strict):
+    name: Text
+    emergency: Text
+    crisis: Text
+    text: str = ""
+    drugs: str = ""
+    violence: str = ""
+    source: Text
+
+
+class HotlinesModel(_Strict):
+    default_region: Text
+    regions: dict[Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")], RegionModel] = Field(min_length=1)
+
+
+class CrisisModel(_Strict):
+    groups: dict[Id, list[Text]] = {}
+    vocabulary: list[Text] = []
+    idioms: list[Text] = []
+    info_frames: list[Text] = []
+    hypotheticals: list[Text] = []
+    urgency: list[Text] = []
+    negations: list[Text] = []
+    patterns: dict[Literal[CATEGORIES], list[Text]]  # type: ignore[valid-type]
+    soft_patterns: dict[Literal[CATEGORIES], list[Text]] = {}  # type: ignore[valid-type]
+
+
+class ContentProblem(LanternError):
+    """The content cannot be served; `problems` holds every `file:line: message` found."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class _Parts:
+    """What the files hold, gathered before the catalog is built."""
+
+    intents: list[tuple[IntentModel, Where, list[int]]]
+    answers: dict[str, tuple[AnswerModel, Where]]
+    misspellings: dict[str, str]
+    synonyms: dict[str, str]
+    stopwords: set[str]
+    crisis: list[tuple[CrisisModel, Path, LineDict]]
+    hotlines: tuple[HotlinesModel, Where] | None
+    interface: dict[str, str]
+    crisis_replies: dict[str, str]
+
+
+def yaml_files(folder: Path) -> list[Path]:
+    """The content files of a folder, in a stable order."""
+    if not folder.is_dir():
+        raise ContentProblem([f"{folder}:1: content folder not found"])
+    return sorted(p for p in folder.iterdir() if p.suffix in {".yaml", ".yml"} and p.name not in OWNED_ELSEWHERE)
+
+
+def load_catalog(intents_dir: Path, responses_dir: Path,
+                 matching: MatchingSettings | None = None) -> Catalog:
+    """Read, check and compile the content; raises `ContentProblem` listing every error found."""
+    problems: list[str] = []
+    parts = _Parts([], {}, {}, {}, set(), [], None, {}, {})
+    for folder, keys in ((intents_dir, INTENT_KEYS), (responses_dir, RESPONSE_KEYS)):
+        try:
+            files = yaml_files(folder)
+        except ContentProblem as exc:
+            problems += exc.problems
+            continue
+        for path in files:
+            _read_file(path, keys, parts, problems)
+    if problems:
+        raise ContentProblem(problems)
+    catalog = _build(parts, matching or MatchingSettings(), problems)
+    if problems or catalog is None:
+        raise ContentProblem(problems)
+    return catalog
+
+
+def _read_file(path: Path, keys: frozenset[str], parts: _Parts, problems: list[str]) -> None:
+    try:
+        data = load_yaml(path)
+    except LanternError as exc:
+        problems.append(str(exc))
+        return
+    if data is None:
+        return
+    if not isinstance(data, LineDict):
+        problems.append(f"{path}:1: expected a mapping with keys such as {', '.join(sorted(keys))}")
+        return
+    for key in data:
+        if key not in keys:
+            problems.append(f"{path}:{data.lines[key]}: unknown key '{key}' (expected one of {', '.join(sorted(keys))})")
+    _collect(path, data, parts, problems)
+
+
+def _validated(model: type[BaseModel] | TypeAdapter[Any], raw: Any, path: Path, root: Any,
+               prefix: tuple[Any, ...], problems: list[str]) -> Any:
+    """`model` validated from `raw`, or None with each schema error reported at its line."""
+    try:
+        if isinstance(model, TypeAdapter):
+            return model.validate_python(raw)
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = prefix + tuple(error["loc"])
+            field = ".".join(str(p) for p in loc)
+            problems.append(f"{path}:{line_of(root, loc)}: {field}: {error['msg']}")
+        return None
+
+
+def _collect(path: Path, data: LineDict, parts: _Parts, problems: list[str]) -> None:
+    if "intents" in data:
+        items = data["intents"]
+        if not isinstance(items, LineList):
+            problems.append(f"{path}:{data.lines['intents']}: intents: expected a list of intents")
+        else:
+            for index, raw in enumerate(items):
+                intent = _validated(IntentModel, raw, path, data, ("intents", index), problems)
+                if intent is not None:
+                    lines = list(raw["examples"].lines) if isinstance(raw.get("examples"), LineList) else []
+                    parts.intents.append((intent, Where(path, items.lines[index]), lines))
+    for key in ("misspellings", "synonyms"):
+        if key in data:
+            mapping = _validated(_TEXT_MAP, data[key], path, data, (key,), problems)
+            if mapping is not None:
+                getattr(parts, key).update({k.lower(): v.lower() for k, v in mapping.items()})
+    if "stopwords" in data:
+        words = _validated(_TEXT_LIST, data["stopwords"], path, data, ("stopwords",), problems)
+        if words is not None:
+            parts.stopwords.update(w.lower() for w in words)
+    if "crisis" in data:
+        crisis = _validated(CrisisModel, data["crisis"], path, data, ("crisis",), problems)
+        if crisis is not None:
+            parts.crisis.append((crisis, path, data["crisis"]))
+    if "answers" in data:
+        answers = data["answers"]
+        if not isinstance(answers, LineDict):
+            problems.append(f"{path}:{data.lines['answers']}: answers: expected a mapping of answer ids")
+        else:
+            for answer_id, raw in answers.items():
+                where = Where(path, answers.lines[answer_id])
+                if answer_id in parts.answers:
+                    problems.append(f"{where}: answer '{answer_id}' is already defined at {parts.answers[answer_id][1]}")
+                    continue
+                answer = _validated(AnswerModel, raw, path, data, ("answers", answer_id), problems)
+                if answer is not None and _validated(_IdOnly, {"id": answer_id}, path, data, ("answers",), problems):
+                    parts.answers[answer_id] = (answer, where)
+    if "hotlines" in data:
+        hotlines = _validated(HotlinesModel, data["hotlines"], path, data, ("hotlines",), problems)
+        if hotlines is not None:
+            parts.hotlines = (hotlines, Where(path, data.lines["hotlines"]))
+    for key in ("interface", "crisis_replies"):
+        if key in data:
+            texts = _validated(_TEXT_MAP, data[key], path, data, (key,), problems)
+            if texts is not None:
+                getattr(parts, key).update(texts)
+
+
+_TEXT_MAP: TypeAdapter[dict[str, str]] = TypeAdapter(dict[Text, Text])
+_TEXT_LIST: TypeAdapter[list[str]] = TypeAdapter(list[Text])
+
+
+class _IdOnly(_Strict):
+    id: Id
+
+
+def _crisis_lexicon(parts: _Parts, problems: list[str]) -> tuple[CrisisLexicon, dict[str, Where]]:
+    """The operator's crisis lexicon (all files merged), each pattern compiled once to check it."""
+    lexicon = CrisisLexicon()
+    where: dict[str, Where] = {}
+    for model, path, raw in parts.crisis:
+        piece = CrisisLexicon(
+            groups={k: tuple(v) for k, v in model.groups.items()},
+            vocabulary=tuple(model.vocabulary), idioms=tuple(model.idioms),
+            info_frames=tuple(model.info_frames), hypotheticals=tuple(model.hypotheticals),
+            urgency=tuple(model.urgency), negations=tuple(model.negations),
+            patterns={k: tuple(v) for k, v in model.patterns.items()},
+            soft_patterns={k: tuple(v) for k, v in model.soft_patterns.items()},
+        )
+        for section in ("idioms", "info_frames", "hypotheticals", "urgency", "negations"):
+            _check_patterns(getattr(model, section), path, raw, (section,), lexicon.merged(piece), problems, where)
+        for section in ("patterns", "soft_patterns"):
+            for category, sources in getattr(model, section).items():
+                _check_patterns(sources, path, raw, (section, category), lexicon.merged(piece), problems, where)
+        lexicon = lexicon.merged(piece)
+    return lexicon, where
+
+
+def _check_patterns(sources: Iterable[str], path: Path, raw: Any, loc: tuple[Any, ...],
+                    lexicon: CrisisLexicon, problems: list[str], where: dict[str, Where]) -> None:
+    from bot.crisis import compile_pattern
+
+    groups = lexicon.groups
+    for index, source in enumerate(sources):
+        line = line_of(raw, (*loc, index))
+        where.setdefault(source, Where(path, line))
+        try:
+            compile_pattern(source, groups)
+        except (re.error, ValueError) as exc:
+            problems.append(f"{path}:{line}: crisis.{'.'.join(map(str, loc))}: pattern does not compile: {exc}")
+
+
+def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Catalog | None:
+    answers = {k: Answer(k, m.title, m.text, tuple(m.sources), tuple(m.follow_ups), w)
+               for k, (m, w) in parts.answers.items()}
+    intents: list[Intent] = []
+    seen: dict[str, Where] = {}
+    for model, where, lines in parts.intents:
+        if model.id in seen:
+            problems.append(f"{where}: intent '{model.id}' is already defined at {seen[model.id]}")
+            continue
+        seen[model.id] = where
+        if model.answer not in answers:
+            problems.append(f"{where}: intent '{model.id}' points at answer '{model.answer}', which no file in responses/ defines")
+        examples = tuple(Example(t, Where(where.path, lines[i] if i < len(lines) else where.line))
+                         for i, t in enumerate(model.examples))
+        intents.append(Intent(model.id, model.answer, model.kind, examples, tuple(model.keywords), where))
+    for answer in answers.values():
+        for follow_up in answer.follow_ups:
+            if follow_up not in answers:
+                problems.append(f"{answer.where}: answer '{answer.id}' offers follow-up '{follow_up}', which is not an answer")
+    if not intents:
+        problems.append("intents/:1: no intents defined")
+    crisis_lexicon, crisis_where = _crisis_lexicon(parts, problems)
+    if parts.hotlines is None:
+        problems.append("responses/:1: no 'hotlines' defined (help lines per region)")
+        return None
+    hotlines, hotlines_where = parts.hotlines
+    if hotlines.default_region not in hotlines.regions:
+        problems.append(f"{hotlines_where}: default_region '{hotlines.default_region}' is not one of the regions")
+    for key in CATEGORIES + ("sos",):
+        if key not in parts.crisis_replies:
+            problems.append(f"responses/:1: crisis_replies has no reply for '{key}'")
+    if problems:
+        return None
+    lexicon = Lexicon(parts.misspellings, parts.synonyms, frozenset(parts.stopwords))
+    normaliser = Normaliser(lexicon)
+    matcher = Matcher([IntentPhrases(i.id, [e.text for e in i.examples], i.keywords) for i in intents],
+                      normaliser, matching.threshold, matching.clarify_margin)
+    regions = {code: Region(code, **r.model_dump()) for code, r in hotlines.regions.items()}
+    return Catalog(
+        intents=tuple(intents), answers=answers, lexicon=lexicon, crisis_lexicon=crisis_lexicon,
+        crisis_where=crisis_where, regions=regions, default_region=hotlines.default_region,
+        interface=dict(parts.interface), crisis_replies=dict(parts.crisis_replies),
+        normaliser=normaliser, matcher=matcher,
+        detector=CrisisDetector(crisis_lexicon.merged(BUILTIN_LEXICON)),
+        threshold=matching.threshold, clarify_margin=matching.clarify_margin,
+    )

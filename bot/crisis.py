@@ -1,0 +1,326 @@
+"""Crisis detection: runs first on every message and must neither miss nor cry wolf.
+
+The lexicon (regular expressions per category) lives in `intents/crisis.yaml`; a small built-in
+core (`BUILTIN_LEXICON`) is always added to it, so an operator's edit cannot remove the basics and
+detection still works when the content cannot load at all. Patterns are matched against the
+*crisis form* of a message, in which leetspeak, spaced letters, look-alike letters, stretched and
+doubled letters and near-misspellings of key words are undone. Not for choosing what to say:
+replies live in `responses/crisis.yaml` (and `BUILTIN_REPLY` here for when they cannot load).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz.distance import OSA
+from rapidfuzz.process import extractOne
+
+from bot.normalise import fold
+from bot.regex_gate import Literals, required_literals
+
+# Order is priority: an overdose happening now needs 911 before anything else. Patterns about
+# someone else or about violence are narrower than first-person ones, so they are tried first and
+# a first-person pattern that only re-reads the same words does not override them.
+CATEGORIES = ("overdose", "other_at_risk", "danger", "suicide", "elevated")
+# Under a negation, "im not going to kill myself" still earns a gentle check-in (elevated), while
+# "she never said anything about hurting herself" reports no risk at all.
+_NEGATED_BECOMES = {"suicide": "elevated", "other_at_risk": None}
+
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s",
+                       "!": "i", "|": "l"})
+_LEET_CHARS = frozenset("013457@$!|")
+# "3am", "10mg", "2nd", "5kms": numbers with units are not leetspeak.
+_NUMBER_WITH_UNIT = re.compile(r"^\d+(?:[.,]\d+)?[a-z]{0,3}$")
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+_DOUBLED = re.compile(r"([a-z])\1+")
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class CrisisLexicon:
+    """What `intents/crisis.yaml` holds, before compiling. All patterns are regex source."""
+
+    groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    idioms: tuple[str, ...] = ()
+    info_frames: tuple[str, ...] = ()
+    hypotheticals: tuple[str, ...] = ()
+    urgency: tuple[str, ...] = ()
+    negations: tuple[str, ...] = ()
+    vocabulary: tuple[str, ...] = ()
+    patterns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    soft_patterns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def merged(self, other: CrisisLexicon) -> CrisisLexicon:
+        """This lexicon with `other` added (used to add the built-in core to the operator's)."""
+
+        def join(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(dict.fromkeys(a + b))
+
+        def join_map(a: Mapping[str, tuple[str, ...]], b: Mapping[str, tuple[str, ...]]):
+            return {k: join(tuple(a.get(k, ())), tuple(b.get(k, ()))) for k in dict.fromkeys([*a, *b])}
+
+        return CrisisLexicon(
+            groups=join_map(self.groups, other.groups),
+            idioms=join(self.idioms, other.idioms),
+            info_frames=join(self.info_frames, other.info_frames),
+            hypotheticals=join(self.hypotheticals, other.hypotheticals),
+            urgency=join(self.urgency, other.urgency),
+            negations=join(self.negations, other.negations),
+            vocabulary=join(self.vocabulary, other.vocabulary),
+            patterns=join_map(self.patterns, other.patterns),
+            soft_patterns=join_map(self.soft_patterns, other.soft_patterns),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisResult:
+    """A detection. Holds no message text, so it can be counted and logged safely."""
+
+    category: str
+    soft: bool = False
+    # Further categories found in other words of the same message ("he hits me and i want to
+    # die"): the reply adds a line for each.
+    also: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One pattern match: which category, where in the crisis form, and which pattern (its source)."""
+
+    category: str
+    span: tuple[int, int]
+    soft: bool
+    pattern: str
+
+
+def squeeze(word: str) -> str:
+    """Doubled letters become single ('kill' -> 'kil', 'diiie' -> 'die') on both sides of a match."""
+    return _DOUBLED.sub(r"\1", word)
+
+
+def _unleet(token: str) -> str:
+    if _LEET_CHARS.isdisjoint(token) or _NUMBER_WITH_UNIT.match(token) or not any(c.isalpha() for c in token):
+        return token
+    return token.translate(_LEET)
+
+
+def _join_spaced_letters(tokens: list[str]) -> list[str]:
+    """'k i l l myself' -> 'kill myself': three or more single letters in a row are one word."""
+    out: list[str] = []
+    run: list[str] = []
+    for token in [*tokens, ""]:
+        if len(token) == 1 and token.isalpha():
+            run.append(token)
+            continue
+        if len(run) >= 3:
+            out.append("".join(run))
+        else:
+            out.extend(run)
+        run = []
+        if token:
+            out.append(token)
+    return out
+
+
+def _compile_source(source: str, groups: Mapping[str, str]) -> str:
+    """Expand `{group}` references, squeeze letters and let a space also match no space."""
+    def group(match: re.Match[str]) -> str:
+        if match.group(1) not in groups:
+            raise ValueError(f"unknown group {{{match.group(1)}}}")
+        return groups[match.group(1)]
+
+    expanded = _PLACEHOLDER.sub(group, source)
+    expanded = re.sub(r"(?<!\\)([a-z])\1+", r"\1", expanded)  # never the letter of an escape like \b
+    return re.sub(r"(?<!\\) ", r"\\s*", expanded)
+
+
+def compile_pattern(source: str, groups: Mapping[str, tuple[str, ...]]) -> re.Pattern[str]:
+    """One operator pattern compiled on its own, so a bad one can be named with its line."""
+    return re.compile(_compile_source(source, _expand_groups(groups)))
+
+
+def _expand_groups(groups: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+    expanded: dict[str, str] = {}
+    for name, alts in groups.items():  # a group may use the groups defined before it
+        expanded[name] = "(?:" + "|".join(_compile_source(a, expanded) for a in alts) + ")"
+    return expanded
+
+
+_Gated = tuple[tuple[str, re.Pattern[str], Literals | None], ...]
+
+
+def _gated(sources: tuple[str, ...], groups: Mapping[str, str]) -> _Gated:
+    """Each pattern (with its source) on its own, with the words it cannot match without."""
+    compiled = []
+    for source in sources:
+        full = _compile_source(source, groups)
+        compiled.append((source, re.compile(full), required_literals(full)))
+    return tuple(compiled)
+
+
+def _alternation(sources: tuple[str, ...], groups: Mapping[str, str]) -> re.Pattern[str] | None:
+    if not sources:
+        return None
+    return re.compile("|".join(f"(?:{_compile_source(s, groups)})" for s in sources))
+
+
+class CrisisDetector:
+    """A compiled lexicon. Immutable; safe to share between threads and swap on reload."""
+
+    def __init__(self, lexicon: CrisisLexicon) -> None:
+        groups = _expand_groups(lexicon.groups)
+        self._idioms = _alternation(lexicon.idioms, groups)
+        self._info = _alternation(lexicon.info_frames, groups)
+        self._hypothetical = _alternation(lexicon.hypotheticals, groups)
+        self._urgent = _alternation(lexicon.urgency, groups)
+        self._negation = _alternation(lexicon.negations, groups)
+        self._hard = {c: _gated(tuple(lexicon.patterns.get(c, ())), groups) for c in CATEGORIES}
+        self._soft = {c: _gated(tuple(lexicon.soft_patterns.get(c, ())), groups) for c in CATEGORIES}
+        self._literals = tuple({lit for table in (self._hard, self._soft) for patterns in table.values()
+                                for _, _, lits in patterns for lit in (lits or ())})
+        vocabulary = tuple(sorted({squeeze(w) for w in lexicon.vocabulary if len(w) >= 5}))
+        self._correct = lru_cache(maxsize=20_000)(lambda token: _nearest(token, vocabulary))
+
+    def form(self, text: str) -> str:
+        """The crisis form of a message (see the module docstring)."""
+        tokens = [_unleet(t) for t in fold(text).split()]
+        tokens = _NOT_WORD.sub(" ", " ".join(tokens)).split()
+        tokens = [self._correct(squeeze(t)) for t in _join_spaced_letters(tokens)]
+        form = " ".join(tokens)
+        return self._idioms.sub(" ", form) if self._idioms else form
+
+    def detect(self, text: str) -> CrisisResult | None:
+        """The most urgent category the message signals, or None."""
+        hits = self.hits(text)
+        if not hits:
+            return None
+        chosen: list[str] = []
+        taken: list[tuple[int, int]] = []
+        for category in CATEGORIES:
+            spans = [hit.span for hit in hits if hit.category == category]
+            fresh = [sp for sp in spans if not any(sp[0] < t[1] and t[0] < sp[1] for t in taken)]
+            if fresh and (not chosen or category != "elevated"):
+                chosen.append(category)
+            taken.extend(spans)
+        soft = all(hit.soft for hit in hits if hit.category == chosen[0])
+        return CrisisResult(chosen[0], soft=soft, also=tuple(chosen[1:]))
+
+    def hits(self, text: str) -> list[Hit]:
+        """Every (category, span, soft) found, negations applied (see `_NEGATED_BECOMES`)."""
+        form = self.form(text)
+        if not form:
+            return []
+        informational = bool(self._info and self._info.search(form)) and not (
+            self._urgent and self._urgent.search(form)
+        )
+        if informational and self._hypothetical:
+            # "how do i know if someone is overdosing": the if-clause describes, it does not report.
+            form = self._hypothetical.sub(lambda m: " " * len(m.group(0)), form)
+        present = frozenset(lit for lit in self._literals if lit in form)
+        found: list[Hit] = []
+        for category in CATEGORIES:
+            for patterns, soft in ((self._hard[category], False), (self._soft[category], True)):
+                if soft and informational:
+                    continue
+                for source, match in _matches(patterns, form, present):
+                    if category in _NEGATED_BECOMES and self._negated(form, match.start()):
+                        downgraded = _NEGATED_BECOMES[category]
+                        if downgraded:
+                            found.append(Hit(downgraded, match.span(), True, source))
+                    else:
+                        found.append(Hit(category, match.span(), soft, source))
+        return found
+
+    def _negated(self, form: str, start: int) -> bool:
+        """A negation among the four words before a match, not cut off by a 'but'."""
+        before = form[:start].split()[-4:]
+        if "but" in before:
+            before = before[len(before) - before[::-1].index("but"):]
+        return bool(self._negation and before and self._negation.search(" ".join(before)))
+
+
+def _matches(patterns: _Gated, form: str, present: frozenset[str]) -> Iterator[tuple[str, re.Match[str]]]:
+    """Matches of the patterns whose required words (`present` holds those in the form) are there."""
+    for source, pattern, literals in patterns:
+        if literals is None or not literals.isdisjoint(present):
+            for match in pattern.finditer(form):
+                yield source, match
+
+
+def _nearest(token: str, vocabulary: tuple[str, ...]) -> str:
+    """A near-miss of a key word ('suicde', 'overdoseing') becomes that word; others stay."""
+    if len(token) < 5 or token in vocabulary:
+        return token
+    found = extractOne(token, vocabulary, scorer=OSA.distance, score_cutoff=1)
+    return found[0] if found else token
+
+
+# --- The built-in core: always part of detection, and all of it when content cannot load. ---
+
+BUILTIN_LEXICON = CrisisLexicon(
+    groups={
+        "self": ("myself", "meself", "my self"),
+        "other": ("himself", "herself", "themselves", "themself"),
+        "person": ("he", "she", "they", "hes", "shes", "theyre", "son", "daughter", "wife", "husband",
+                   "brother", "sister", "mom", "mum", "dad", "boyfriend", "girlfriend", "bf", "gf",
+                   "partner", "friend", "kid", "child", "someone", "somebody"),
+    },
+    vocabulary=("suicide", "suicidal", "overdose", "overdosing", "overdosed", "myself", "himself",
+                "herself", "breathing", "unresponsive", "unconscious", "naloxone"),
+    negations=(r"\b(?:not|never|wont|wouldnt|dont|didnt)\b",),
+    patterns={
+        "overdose": (
+            r"\b(?:not|isnt|stopped|barely|cant|not really) breathing\b",
+            r"\b(?:lips|face|skin|fingers|nails)\b.{0,20}\b(?:blue|purple|gr[ae]y)\b(?!.{0,25}\b(?:slushie|popsicle|candy|cold|ice|paint|dye|ink)\b)",
+            r"\bturning blue\b",
+            r"\b{person}\b.{0,40}\b(?:wont|cant|will not|can not|isnt|not) (?:wake|waking|respond)",
+            r"\bcant (?:wake|get) (?:him|her|them) (?:up|to wake)",
+            r"\b(?:is|im|i am|hes|shes) (?:overdosing|oding)\b",
+            r"\b(?:i|he|she|they) (?:think i |just )?took (?:way )?too (?:much|many)\s*$",
+        ),
+        "suicide": (
+            r"\bkill {self}\b",
+            r"\b(?:want|wanna|going|gonna|ready|plan|planning|decided|about) (?:to )?(?:die|end it|end my life|kill {self}|take my (?:own )?life)\b",
+            r"\bend my life\b",
+            r"\b(?:im|i am|i feel|feeling|ive been) (?:so |really |very )?suicidal\b",
+            r"\bcommit(?:ing)? suicide\b",
+            r"(?<![0-9]\x20)(?<![0-9])\bkms\b",
+            r"\bunalive\b",
+        ),
+        "other_at_risk": (
+            r"\bkill {other}\b",
+            r"\b{person}\b.{0,40}\b(?:wants|wanted|going|gonna|talks|talking|said|says|threatening|tried) .{0,20}\b(?:die|suicide|end (?:it|his life|her life|their life))\b",
+        ),
+        "danger": (
+            r"\b(?:threaten|threatened|threatening|going|gonna|wants|said he would|said she would) (?:to )?(?:kill|hurt) (?:me|us)\b",
+            r"\b(?:{person}|someone|somebody)\b (?:\w+ ){0,3}?(?:hits|hit|beats|beat|beating|choked|chokes|strangled) me\b",
+        ),
+        "elevated": (
+            r"\bhopeless\b",
+            r"\bwhats the point (?:anymore|of living|of life)\b",
+            r"\bnot suicidal but\b",
+            r"\b(?:sleep|go to sleep) and (?:not|never) wake up\b",
+        ),
+    },
+)
+
+# What Lantern says to a crisis when its content cannot load: US lines, and the rest of the
+# world told to use their local emergency number. Numbers: 988lifeline.org, crisistextline.org.
+BUILTIN_REPLY = (
+    "I'm really glad you told me. You deserve help right now, from a real person.\n\n"
+    "• If anyone is in immediate danger or not breathing, call 911 (US) or your local emergency number.\n"
+    "• Call or text 988 (988 Suicide & Crisis Lifeline, US), any time, free.\n"
+    "• Text HOME to 741741 (Crisis Text Line, US).\n"
+    "• For an overdose: call 911, give naloxone (Narcan) if you have it, and stay with them.\n\n"
+    "You are not alone, and things can get better. I'm still here if you want to keep talking."
+)
+
+_BUILTIN = CrisisDetector(BUILTIN_LEXICON)
+
+
+def builtin_detect(text: str) -> CrisisResult | None:
+    """Detection with the built-in core only: the fallback when anything else has failed."""
+    return _BUILTIN.detect(text)

@@ -1,0 +1,90 @@
+"""Turn what people type into forms that can be compared: one for matching, one for crisis checks.
+
+Both forms start from `fold` (Unicode, case, look-alike letters, accents, apostrophes). The
+matching form then applies the operator's lexicon (misspellings, synonyms, stopwords); the crisis
+form is built in `bot.crisis`, which needs leetspeak and spaced letters undone as well. Nothing
+here knows about intents or replies.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+# Letters from other alphabets that look like Latin ones ("і wаnt" with Cyrillic і and а).
+# Source: Unicode confusables.txt, the lowercase letters common in chat spoofing.
+_CONFUSABLES = str.maketrans(
+    {
+        "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
+        "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "ԁ": "d",
+        "һ": "h", "ԛ": "q", "ԝ": "w", "ѵ": "v", "ь": "b", "α": "a", "β": "b", "ε": "e", "ι": "i",
+        "κ": "k", "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "ν": "v", "χ": "x", "ω": "w", "η": "n",
+        "ß": "ss", "ø": "o", "ł": "l", "đ": "d", "æ": "ae", "œ": "oe",
+    }
+)
+_APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc\u0060\u00b4]")
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+_STRETCHED = re.compile(r"([a-z])\1{2,}")
+
+# Matching works on the start of a message: long posts are cut so one message costs what a
+# short one does. Crisis checks always read the whole text.
+MATCH_CHARS = 600
+
+
+def fold(text: str) -> str:
+    """Case, compatibility forms, look-alike letters and accents folded; punctuation kept."""
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_CONFUSABLES)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return _APOSTROPHES.sub("", text)
+
+
+def words(folded: str) -> list[str]:
+    """Latin letters and digits only: emoji, symbols and other scripts drop out here."""
+    return _NOT_WORD.sub(" ", folded).split()
+
+
+def unstretch(word: str) -> str:
+    """'soooo' -> 'so', 'pleeease' -> 'please': three or more of a letter become one."""
+    return _STRETCHED.sub(r"\1", word)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The operator's normalisation lexicon from `intents/lexicon.yaml`."""
+
+    misspellings: Mapping[str, str]
+    synonyms: Mapping[str, str]
+    stopwords: frozenset[str]
+
+
+class Normaliser:
+    """Applies a lexicon; built once per catalog so every message reuses the compiled pieces."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self._misspellings = dict(lexicon.misspellings)
+        self._stopwords = lexicon.stopwords
+        # Synonym keys are normalised the same way messages are, so an operator can write
+        # "co-occurring" or "Dope" and still have it apply.
+        synonyms = {" ".join(self._spell(words(fold(k)))): v for k, v in lexicon.synonyms.items()}
+        self._synonyms = {k: " ".join(words(fold(v))) for k, v in synonyms.items() if k}
+        phrases = sorted(self._synonyms, key=lambda k: (-len(k), k))
+        self._synonym_pattern = (
+            re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")\b") if phrases else None
+        )
+
+    def _spell(self, tokens: list[str]) -> list[str]:
+        return [self._misspellings.get(t, t) for t in (unstretch(t) for t in tokens)]
+
+    def canonical(self, text: str) -> str:
+        """Misspellings and synonyms applied, stopwords kept: the form keywords are found in."""
+        joined = " ".join(self._spell(words(fold(text[: MATCH_CHARS * 4]))))[:MATCH_CHARS]
+        if self._synonym_pattern is not None:
+            joined = self._synonym_pattern.sub(lambda m: self._synonyms[m.group(0)], joined)
+        return joined
+
+    def match_form(self, canonical: str) -> str:
+        """The canonical form without stopwords: what the fuzzy scorer compares."""
+        return " ".join(t for t in canonical.split() if t not in self._stopwords)

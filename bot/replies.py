@@ -1,0 +1,51 @@
+"""The reply object every front end renders.
+
+The core decides *what* to say; a front end (Telegram, console, `ask --json`) only decides
+*how* to show it. Nothing here knows about Telegram or formatting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+ReplyKind = Literal["answer", "crisis", "fallback", "smalltalk", "clarify"]
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A follow-up the user can pick: `answer_id` is what a button press asks for."""
+
+    answer_id: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One reply from the core. `text` is plain text: front ends escape it for their medium."""
+
+    kind: ReplyKind
+    text: str
+    intent: str | None = None
+    score: float = 0.0
+    crisis: str | None = None
+    suggestions: tuple[Suggestion, ...] = ()
+    sources: tuple[str, ...] = ()
+    # True for crisis replies and replies shown while an escalation is still "open":
+    # front ends must deliver these even through network faults.
+    urgent: bool = False
+    # The normalised words of a message nothing matched, for the operators' unmatched list.
+    unmatched_text: str | None = None
+
+    def as_json(self, message: str) -> dict[str, object]:
+        """The shape `lantern ask --json` prints, one object per message."""
+        return {
+            "text": message,
+            "kind": self.kind,
+            "intent": self.intent,
+            "score": round(self.score, 1),
+            "crisis": self.crisis,
+            "reply": self.text,
+            "suggestions": [s.answer_id for s in self.suggestions],
+            "sources": list(self.sources),
+        }

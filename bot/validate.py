@@ -1,0 +1,152 @@
+"""Cross-checks an operator runs before shipping content (`lantern validate`), also run on reload.
+
+Schema errors and broken references are found while loading (`bot.content`); this adds the checks
+that need the whole catalog: the same example under two intents, unused answers, examples that
+match another intent better than their own, examples that trip the crisis detector, answers that
+are too long, and a crisis lexicon that no longer catches the built-in core phrases.
+Each finding is `file:line: message`, as an error (blocks serving) or a warning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from bot.catalog import Catalog
+from bot.config import MatchingSettings
+from bot.content import ContentProblem, load_catalog
+from bot.crisis import CrisisDetector
+
+# Phrases the operator's crisis lexicon (without the built-in core) must still catch, per
+# category. Removing what catches them is refused: see OPERATING.md.
+CORE_PHRASES: dict[str, tuple[str, ...]] = {
+    "suicide": ("i want to kill myself", "i want to die", "im going to end my life", "kms"),
+    "overdose": ("he is not breathing", "her lips are turning blue", "my son wont wake up",
+                 "i think i took too much"),
+    "other_at_risk": ("my son said he wants to kill himself", "my wife is suicidal"),
+    "danger": ("he threatened to kill me", "my husband hits me"),
+    "elevated": ("i feel hopeless", "whats the point anymore"),
+}
+MIN_EXAMPLES = 10
+MAX_ANSWER_CHARS = 900
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    where: str
+    level: Literal["error", "warning"]
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.level}: {self.message}"
+
+
+def validate_dirs(intents_dir: Path, responses_dir: Path,
+                  matching: MatchingSettings | None = None) -> tuple[Catalog | None, list[Finding]]:
+    """Load and check; the catalog is None when anything is an error (it must not be served)."""
+    try:
+        catalog = load_catalog(intents_dir, responses_dir, matching)
+    except ContentProblem as exc:
+        return None, [_split(p) for p in exc.problems]
+    findings = check(catalog)
+    if any(f.level == "error" for f in findings):
+        return None, findings
+    return catalog, findings
+
+
+def _split(problem: str) -> Finding:
+    where, _, message = problem.partition(": ")
+    return Finding(where, "error", message)
+
+
+def check(catalog: Catalog) -> list[Finding]:
+    return sorted(
+        _duplicate_examples(catalog) + _unused_answers(catalog) + _example_counts(catalog)
+        + _answer_lengths(catalog) + _confusable_examples(catalog) + _crisis_examples(catalog)
+        + _core_phrases(catalog)
+    )
+
+
+def _duplicate_examples(catalog: Catalog) -> list[Finding]:
+    first: dict[str, tuple[str, str]] = {}
+    found = []
+    for intent in catalog.intents:
+        for example in intent.examples:
+            form = catalog.normaliser.match_form(catalog.normaliser.canonical(example.text))
+            if form in first and first[form][0] != intent.id:
+                other, where = first[form]
+                found.append(Finding(str(example.where), "error",
+                                     f"example '{example.text}' is also under intent '{other}' ({where})"))
+            first.setdefault(form, (intent.id, str(example.where)))
+    return found
+
+
+def _unused_answers(catalog: Catalog) -> list[Finding]:
+    used = {i.answer for i in catalog.intents}
+    used |= {f for a in catalog.answers.values() for f in a.follow_ups}
+    return [Finding(str(a.where), "warning", f"answer '{a.id}' is not used by any intent or follow-up")
+            for a in catalog.answers.values() if a.id not in used]
+
+
+def _example_counts(catalog: Catalog) -> list[Finding]:
+    return [Finding(str(i.where), "warning", f"intent '{i.id}' has {len(i.examples)} examples; "
+                    f"{MIN_EXAMPLES} or more varied ones match real messages far better")
+            for i in catalog.intents if len(i.examples) < MIN_EXAMPLES]
+
+
+def _answer_lengths(catalog: Catalog) -> list[Finding]:
+    found = []
+    for answer in catalog.answers.values():
+        if len(answer.text) > MAX_ANSWER_CHARS:
+            found.append(Finding(str(answer.where), "warning",
+                                 f"answer '{answer.id}' is {len(answer.text)} characters; keep it under about {MAX_ANSWER_CHARS}"))
+        topic = any(i.answer == answer.id and i.kind == "answer" for i in catalog.intents)
+        if topic and not answer.sources:
+            found.append(Finding(str(answer.where), "error", f"answer '{answer.id}' names no sources"))
+    return found
+
+
+def _confusable_examples(catalog: Catalog) -> list[Finding]:
+    """An example the matcher would send to another intent teaches the matcher the wrong thing."""
+    found = []
+    for intent in catalog.intents:
+        for number, example in enumerate(intent.examples):
+            position = catalog.matcher.positions.get((intent.id, number))
+            _, ranked = catalog.matcher.rank(example.text, exclude=position)
+            own = next((r.score for r in ranked if r.intent == intent.id), 0.0)
+            better = next((r for r in ranked if r.intent != intent.id and r.score > own), None)
+            if better is not None:
+                found.append(Finding(str(example.where), "warning",
+                                     f"example '{example.text}' matches intent '{better.intent}' "
+                                     f"({better.score:.0f}) better than its own '{intent.id}' ({own:.0f})"))
+    return found
+
+
+def _crisis_examples(catalog: Catalog) -> list[Finding]:
+    found = []
+    for intent in catalog.intents:
+        for example in intent.examples:
+            hits = catalog.detector.hits(example.text)
+            if hits:
+                where = catalog.crisis_where.get(hits[0].pattern, "the built-in core")
+                found.append(Finding(str(example.where), "warning",
+                                     f"example '{example.text}' trips the crisis detector ({hits[0].category}, "
+                                     f"pattern at {where}): users typing it get a crisis reply, not this intent"))
+    return found
+
+
+def _core_phrases(catalog: Catalog) -> list[Finding]:
+    """The operator's lexicon on its own must still catch the core phrases: edits cannot remove them."""
+    own = CrisisDetector(catalog.crisis_lexicon)
+    where = next(iter(catalog.crisis_where.values()), None)
+    found = []
+    for category, phrases in CORE_PHRASES.items():
+        for phrase in phrases:
+            result = own.detect(phrase)
+            if result is None or result.category != category:
+                got = result.category if result else "nothing"
+                found.append(Finding(str(where) if where else "intents/crisis.yaml:1", "error",
+                                     f"the crisis lexicon no longer catches core phrase '{phrase}' as {category} "
+                                     f"(it finds {got}); restore the pattern that caught it"))
+    return found
