@@ -98,11 +98,13 @@ def real_messages() -> list[str]:
     return texts
 
 
-_WORDS = ("heroin depression son daughter wife husband detox relapse craving night sleep mood therapy "
-          "counsel doctor clinic family support money work school pain pill methadone naloxone friend "
-          "brother sister mother father hope fear anger guilt shame trust talk listen help why how what "
-          "when where long short week month year day morning evening tired sick better worse home car "
-          "phone meeting group sponsor program plan goal step start stop quit keep try need want feel").split()
+_WORDS = (
+    "heroin depression son daughter wife husband detox relapse craving night sleep mood therapy "
+    "counsel doctor clinic family support money work school pain pill methadone naloxone friend "
+    "brother sister mother father hope fear anger guilt shame trust talk listen help why how what "
+    "when where long short week month year day morning evening tired sick better worse home car phone "
+    "meeting group sponsor program plan goal step start stop quit keep try need want feel "
+).split()
 
 
 def synthetic_content(folder: Path, intents: int, examples: int, seed: int = 42) -> tuple[Path, Path]:
@@ -160,8 +162,8 @@ def main() -> None:
     print(f"synthetic catalog: {args.synthetic_intents} intents x {args.examples} examples")
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        synthetic = load_catalog(*synthetic_content(Path(tmp), args.synthetic_intents, args.examples),
-                                 MatchingSettings())
+        folders = synthetic_content(Path(tmp), args.synthetic_intents, args.examples)
+        synthetic = load_catalog(*folders, MatchingSettings())
         print(f"  load + compile: {(time.perf_counter() - start) * 1000:.0f} ms; "
               f"{len(synthetic.matcher.choices)} examples")
     lantern = Lantern(synthetic)

@@ -33,7 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lantern", description="Lantern: a helper for families and people in recovery.")
+    parser = argparse.ArgumentParser(prog="lantern",
+                                     description="Lantern: a helper for families and people in recovery.")
     parser.set_defaults(handler=lambda _: parser.print_help() or 0)
     sub = parser.add_subparsers(metavar="COMMAND")
 

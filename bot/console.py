@@ -103,4 +103,4 @@ def prompt_lines(prompt: str = "you> ") -> Iterable[str]:
             return
 
 
-__all__ = ["ConsoleSession", "run_console", "prompt_lines", "SOS"]
+__all__ = ["SOS", "ConsoleSession", "prompt_lines", "run_console"]

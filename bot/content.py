@@ -8,8 +8,6 @@ fits another intent better, are in `bot.validate`.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -18,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapte
 
 from bot.catalog import Answer, Catalog, Example, Intent, Where
 from bot.config import MatchingSettings
-from bot.crisis import BUILTIN_LEXICON, CATEGORIES, CrisisDetector, CrisisLexicon
+from bot.crisis import BUILTIN_LEXICON, CATEGORIES, CrisisDetector, CrisisLexicon, PatternError
 from bot.errors import LanternError
 from bot.hotlines import Region
 from bot.matcher import IntentPhrases, Matcher
@@ -144,7 +142,8 @@ def _read_file(path: Path, keys: frozenset[str], parts: _Parts, problems: list[s
         return
     for key in data:
         if key not in keys:
-            problems.append(f"{path}:{data.lines[key]}: unknown key '{key}' (expected one of {', '.join(sorted(keys))})")
+            expected = ", ".join(sorted(keys))
+            problems.append(f"{path}:{data.lines[key]}: unknown key '{key}' (expected one of {expected})")
     _collect(path, data, parts, problems)
 
 
@@ -195,7 +194,8 @@ def _collect(path: Path, data: LineDict, parts: _Parts, problems: list[str]) -> 
             for answer_id, raw in answers.items():
                 where = Where(path, answers.lines[answer_id])
                 if answer_id in parts.answers:
-                    problems.append(f"{where}: answer '{answer_id}' is already defined at {parts.answers[answer_id][1]}")
+                    first = parts.answers[answer_id][1]
+                    problems.append(f"{where}: answer '{answer_id}' is already defined at {first}")
                     continue
                 answer = _validated(AnswerModel, raw, path, data, ("answers", answer_id), problems)
                 if answer is not None and _validated(_IdOnly, {"id": answer_id}, path, data, ("answers",), problems):
@@ -219,40 +219,29 @@ class _IdOnly(_Strict):
     id: Id
 
 
-def _crisis_lexicon(parts: _Parts, problems: list[str]) -> tuple[CrisisLexicon, dict[str, Where]]:
-    """The operator's crisis lexicon (all files merged), each pattern compiled once to check it."""
+def _crisis_lexicon(parts: _Parts) -> tuple[CrisisLexicon, dict[str, Where]]:
+    """The operator's crisis lexicon (all files merged) and where each pattern was written."""
     lexicon = CrisisLexicon()
     where: dict[str, Where] = {}
     for model, path, raw in parts.crisis:
-        piece = CrisisLexicon(
+        lexicon = lexicon.merged(CrisisLexicon(
             groups={k: tuple(v) for k, v in model.groups.items()},
             vocabulary=tuple(model.vocabulary), idioms=tuple(model.idioms),
             info_frames=tuple(model.info_frames), hypotheticals=tuple(model.hypotheticals),
             urgency=tuple(model.urgency), negations=tuple(model.negations),
             patterns={k: tuple(v) for k, v in model.patterns.items()},
             soft_patterns={k: tuple(v) for k, v in model.soft_patterns.items()},
-        )
+        ))
         for section in ("idioms", "info_frames", "hypotheticals", "urgency", "negations"):
-            _check_patterns(getattr(model, section), path, raw, (section,), lexicon.merged(piece), problems, where)
+            for index, source in enumerate(getattr(model, section)):
+                where.setdefault(source, Where(path, line_of(raw, (section, index))))
         for section in ("patterns", "soft_patterns"):
             for category, sources in getattr(model, section).items():
-                _check_patterns(sources, path, raw, (section, category), lexicon.merged(piece), problems, where)
-        lexicon = lexicon.merged(piece)
+                for index, source in enumerate(sources):
+                    where.setdefault(source, Where(path, line_of(raw, (section, category, index))))
+        for name in model.groups:
+            where.setdefault(f"{{{name}}}", Where(path, line_of(raw, ("groups", name))))
     return lexicon, where
-
-
-def _check_patterns(sources: Iterable[str], path: Path, raw: Any, loc: tuple[Any, ...],
-                    lexicon: CrisisLexicon, problems: list[str], where: dict[str, Where]) -> None:
-    from bot.crisis import compile_pattern
-
-    groups = lexicon.groups
-    for index, source in enumerate(sources):
-        line = line_of(raw, (*loc, index))
-        where.setdefault(source, Where(path, line))
-        try:
-            compile_pattern(source, groups)
-        except (re.error, ValueError) as exc:
-            problems.append(f"{path}:{line}: crisis.{'.'.join(map(str, loc))}: pattern does not compile: {exc}")
 
 
 def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Catalog | None:
@@ -266,24 +255,31 @@ def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Ca
             continue
         seen[model.id] = where
         if model.answer not in answers:
-            problems.append(f"{where}: intent '{model.id}' points at answer '{model.answer}', which no file in responses/ defines")
+            problems.append(f"{where}: intent '{model.id}' points at answer '{model.answer}', "
+                            "which no file in responses/ defines")
         examples = tuple(Example(t, Where(where.path, lines[i] if i < len(lines) else where.line))
                          for i, t in enumerate(model.examples))
         intents.append(Intent(model.id, model.answer, model.kind, examples, tuple(model.keywords), where))
     for answer in answers.values():
         for follow_up in answer.follow_ups:
             if follow_up not in answers:
-                problems.append(f"{answer.where}: answer '{answer.id}' offers follow-up '{follow_up}', which is not an answer")
+                problems.append(f"{answer.where}: answer '{answer.id}' offers follow-up '{follow_up}', "
+                                "which is not an answer")
     if not intents:
         problems.append("intents/:1: no intents defined")
-    crisis_lexicon, crisis_where = _crisis_lexicon(parts, problems)
+    crisis_lexicon, crisis_where = _crisis_lexicon(parts)
+    try:
+        detector = CrisisDetector(crisis_lexicon.merged(BUILTIN_LEXICON))
+    except PatternError as exc:
+        where = crisis_where.get(exc.source, "intents/crisis.yaml:1")
+        problems.append(f"{where}: crisis pattern '{exc.source}': {exc}")
     if parts.hotlines is None:
         problems.append("responses/:1: no 'hotlines' defined (help lines per region)")
         return None
     hotlines, hotlines_where = parts.hotlines
     if hotlines.default_region not in hotlines.regions:
         problems.append(f"{hotlines_where}: default_region '{hotlines.default_region}' is not one of the regions")
-    for key in CATEGORIES + ("sos",):
+    for key in (*CATEGORIES, "sos"):
         if key not in parts.crisis_replies:
             problems.append(f"responses/:1: crisis_replies has no reply for '{key}'")
     if problems:
@@ -298,6 +294,6 @@ def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Ca
         crisis_where=crisis_where, regions=regions, default_region=hotlines.default_region,
         interface=dict(parts.interface), crisis_replies=dict(parts.crisis_replies),
         normaliser=normaliser, matcher=matcher,
-        detector=CrisisDetector(crisis_lexicon.merged(BUILTIN_LEXICON)),
+        detector=detector,
         threshold=matching.threshold, clarify_margin=matching.clarify_margin,
     )

@@ -86,6 +86,14 @@ class CrisisResult:
     also: tuple[str, ...] = ()
 
 
+class PatternError(ValueError):
+    """A lexicon pattern that does not compile; `source` is the pattern as the operator wrote it."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"pattern does not compile: {reason}")
+        self.source = source
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     """One pattern match: which category, where in the crisis form, and which pattern (its source)."""
@@ -145,7 +153,10 @@ def compile_pattern(source: str, groups: Mapping[str, tuple[str, ...]]) -> re.Pa
 def _expand_groups(groups: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
     expanded: dict[str, str] = {}
     for name, alts in groups.items():  # a group may use the groups defined before it
-        expanded[name] = "(?:" + "|".join(_compile_source(a, expanded) for a in alts) + ")"
+        try:
+            expanded[name] = "(?:" + "|".join(_compile_source(a, expanded) for a in alts) + ")"
+        except ValueError as exc:
+            raise PatternError(f"{{{name}}}", str(exc)) from exc
     return expanded
 
 
@@ -156,15 +167,22 @@ def _gated(sources: tuple[str, ...], groups: Mapping[str, str]) -> _Gated:
     """Each pattern (with its source) on its own, with the words it cannot match without."""
     compiled = []
     for source in sources:
-        full = _compile_source(source, groups)
-        compiled.append((source, re.compile(full), required_literals(full)))
+        try:
+            full = _compile_source(source, groups)
+            compiled.append((source, re.compile(full), required_literals(full)))
+        except (re.error, ValueError) as exc:
+            raise PatternError(source, str(exc)) from exc
     return tuple(compiled)
 
 
 def _alternation(sources: tuple[str, ...], groups: Mapping[str, str]) -> re.Pattern[str] | None:
     if not sources:
         return None
-    return re.compile("|".join(f"(?:{_compile_source(s, groups)})" for s in sources))
+    try:
+        return re.compile("|".join(f"(?:{_compile_source(s, groups)})" for s in sources))
+    except (re.error, ValueError):
+        _gated(sources, groups)  # raises PatternError naming the faulty pattern
+        raise
 
 
 class CrisisDetector:
@@ -274,7 +292,8 @@ BUILTIN_LEXICON = CrisisLexicon(
     patterns={
         "overdose": (
             r"\b(?:not|isnt|stopped|barely|cant|not really) breathing\b",
-            r"\b(?:lips|face|skin|fingers|nails)\b.{0,20}\b(?:blue|purple|gr[ae]y)\b(?!.{0,25}\b(?:slushie|popsicle|candy|cold|ice|paint|dye|ink)\b)",
+            r"\b(?:lips|face|skin|fingers|nails)\b.{0,20}\b(?:blue|purple|gr[ae]y)\b"
+            r"(?!.{0,25}\b(?:slushie|popsicle|candy|cold|ice|paint|dye|ink)\b)",
             r"\bturning blue\b",
             r"\b{person}\b.{0,40}\b(?:wont|cant|will not|can not|isnt|not) (?:wake|waking|respond)",
             r"\bcant (?:wake|get) (?:him|her|them) (?:up|to wake)",
@@ -283,7 +302,8 @@ BUILTIN_LEXICON = CrisisLexicon(
         ),
         "suicide": (
             r"\bkill {self}\b",
-            r"\b(?:want|wanna|going|gonna|ready|plan|planning|decided|about) (?:to )?(?:die|end it|end my life|kill {self}|take my (?:own )?life)\b",
+            r"\b(?:want|wanna|going|gonna|ready|plan|planning|decided|about) (?:to )?"
+            r"(?:die|end it|end my life|kill {self}|take my (?:own )?life)\b",
             r"\bend my life\b",
             r"\b(?:im|i am|i feel|feeling|ive been) (?:so |really |very )?suicidal\b",
             r"\bcommit(?:ing)? suicide\b",
@@ -292,11 +312,14 @@ BUILTIN_LEXICON = CrisisLexicon(
         ),
         "other_at_risk": (
             r"\bkill {other}\b",
-            r"\b{person}\b.{0,40}\b(?:wants|wanted|going|gonna|talks|talking|said|says|threatening|tried) .{0,20}\b(?:die|suicide|end (?:it|his life|her life|their life))\b",
+            r"\b{person}\b.{0,40}\b(?:wants|wanted|going|gonna|talks|talking|said|says|threatening|tried) "
+            r".{0,20}\b(?:die|suicide|end (?:it|his life|her life|their life))\b",
         ),
         "danger": (
-            r"\b(?:threaten|threatened|threatening|going|gonna|wants|said he would|said she would) (?:to )?(?:kill|hurt) (?:me|us)\b",
-            r"\b(?:{person}|someone|somebody)\b (?:\w+ ){0,3}?(?:hits|hit|beats|beat|beating|choked|chokes|strangled) me\b",
+            r"\b(?:threaten|threatened|threatening|going|gonna|wants|said he would|said she would) "
+            r"(?:to )?(?:kill|hurt) (?:me|us)\b",
+            r"\b(?:{person}|someone|somebody)\b (?:\w+ ){0,3}?"
+            r"(?:hits|hit|beats|beat|beating|choked|chokes|strangled) me\b",
         ),
         "elevated": (
             r"\bhopeless\b",

@@ -9,6 +9,7 @@ skipped without changing any result. When that cannot be worked out, it returns 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 try:  # Python 3.11+ keeps the parser here; older versions call it sre_parse.
     from re import _constants as C  # type: ignore[attr-defined]
@@ -20,11 +21,12 @@ except ImportError:  # pragma: no cover
 Literals = frozenset[str]
 
 
+@lru_cache(maxsize=4096)
 def required_literals(source: str) -> Literals | None:
     """Strings of which every match of `source` contains one; None when unknown."""
     try:
         return _sequence(parser.parse(source))
-    except Exception:  # noqa: BLE001 - an unreadable tree only costs speed, never a result
+    except Exception:
         return None
 
 

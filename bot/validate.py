@@ -42,17 +42,21 @@ class Finding:
         return f"{self.where}: {self.level}: {self.message}"
 
 
-def validate_dirs(intents_dir: Path, responses_dir: Path,
-                  matching: MatchingSettings | None = None) -> tuple[Catalog | None, list[Finding]]:
-    """Load and check; the catalog is None when anything is an error (it must not be served)."""
+def validate_dirs(intents_dir: Path, responses_dir: Path, matching: MatchingSettings | None = None,
+                  advisory: bool = True) -> tuple[Catalog | None, list[Finding]]:
+    """Load and check; the catalog is None when anything is an error (it must not be served).
+
+    `advisory=False` runs only the checks that can refuse a catalog (a live reload swaps on those
+    and computes the warnings afterwards with `advisory_checks`).
+    """
     try:
         catalog = load_catalog(intents_dir, responses_dir, matching)
     except ContentProblem as exc:
         return None, [_split(p) for p in exc.problems]
-    findings = check(catalog)
+    findings = blocking_checks(catalog) + (advisory_checks(catalog) if advisory else [])
     if any(f.level == "error" for f in findings):
-        return None, findings
-    return catalog, findings
+        return None, sorted(findings)
+    return catalog, sorted(findings)
 
 
 def _split(problem: str) -> Finding:
@@ -60,12 +64,19 @@ def _split(problem: str) -> Finding:
     return Finding(where, "error", message)
 
 
+def blocking_checks(catalog: Catalog) -> list[Finding]:
+    """Checks whose errors refuse a catalog: duplicates, unsourced answers, the crisis core."""
+    return _duplicate_examples(catalog) + _unsourced_answers(catalog) + _core_phrases(catalog)
+
+
+def advisory_checks(catalog: Catalog) -> list[Finding]:
+    """Warnings an operator should read, none of which stops the content from serving."""
+    return (_unused_answers(catalog) + _example_counts(catalog) + _answer_lengths(catalog)
+            + _confusable_examples(catalog) + _crisis_examples(catalog))
+
+
 def check(catalog: Catalog) -> list[Finding]:
-    return sorted(
-        _duplicate_examples(catalog) + _unused_answers(catalog) + _example_counts(catalog)
-        + _answer_lengths(catalog) + _confusable_examples(catalog) + _crisis_examples(catalog)
-        + _core_phrases(catalog)
-    )
+    return sorted(blocking_checks(catalog) + advisory_checks(catalog))
 
 
 def _duplicate_examples(catalog: Catalog) -> list[Finding]:
@@ -96,15 +107,15 @@ def _example_counts(catalog: Catalog) -> list[Finding]:
 
 
 def _answer_lengths(catalog: Catalog) -> list[Finding]:
-    found = []
-    for answer in catalog.answers.values():
-        if len(answer.text) > MAX_ANSWER_CHARS:
-            found.append(Finding(str(answer.where), "warning",
-                                 f"answer '{answer.id}' is {len(answer.text)} characters; keep it under about {MAX_ANSWER_CHARS}"))
-        topic = any(i.answer == answer.id and i.kind == "answer" for i in catalog.intents)
-        if topic and not answer.sources:
-            found.append(Finding(str(answer.where), "error", f"answer '{answer.id}' names no sources"))
-    return found
+    return [Finding(str(a.where), "warning",
+                    f"answer '{a.id}' is {len(a.text)} characters; keep it under about {MAX_ANSWER_CHARS}")
+            for a in catalog.answers.values() if len(a.text) > MAX_ANSWER_CHARS]
+
+
+def _unsourced_answers(catalog: Catalog) -> list[Finding]:
+    topics = {i.answer for i in catalog.intents if i.kind == "answer"}
+    return [Finding(str(a.where), "error", f"answer '{a.id}' names no sources")
+            for a in catalog.answers.values() if a.id in topics and not a.sources]
 
 
 def _confusable_examples(catalog: Catalog) -> list[Finding]:
