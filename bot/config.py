@@ -10,11 +10,11 @@ import os
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from bot.errors import LanternError
 from bot.paths import DEFAULT_INTENTS_DIR, DEFAULT_RESPONSES_DIR
+from bot.yaml_lines import line_of, load_yaml
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 ID_KEY_ENV = "LANTERN_ID_KEY"
@@ -63,7 +63,7 @@ class StorageSettings(_Strict):
 
 class MatchingSettings(_Strict):
     # Best intent score (0-100) needed to answer; below it Lantern says it is unsure.
-    threshold: float = Field(50.0, ge=0, le=100)
+    threshold: float = Field(55.0, ge=0, le=100)
     # If the runner-up intent is within this many points of the best, Lantern asks which was meant.
     clarify_margin: float = Field(3.0, ge=0, le=100)
 
@@ -86,14 +86,9 @@ def load_settings(path: Path | None) -> Settings:
     """Read `path` (or defaults when None); paths in it are taken relative to the file."""
     if path is None:
         return Settings()
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError as exc:
-        raise LanternError(f"{path}: config file not found") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise LanternError(f"{path}{line}: not valid YAML ({getattr(exc, 'problem', exc)})") from exc
+    if not path.is_file():
+        raise LanternError(f"{path}: config file not found")
+    raw = load_yaml(path) or {}
     if not isinstance(raw, dict):
         raise LanternError(f"{path}:1: config must be a mapping of keys to values")
     try:
@@ -101,7 +96,7 @@ def load_settings(path: Path | None) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise LanternError(f"{path}: {where}: {first['msg']}") from exc
+        raise LanternError(f"{path}:{line_of(raw, tuple(first['loc']))}: {where}: {first['msg']}") from exc
     return _relative_to(settings, path.resolve().parent)
 
 

@@ -28,6 +28,14 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 # Files in the content folders that other modules own and check (the check-in texts).
 OWNED_ELSEWHERE = frozenset({"checkin.yaml"})
+# Interface texts the code asks for (`Lantern.ui`): a file without one of them is refused.
+REQUIRED_INTERFACE = (
+    "welcome", "help", "privacy", "about", "fallback", "fallback_suggest", "clarify", "empty", "no_words",
+    "non_text", "topics_header", "sources", "still_here", "content_unavailable", "store_unavailable",
+    "unknown_command", "forget_confirm", "forget_yes", "forget_no", "forget_done", "forget_cancelled",
+    "region_prompt", "region_set", "region_unknown", "group_hint", "sos_button", "choose_number",
+    "goodbye_console",
+)
 INTENT_KEYS = frozenset({"intents", "misspellings", "synonyms", "stopwords", "crisis"})
 RESPONSE_KEYS = frozenset({"answers", "hotlines", "interface", "crisis_replies"})
 
@@ -58,6 +66,7 @@ class RegionModel(_Strict):
     text: str = ""
     drugs: str = ""
     violence: str = ""
+    overdose_law: str = ""
     source: Text
 
 
@@ -76,6 +85,10 @@ class CrisisModel(_Strict):
     negations: list[Text] = []
     patterns: dict[Literal[CATEGORIES], list[Text]]  # type: ignore[valid-type]
     soft_patterns: dict[Literal[CATEGORIES], list[Text]] = {}  # type: ignore[valid-type]
+
+
+# YAML reads `a: b` inside an unquoted list item as a mapping; regexes with "(?: " often hit this.
+_QUOTE_HINT = " (YAML read this line as 'key: value': put text that contains ': ' in single quotes)"
 
 
 class ContentProblem(LanternError):
@@ -158,7 +171,8 @@ def _validated(model: type[BaseModel] | TypeAdapter[Any], raw: Any, path: Path, 
         for error in exc.errors():
             loc = prefix + tuple(error["loc"])
             field = ".".join(str(p) for p in loc)
-            problems.append(f"{path}:{line_of(root, loc)}: {field}: {error['msg']}")
+            hint = _QUOTE_HINT if error["type"] == "string_type" and isinstance(error["input"], dict) else ""
+            problems.append(f"{path}:{line_of(root, loc)}: {field}: {error['msg']}{hint}")
         return None
 
 
@@ -282,6 +296,9 @@ def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Ca
     for key in (*CATEGORIES, "sos"):
         if key not in parts.crisis_replies:
             problems.append(f"responses/:1: crisis_replies has no reply for '{key}'")
+    for key in REQUIRED_INTERFACE:
+        if key not in parts.interface:
+            problems.append(f"responses/:1: interface has no text for '{key}'")
     if problems:
         return None
     lexicon = Lexicon(parts.misspellings, parts.synonyms, frozenset(parts.stopwords))

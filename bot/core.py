@@ -25,6 +25,12 @@ FOLLOW_UP_REPLIES = 3
 # Near candidates above this score are offered on a fallback instead of the whole topic list.
 _NEAR_SCORE = 55.0
 SOS = "sos"
+# The few interface words the built-in crisis path needs when the content cannot load at all.
+_BUILTIN_UI = {
+    "still_here": "I'm still here. Type /sos for help lines any time, or call or text 988 (US).",
+    "sos_button": "Help now",
+    "fallback": "I can't load my answers right now. If you need help, type /sos or call or text 988 (US).",
+}
 # Offered with an "elevated" reply: something concrete for tonight.
 _ELEVATED_SUGGESTIONS = ("coping_low_mood", "night_cravings")
 
@@ -94,7 +100,9 @@ class Lantern:
         catalog = self._catalog
         template = catalog.interface.get(key) if catalog else None
         if template is None:
-            return BUILTIN_REPLY if key == "content_unavailable" else key.replace("_", " ")
+            if key == "content_unavailable":
+                return BUILTIN_REPLY
+            return _BUILTIN_UI.get(key, key.replace("_", " "))
         return fill(template, values) if values else template.strip()
 
     def regions(self) -> dict[str, str]:

@@ -26,8 +26,8 @@ from bot.regex_gate import Literals, required_literals
 # a first-person pattern that only re-reads the same words does not override them.
 CATEGORIES = ("overdose", "other_at_risk", "danger", "suicide", "elevated")
 # Under a negation, "im not going to kill myself" still earns a gentle check-in (elevated), while
-# "she never said anything about hurting herself" reports no risk at all.
-_NEGATED_BECOMES = {"suicide": "elevated", "other_at_risk": None}
+# "she never said anything about hurting herself" or "im not hopeless" reports no risk at all.
+_NEGATED_BECOMES = {"suicide": "elevated", "other_at_risk": None, "elevated": None}
 
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s",
                        "!": "i", "|": "l"})
@@ -244,7 +244,7 @@ class CrisisDetector:
                 if soft and informational:
                     continue
                 for source, match in _matches(patterns, form, present):
-                    if category in _NEGATED_BECOMES and self._negated(form, match.start()):
+                    if category in _NEGATED_BECOMES and self._negated(form, match.start(), category):
                         downgraded = _NEGATED_BECOMES[category]
                         if downgraded:
                             found.append(Hit(downgraded, match.span(), True, source))
@@ -252,9 +252,13 @@ class CrisisDetector:
                         found.append(Hit(category, match.span(), soft, source))
         return found
 
-    def _negated(self, form: str, start: int) -> bool:
-        """A negation among the four words before a match, not cut off by a 'but'."""
-        before = form[:start].split()[-4:]
+    def _negated(self, form: str, start: int, category: str) -> bool:
+        """A negation just before a match (four words; two for elevated), not cut off by a 'but'.
+
+        Elevated patterns often begin with a negation of their own ("dont see the point"), so only
+        a negation right before them ("im not hopeless") counts.
+        """
+        before = form[:start].split()[-(2 if category == "elevated" else 4):]
         if "but" in before:
             before = before[len(before) - before[::-1].index("but"):]
         return bool(self._negation and before and self._negation.search(" ".join(before)))
@@ -288,7 +292,7 @@ BUILTIN_LEXICON = CrisisLexicon(
     },
     vocabulary=("suicide", "suicidal", "overdose", "overdosing", "overdosed", "myself", "himself",
                 "herself", "breathing", "unresponsive", "unconscious", "naloxone"),
-    negations=(r"\b(?:not|never|wont|wouldnt|dont|didnt)\b",),
+    negations=(r"(?<!why\x20)\b(?:not|never|wont|wouldnt|dont|didnt)\b(?!\s(?:know|care|wanted|felt)\b)",),
     patterns={
         "overdose": (
             r"\b(?:not|isnt|stopped|barely|cant|not really) breathing\b",
@@ -312,6 +316,7 @@ BUILTIN_LEXICON = CrisisLexicon(
         ),
         "other_at_risk": (
             r"\bkill {other}\b",
+            r"\b{person}\b.{0,30}\b(?:is|s|seems|been|sounds|was) (?:so |really |very )?suicidal\b",
             r"\b{person}\b.{0,40}\b(?:wants|wanted|going|gonna|talks|talking|said|says|threatening|tried) "
             r".{0,20}\b(?:die|suicide|end (?:it|his life|her life|their life))\b",
         ),

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
-FIELDS = ("emergency", "crisis", "text", "drugs", "violence")
+FIELDS = ("emergency", "crisis", "text", "drugs", "violence", "overdose_law")
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class Region:
     text: str = ""
     drugs: str = ""
     violence: str = ""
+    overdose_law: str = ""
     source: str = ""
 
     def values(self) -> dict[str, str]:

@@ -34,8 +34,11 @@ MATCH_CHARS = 600
 
 
 def fold(text: str) -> str:
-    """Case, compatibility forms, look-alike letters and accents folded; punctuation kept."""
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_CONFUSABLES)
+    """Case, compatibility forms, look-alike letters and accents folded; punctuation kept.
+
+    Apostrophes go first: NFKC turns an acute accent typed as one ("I´m") into a space.
+    """
+    text = unicodedata.normalize("NFKC", _APOSTROPHES.sub("", text)).casefold().translate(_CONFUSABLES)
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return _APOSTROPHES.sub("", text)

@@ -32,7 +32,7 @@ MIN_EXAMPLES = 10
 MAX_ANSWER_CHARS = 900
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Finding:
     where: str
     level: Literal["error", "warning"]
@@ -40,6 +40,14 @@ class Finding:
 
     def __str__(self) -> str:
         return f"{self.where}: {self.level}: {self.message}"
+
+    def __lt__(self, other: Finding) -> bool:
+        return self._key() < other._key()
+
+    def _key(self) -> tuple[str, int, str]:
+        """File, then line as a number (line 18 before line 108), then the message."""
+        path, _, line = self.where.rpartition(":")
+        return (path, int(line), self.message) if line.isdigit() else (self.where, 0, self.message)
 
 
 def validate_dirs(intents_dir: Path, responses_dir: Path, matching: MatchingSettings | None = None,

@@ -1,0 +1,104 @@
+"""bot.console: `lantern chat`, a conversation in the terminal over the same core as Telegram."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.console import ConsoleSession, run_console
+
+
+@pytest.fixture
+def session(lantern) -> ConsoleSession:
+    return ConsoleSession(lantern)
+
+
+def chat(lantern, *lines: str) -> list[str]:
+    written: list[str] = []
+    run_console(lantern, lines, written.append)
+    return written
+
+
+def test_a_question_gets_its_answer_and_numbered_choices(session, lantern):
+    out = session.handle("why cant my son just quit")
+    answer = lantern.catalog.answers["why_cant_they_stop"]
+    assert out.startswith(answer.text.strip())
+    assert lantern.ui("choose_number") in out
+    first = lantern.catalog.answers[answer.follow_ups[0]]
+    assert f"  1. {first.title}" in out
+    assert f"{lantern.ui('sources')}: " in out
+
+
+def test_typing_a_number_picks_that_choice(session, lantern):
+    session.handle("why cant my son just quit")
+    first = lantern.catalog.answers["why_cant_they_stop"].follow_ups[0]
+    out = session.handle("1")
+    assert out.startswith(lantern.catalog.answers[first].text.strip())
+
+
+def test_a_number_out_of_range_is_read_as_a_message(session, lantern):
+    session.handle("why cant my son just quit")
+    out = session.handle("99")
+    # Not one of the three choices: "99" is a message, which Lantern admits it does not understand.
+    assert out.startswith(lantern.ui("fallback"))
+
+
+def test_sos_gives_the_help_lines_for_the_chosen_region(session):
+    assert "988" in session.handle("/sos")
+    assert "Australia" in session.handle("/region AU")
+    sos = session.handle("/sos")
+    assert "13 11 14" in sos and "000" in sos
+    assert "13 11 14" in session.handle("i want to die")
+
+
+def test_an_unknown_region_lists_the_choices(session):
+    out = session.handle("/region XX")
+    assert "AU (Australia)" in out and "UK (United Kingdom)" in out
+    assert "988" in session.handle("/sos")  # the region did not change
+
+
+def test_topics_are_numbered_and_pickable(session, lantern):
+    out = session.handle("/topics")
+    topics = lantern.topics()
+    assert f"  1. {topics[0].label}" in out
+    assert session.handle("2").startswith(lantern.catalog.answers[topics[1].answer_id].text.strip())
+
+
+def test_commands(session, lantern):
+    assert "/quit" in session.handle("/help")
+    assert session.handle("/nonsense") == lantern.ui("unknown_command")
+    assert session.handle("/privacy") == lantern.ui("privacy")
+    assert session.handle("/about") == lantern.ui("about")
+
+
+def test_forget_clears_the_region_and_the_follow_up(session, lantern):
+    session.handle("/region UK")
+    session.handle("i want to die")
+    assert session.handle("/forget") == lantern.ui("forget_done")
+    assert "988" in session.handle("/sos")
+    assert lantern.ui("still_here") not in session.handle("thanks")
+
+
+@pytest.mark.parametrize("command", ["/quit", "/exit", "/bye", "/QUIT"])
+def test_quit_ends_the_session(session, command):
+    assert session.handle(command) is None
+
+
+def test_a_crisis_in_the_console_gets_the_crisis_reply(session):
+    out = session.handle("k1ll mys3lf")
+    assert "988" in out
+
+
+def test_run_console_greets_converses_and_says_goodbye(lantern):
+    written = chat(lantern, "why cant my son just quit", "1", "/sos", "/region AU", "/quit", "i want to die")
+    assert written[0].startswith(lantern.ui("welcome").strip()[:40])
+    assert "/quit" in written[1]
+    assert written[-1] == lantern.ui("goodbye_console")
+    # Nothing after /quit is answered.
+    assert not any("13 11 14" in w for w in written)
+    assert any("Australia" in w for w in written)
+
+
+def test_run_console_ends_quietly_when_input_ends(lantern):
+    written = chat(lantern, "hello")
+    assert written[-1] == lantern.ui("goodbye_console")
+    assert any(lantern.catalog.answers["greeting"].text.strip()[:30] in w for w in written)

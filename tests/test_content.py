@@ -1,0 +1,199 @@
+"""bot.content: loading intents/ and responses/; every problem as `file:line: message`.
+
+Each broken-content test copies the shipped folders into tmp_path, breaks one file the way an
+editor might, and checks that `ContentProblem` names that file and the line to look at.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.config import MatchingSettings
+from bot.content import ContentProblem, load_catalog
+
+
+def problems_of(copy) -> list[str]:
+    with pytest.raises(ContentProblem) as caught:
+        load_catalog(copy.intents, copy.responses, MatchingSettings())
+    assert caught.value.problems, "a ContentProblem must say what is wrong"
+    assert str(caught.value) == "\n".join(caught.value.problems)
+    return caught.value.problems
+
+
+def only_problem(copy) -> str:
+    problems = problems_of(copy)
+    assert len(problems) == 1, problems
+    return problems[0]
+
+
+# --- broken content -------------------------------------------------------------------------------------
+
+
+def test_bad_indentation_names_the_file_and_line(content_copy):
+    path = content_copy.edit("intents/topics.yaml", "  - id: dual_diagnosis\n    answer: dual_diagnosis\n",
+                             "  - id: dual_diagnosis\n      answer: dual_diagnosis\n")
+    line = content_copy.line_of("intents/topics.yaml", "      answer: dual_diagnosis")
+    problem = only_problem(content_copy)
+    assert problem.startswith(f"{path}:{line}: ")
+    assert "YAML" in problem
+
+
+def test_an_intent_without_examples_is_named(content_copy):
+    keywords = "    keywords: [thanks, thank you, thx, appreciate, ty, cheers]\n"
+    path = content_copy.edit("intents/smalltalk.yaml", f"{keywords}    examples:\n", f"{keywords}    old_examples:\n")
+    problems = problems_of(content_copy)
+    line = content_copy.line_of("intents/smalltalk.yaml", "- id: thanks")
+    missing = [p for p in problems if "examples" in p and "required" in p.lower()]
+    assert missing and missing[0].startswith(f"{path}:{line}: ")
+
+
+def test_an_answer_title_over_40_characters_is_named_at_its_line(content_copy):
+    path = content_copy.edit("responses/smalltalk.yaml", 'title: "Hello"', f'title: "{"x" * 41}"')
+    line = content_copy.line_of("responses/smalltalk.yaml", "x" * 41)
+    problem = only_problem(content_copy)
+    assert problem.startswith(f"{path}:{line}: ")
+    assert "title" in problem and "40" in problem
+
+
+def test_a_title_of_exactly_40_characters_is_fine(content_copy):
+    content_copy.edit("responses/smalltalk.yaml", 'title: "Hello"', f'title: "{"x" * 40}"')
+    catalog = load_catalog(content_copy.intents, content_copy.responses)
+    assert catalog.answers["greeting"].title == "x" * 40
+
+
+def test_an_unknown_top_level_key_is_named(content_copy):
+    path = content_copy.edit("responses/smalltalk.yaml", "\nanswers:\n", "\nanwsers:\n  greeting: {}\nanswers:\n")
+    line = content_copy.line_of("responses/smalltalk.yaml", "anwsers:")
+    problem = only_problem(content_copy)
+    assert problem.startswith(f"{path}:{line}: ")
+    assert "anwsers" in problem
+
+
+@pytest.mark.parametrize("bad", ["[not, a, string]", "{a: b}", "42", "''"])
+def test_an_example_that_is_not_text_is_named_at_its_line(content_copy, bad):
+    path = content_copy.edit("intents/smalltalk.yaml", "      - hey there\n", f"      - hey there\n      - {bad}\n")
+    line = content_copy.line_of("intents/smalltalk.yaml", "      - hey there") + 1
+    problem = only_problem(content_copy)
+    assert problem.startswith(f"{path}:{line}: ")
+    assert "examples" in problem
+
+
+def test_an_intent_pointing_at_a_missing_answer_is_named(content_copy):
+    path = content_copy.edit("intents/smalltalk.yaml", "    answer: thanks\n", "    answer: thanks_a_lot\n")
+    line = content_copy.line_of("intents/smalltalk.yaml", "- id: thanks")
+    problem = only_problem(content_copy)
+    assert problem.startswith(f"{path}:{line}: ")
+    assert "thanks_a_lot" in problem
+
+
+def test_a_follow_up_to_a_missing_answer_is_named(content_copy):
+    path = content_copy.edit("responses/smalltalk.yaml", "follow_ups: [caring_for_yourself, life_in_recovery]",
+                             "follow_ups: [caring_for_yourself, no_such_answer]")
+    line = content_copy.line_of("responses/smalltalk.yaml", "  thanks:")
+    problem = only_problem(content_copy)
+    assert problem.startswith(f"{path}:{line}: ")
+    assert "no_such_answer" in problem
+
+
+def test_a_crisis_pattern_that_does_not_compile_is_named(content_copy):
+    path = content_copy.edit("intents/crisis.yaml", "      - \\blet me die\\b\n",
+                             "      - \\blet me die\\b\n      - \\b(?:unclosed group\n")
+    line = content_copy.line_of("intents/crisis.yaml", "unclosed group")
+    problem = only_problem(content_copy)
+    assert problem.startswith(f"{path}:{line}: ")
+    assert "does not compile" in problem
+
+
+def test_an_unknown_group_in_a_crisis_pattern_is_named(content_copy):
+    path = content_copy.edit("intents/crisis.yaml", "      - \\blet me die\\b\n",
+                             "      - \\blet me die\\b\n      - \\b{nosuchgroup} die\\b\n")
+    line = content_copy.line_of("intents/crisis.yaml", "{nosuchgroup}")
+    problem = only_problem(content_copy)
+    assert problem.startswith(f"{path}:{line}: ")
+    assert "nosuchgroup" in problem
+
+
+def test_an_answer_defined_twice_names_both_places(content_copy):
+    (content_copy.responses / "extra.yaml").write_text(
+        'answers:\n  naloxone:\n    title: "Again"\n    text: "Twice."\n', encoding="utf-8")
+    first = content_copy.line_of("responses/answers.yaml", "  naloxone:")
+    problem = only_problem(content_copy)
+    assert problem.startswith(f"{content_copy.responses / 'extra.yaml'}:2: ")
+    assert f"{content_copy.responses / 'answers.yaml'}:{first}" in problem
+
+
+def test_every_problem_is_reported_at_once(content_copy):
+    title = content_copy.edit("responses/smalltalk.yaml", 'title: "Hello"', f'title: "{"x" * 41}"')
+    example = content_copy.edit("intents/smalltalk.yaml", "      - hey there\n", "      - hey there\n      - [x]\n")
+    problems = problems_of(content_copy)
+    assert any(p.startswith(f"{title}:") for p in problems)
+    assert any(p.startswith(f"{example}:") for p in problems)
+
+
+def test_a_missing_content_folder_is_named(tmp_path):
+    with pytest.raises(ContentProblem) as caught:
+        load_catalog(tmp_path / "nowhere", tmp_path / "nothing")
+    assert any("nowhere" in p and "not found" in p for p in caught.value.problems)
+
+
+# --- YAML words ------------------------------------------------------------------------------------------
+
+
+def test_yaml_words_on_no_yes_are_words_not_booleans(catalog):
+    # "on" is a shipped stopword; YAML 1.1 would read it as True.
+    assert "on" in catalog.lexicon.stopwords
+    assert all(isinstance(w, str) for w in catalog.lexicon.stopwords)
+
+
+def test_an_example_of_yes_or_no_stays_text(content_copy):
+    content_copy.edit("intents/smalltalk.yaml", "      - hey there\n", "      - hey there\n      - yes\n      - no\n"
+                      "      - on\n      - off\n")
+    catalog = load_catalog(content_copy.intents, content_copy.responses)
+    texts = [e.text for e in catalog.intent("greeting").examples]
+    assert {"yes", "no", "on", "off"} <= set(texts)
+
+
+# --- what the shipped content promises -----------------------------------------------------------------
+
+
+def test_every_intent_has_its_answer_and_every_follow_up_exists(catalog):
+    for intent in catalog.intents:
+        assert intent.answer in catalog.answers
+    for answer in catalog.answers.values():
+        for follow_up in answer.follow_ups:
+            assert follow_up in catalog.answers
+
+
+def test_answers_about_suicide_use_safe_language(catalog):
+    texts = {f"answer {a.id}": a.text for a in catalog.answers.values()}
+    texts |= {f"crisis reply {k}": v for k, v in catalog.crisis_replies.items()}
+    texts |= {f"interface {k}": v for k, v in catalog.interface.items()}
+    for name, text in texts.items():
+        lowered = text.lower()
+        assert "committed" not in lowered, f"{name} says 'committed'; say 'died by suicide'"
+        assert not re.search(r"\bcommit(?:s|ting)? suicide\b", lowered), f"{name}: say 'died by suicide'"
+        assert not re.search(r"\b(?:successful|failed) suicide\b", lowered), name
+
+
+def test_every_interface_text_the_core_and_console_use_exists(catalog):
+    used = {"welcome", "help", "privacy", "about", "fallback", "fallback_suggest", "clarify", "empty",
+            "no_words", "topics_header", "sources", "still_here", "content_unavailable", "unknown_command",
+            "forget_done", "region_set", "region_unknown", "sos_button", "choose_number", "goodbye_console"}
+    assert used <= set(catalog.interface), f"missing: {sorted(used - set(catalog.interface))}"
+
+
+def test_every_crisis_category_and_sos_have_a_reply(catalog):
+    for key in ("overdose", "other_at_risk", "danger", "suicide", "elevated", "sos"):
+        assert catalog.crisis_replies[key].strip()
+
+
+def test_topic_answers_follow_the_order_intents_are_written(catalog):
+    topic_intents = [i.answer for i in catalog.intents if i.kind == "answer"]
+    assert [a.id for a in catalog.topic_answers()] == list(dict.fromkeys(topic_intents))
+
+
+def test_the_default_region_is_a_region(catalog):
+    assert catalog.region(None).code == catalog.default_region == "US"
+    assert catalog.region("zz").code == "US"

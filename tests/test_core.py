@@ -1,0 +1,288 @@
+"""bot.core: a user key and a message in, a `Reply` out, the way errbot's test backend works.
+
+What matters most here: the help lines stay near after a crisis, Lantern never fails closed (no
+content, broken content, a crashing matcher), and no input makes `reply` raise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import pytest
+
+from bot.config import ContentSettings, Settings
+from bot.core import FOLLOW_UP_REPLIES, SOS, Lantern
+from bot.crisis import BUILTIN_REPLY
+from bot.matcher import Matcher
+from bot.replies import Reply
+from bot.validate import CORE_PHRASES
+
+KINDS = {"answer", "crisis", "fallback", "smalltalk", "clarify"}
+
+
+def has_sos(reply: Reply) -> bool:
+    return any(s.answer_id == SOS for s in reply.suggestions)
+
+
+# --- escalation follow-up ----------------------------------------------------------------------------
+
+
+def test_after_a_crisis_the_next_replies_keep_the_help_lines_near(lantern):
+    assert lantern.reply("ann", "i want to die").kind == "crisis"
+    reply = lantern.reply("ann", "im fine")
+    assert reply.urgent is True
+    assert has_sos(reply)
+    assert reply.suggestions[0].answer_id == SOS
+    assert lantern.ui("still_here") in reply.text
+
+
+def test_the_follow_up_is_per_user(lantern):
+    lantern.reply("ann", "i want to die")
+    other = lantern.reply("bob", "im fine")
+    assert other.urgent is False
+    assert not has_sos(other)
+
+
+def test_the_follow_up_stops_after_a_few_replies(lantern):
+    lantern.reply("ann", "i want to die")
+    followed = [lantern.reply("ann", "im fine") for _ in range(FOLLOW_UP_REPLIES)]
+    assert all(r.urgent and has_sos(r) for r in followed)
+    after = lantern.reply("ann", "im fine")
+    assert after.urgent is False
+    assert not has_sos(after)
+
+
+def test_a_topic_answer_during_the_follow_up_also_keeps_help_near(lantern):
+    lantern.reply("ann", "i want to die")
+    reply = lantern.answer("coping_low_mood", user_key="ann")
+    assert reply.kind == "answer" and reply.urgent and has_sos(reply)
+
+
+def test_a_new_crisis_restarts_the_follow_up(lantern):
+    lantern.reply("ann", "i want to die")
+    for _ in range(FOLLOW_UP_REPLIES - 1):
+        lantern.reply("ann", "ok")
+    lantern.reply("ann", "whats the point anymore")
+    assert all(lantern.reply("ann", "ok").urgent for _ in range(FOLLOW_UP_REPLIES))
+
+
+def test_forget_ends_the_follow_up(lantern):
+    lantern.reply("ann", "i want to die")
+    lantern.forget("ann")
+    assert lantern.reply("ann", "im fine").urgent is False
+
+
+def test_an_ordinary_reply_is_not_urgent(lantern):
+    reply = lantern.reply("ann", "why cant my son just quit")
+    assert reply.urgent is False and not has_sos(reply)
+
+
+# --- never fails closed -----------------------------------------------------------------------------
+
+
+def test_without_content_a_crisis_still_gets_help():
+    lantern = Lantern(None)
+    reply = lantern.reply("ann", "i want to kill myself")
+    assert reply.kind == "crisis"
+    assert reply.crisis == "suicide"
+    assert reply.urgent is True
+    assert "988" in reply.text
+
+
+@pytest.mark.parametrize(("category", "phrase"),
+                         [(c, p) for c, phrases in CORE_PHRASES.items() for p in phrases])
+def test_without_content_every_core_phrase_still_gets_help(category, phrase):
+    # The built-in core is all there is when content cannot load; the basics must all be there.
+    reply = Lantern(None).reply("ann", phrase)
+    assert reply.kind == "crisis", f"{phrase!r} got no crisis reply in crisis-only mode"
+    assert reply.crisis == category
+    assert "988" in reply.text or "911" in reply.text
+
+
+def test_without_content_an_ordinary_message_still_points_to_help():
+    reply = Lantern(None).reply("ann", "hello")
+    assert reply.kind == "fallback"
+    assert "988" in reply.text
+
+
+def test_without_content_sos_still_gives_the_lines():
+    # Without hotlines.yaml there are no per-region numbers: the built-in reply says to use the
+    # local emergency number as well as giving the US lines.
+    reply = Lantern(None).sos("UK")
+    assert reply.kind == "crisis" and reply.urgent
+    assert reply.text == BUILTIN_REPLY
+    assert "local emergency number" in reply.text
+
+
+def test_a_missing_crisis_reply_falls_back_to_the_built_in_one(catalog):
+    replies = {k: v for k, v in catalog.crisis_replies.items() if k != "suicide"}
+    lantern = Lantern(dataclasses.replace(catalog, crisis_replies=replies))
+    reply = lantern.reply("ann", "i want to kill myself")
+    assert reply.kind == "crisis"
+    assert reply.crisis == "suicide"
+    assert reply.urgent is True
+    assert reply.text == BUILTIN_REPLY
+
+
+def test_a_crashing_matcher_still_answers_crises_and_falls_back_for_the_rest(lantern, monkeypatch, caplog):
+    def broken(self, text):
+        raise RuntimeError("matcher bug")
+
+    monkeypatch.setattr(Matcher, "match", broken)
+    crisis = lantern.reply("ann", "i want to kill myself")
+    assert crisis.kind == "crisis" and "988" in crisis.text
+    with caplog.at_level(logging.ERROR):
+        ordinary = lantern.reply("bob", "why cant my son just quit")
+    assert ordinary.kind == "fallback"
+    assert ordinary.crisis is None
+    # The message text is never logged, even when something breaks.
+    assert "my son" not in caplog.text
+
+
+def test_a_crashing_detector_falls_back_to_the_built_in_core(catalog):
+    class BrokenDetector:
+        def detect(self, text):
+            raise RuntimeError("detector bug")
+
+    lantern = Lantern(dataclasses.replace(catalog, detector=BrokenDetector()))
+    reply = lantern.reply("ann", "i want to kill myself")
+    assert reply.kind == "crisis" and reply.crisis == "suicide"
+    assert lantern.reply("ann", "why cant my son just quit").kind != "crisis"
+
+
+def test_malformed_content_starts_in_crisis_only_mode(content_copy):
+    content_copy.edit("intents/topics.yaml", "  - id: dual_diagnosis\n    answer: dual_diagnosis\n",
+                      "  - id: dual_diagnosis\n      answer: dual_diagnosis\n")
+    settings = Settings(content=ContentSettings(intents_dir=content_copy.intents,
+                                                responses_dir=content_copy.responses))
+    lantern = Lantern.from_settings(settings)
+    assert lantern.catalog is None
+    reply = lantern.reply("ann", "i want to kill myself")
+    assert reply.kind == "crisis" and "988" in reply.text
+
+
+def test_swapping_the_catalog_takes_effect_at_once(catalog):
+    lantern = Lantern(None)
+    assert lantern.reply("ann", "why cant my son just quit").kind == "fallback"
+    lantern.swap_catalog(catalog)
+    assert lantern.reply("ann", "why cant my son just quit").intent == "why_cant_they_stop"
+
+
+# --- bad input -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t "])
+def test_empty_messages_get_a_gentle_prompt_and_topics(lantern, text):
+    reply = lantern.reply("ann", text)
+    assert reply.kind == "fallback"
+    assert reply.text == lantern.ui("empty")
+    assert reply.suggestions == lantern.topics()
+
+
+def test_emoji_only_gets_the_no_words_reply(lantern):
+    reply = lantern.reply("ann", "😢😢😢")
+    assert reply.kind == "fallback"
+    assert reply.text == lantern.ui("no_words")
+    assert "/sos" in reply.text
+
+
+def test_a_huge_message_still_has_its_last_words_read_for_crisis(lantern):
+    text = "blah " * 20_000 + "i want to kill myself"
+    assert len(text) > 100_000
+    reply = lantern.reply("ann", text)
+    assert reply.kind == "crisis" and reply.crisis == "suicide"
+
+
+def test_a_huge_ordinary_message_still_gets_a_reply(lantern):
+    reply = lantern.reply("ann", "why cant my son just quit " + "x" * 100_000)
+    assert reply.kind in KINDS
+    assert reply.crisis is None
+
+
+@pytest.mark.parametrize("text", ["\x00hello\x00", "hello\x1b[0m", "\x07\x08hello"])
+def test_control_characters_are_not_words(lantern, text):
+    reply = lantern.reply("ann", text)
+    assert reply.kind == "smalltalk" and reply.intent == "greeting"
+
+
+@pytest.mark.parametrize("text", ["\x1b[31mi want to die\x1b[0m", "i want\x00 to die"])
+def test_control_characters_do_not_hide_a_crisis(lantern, text):
+    assert lantern.reply("ann", text).crisis == "suicide"
+
+
+def test_other_scripts_around_a_question_are_ignored(lantern):
+    reply = lantern.reply("ann", "我想 know about methadone")
+    assert reply.kind == "answer"
+    assert reply.intent == "medications_for_opioid_use"
+    assert "methadone" in reply.text.lower()
+
+
+def test_binary_junk_gets_a_reply():
+    junk = bytes(range(256)).decode("utf-8", errors="replace")
+    lantern = Lantern(None)
+    assert lantern.reply("ann", junk).kind in KINDS
+
+
+def test_binary_junk_with_shipped_content(lantern):
+    junk = (bytes(range(256)) * 4).decode("utf-8", errors="replace")
+    reply = lantern.reply("ann", junk)
+    assert reply.kind in KINDS and reply.crisis is None
+    assert lantern.reply("ann", junk + " i want to die").crisis == "suicide"
+
+
+@pytest.mark.parametrize("value", [None, 42, 3.5, ["i want to die"], b"hello"])
+def test_a_non_string_gets_a_reply_not_an_exception(lantern, value):
+    reply = lantern.reply("ann", value)  # type: ignore[arg-type]
+    assert isinstance(reply, Reply)
+    assert reply.kind == "fallback"
+
+
+# --- the other entry points ------------------------------------------------------------------------------
+
+
+def test_answer_gives_a_topic_directly(lantern):
+    reply = lantern.answer("naloxone")
+    assert reply.kind == "answer" and reply.intent == "naloxone"
+    assert reply.text == lantern.catalog.answers["naloxone"].text.strip()
+
+
+def test_answer_for_an_unknown_topic_falls_back(lantern):
+    reply = lantern.answer("no_such_topic")
+    assert reply.kind == "fallback"
+    assert reply.suggestions == lantern.topics()
+
+
+def test_the_sos_button_gives_the_help_lines(lantern):
+    reply = lantern.answer(SOS, region="UK")
+    assert reply.kind == "crisis" and reply.crisis == "sos" and reply.urgent
+    assert "116 123" in reply.text
+
+
+def test_topics_list_every_topic_answer_but_no_small_talk(lantern):
+    ids = [s.answer_id for s in lantern.topics()]
+    assert "why_cant_they_stop" in ids and "naloxone" in ids
+    assert "greeting" not in ids and "bot_identity" not in ids
+    assert len(ids) == len(set(ids))
+    labels = {s.answer_id: s.label for s in lantern.topics()}
+    assert labels["naloxone"] == lantern.catalog.answers["naloxone"].title
+
+
+def test_ui_fills_placeholders(lantern):
+    assert lantern.ui("region_set", region="Australia") == "Got it: I'll use help lines for Australia."
+
+
+def test_ui_never_fails_for_a_missing_key(lantern):
+    assert lantern.ui("no_such_key") == "no such key"
+
+
+def test_regions_name_every_region(lantern):
+    assert lantern.regions() == {"US": "United States", "CA": "Canada", "UK": "United Kingdom",
+                                 "IE": "Ireland", "AU": "Australia", "NZ": "New Zealand",
+                                 "EU": "European Union"}
+
+
+def test_the_default_region_is_used_when_none_is_given(catalog):
+    uk = Lantern(catalog, default_region="UK")
+    assert "116 123" in uk.reply("ann", "i want to die").text
+    assert "116 123" in uk.sos().text

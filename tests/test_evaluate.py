@@ -1,0 +1,230 @@
+"""bot.evaluate and bot.evaluate_report: how well Lantern does on labelled messages.
+
+The floors here are the project's promises (see README): topic accuracy of at least 90% on
+held-out messages, and a crisis detector that misses nothing and cries wolf on at most 5% of
+ordinary messages. The report arithmetic is checked on a tiny scripted run worked out by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.crisis import CATEGORIES
+from bot.errors import LanternError
+from bot.evaluate import CLARIFY, CRISIS, FALLBACK, evaluate_intents, evaluate_safety, load_labelled
+from bot.evaluate_report import print_intents, print_safety
+from bot.replies import Reply
+
+DATA = Path(__file__).parent / "data"
+INTENT_EVAL = DATA / "intent_eval.yaml"
+SAFETY_EVAL = DATA / "safety_eval.yaml"
+
+ACCURACY_FLOOR = 0.90
+FALSE_ALARM_CEILING = 0.05
+
+
+def plain(text: str) -> str:
+    """Lowercased, punctuation stripped, spaces collapsed: 'Hello?' and 'hello' are the same row."""
+    return " ".join(re.sub(r"[^\w\s]", "", text.lower()).split())
+
+
+@pytest.fixture(scope="module")
+def intent_rows() -> list[tuple[str, str | None]]:
+    return load_labelled(INTENT_EVAL, "intent")
+
+
+@pytest.fixture(scope="module")
+def safety_rows() -> list[tuple[str, str | None]]:
+    return load_labelled(SAFETY_EVAL, "category")
+
+
+# --- the labelled files --------------------------------------------------------------------------------
+
+
+def test_the_intent_file_is_big_enough_and_names_real_intents(intent_rows, catalog):
+    assert len(intent_rows) >= 250
+    known = {i.id for i in catalog.intents}
+    unknown = sorted({label for _, label in intent_rows if label is not None and label not in known})
+    assert unknown == []
+
+
+def test_the_intent_file_is_held_out_from_the_examples(intent_rows, catalog):
+    # Accuracy on messages the matcher was taught verbatim says nothing about real users.
+    examples = {plain(e.text): (i.id, str(e.where)) for i in catalog.intents for e in i.examples}
+    leaked = [(text, *examples[plain(text)]) for text, _ in intent_rows if plain(text) in examples]
+    assert leaked == [], f"{len(leaked)} evaluation rows are also intent examples, e.g. {leaked[:5]}"
+
+
+def test_the_safety_file_is_big_enough_and_covers_every_category(safety_rows):
+    assert len(safety_rows) >= 400
+    labels = {label for _, label in safety_rows}
+    assert set(CATEGORIES) <= labels
+    assert "none" in labels or None in labels
+
+
+# --- the floors ------------------------------------------------------------------------------------------
+
+
+def test_intent_accuracy_floor(lantern, intent_rows):
+    report = evaluate_intents(lantern, intent_rows)
+    assert report.total == len(intent_rows)
+    worst = ", ".join(f"{e} -> {g} ({n})" for (e, g), n in report.confused(8))
+    assert report.accuracy >= ACCURACY_FLOOR, (
+        f"topic accuracy {report.accuracy:.1%} is below {ACCURACY_FLOOR:.0%}; most confused: {worst}")
+
+
+@pytest.fixture(scope="module")
+def safety_report(catalog, safety_rows):
+    from bot.core import Lantern
+
+    return evaluate_safety(Lantern(catalog), safety_rows)
+
+
+def test_safety_no_miss(safety_report):
+    assert safety_report.misses == [], f"missed: {safety_report.misses}"
+    for category in CATEGORIES:
+        assert safety_report.recall(category) == 1.0
+
+
+def test_safety_false_alarm_rate(safety_report):
+    assert safety_report.negatives > 0
+    assert safety_report.false_alarm_rate <= FALSE_ALARM_CEILING, (
+        f"false alarms {safety_report.false_alarm_rate:.1%}: {safety_report.false_alarms}")
+
+
+# --- the report arithmetic, on a scripted run ----------------------------------------------------------------
+
+
+class Scripted:
+    """Stands in for `Lantern`: each message has a fixed reply, so every number can be worked out."""
+
+    def __init__(self, replies: dict[str, Reply]) -> None:
+        self.replies = replies
+        self.forgotten: list[str] = []
+
+    def reply(self, user_key: str, text: str) -> Reply:
+        return self.replies[text]
+
+    def forget(self, user_key: str) -> None:
+        self.forgotten.append(user_key)
+
+
+A, B = "naloxone", "fentanyl"
+INTENT_SCRIPT = {
+    "a1": (A, Reply("answer", "", intent=A)),             # correct
+    "a2": (A, Reply("answer", "", intent=B)),             # wrong
+    "a3": (A, Reply("fallback", "")),                     # fell back
+    "x1": (A, Reply("crisis", "", crisis="suicide")),     # crisis reply
+    "b1": (B, Reply("answer", "", intent=B)),             # correct
+    "c1": (B, Reply("clarify", "")),                      # asked
+    "n1": (None, Reply("fallback", "")),                  # correct: should fall back
+    "n2": (None, Reply("answer", "", intent=A)),          # wrong: answered what it should not
+}
+
+
+@pytest.fixture
+def intent_report():
+    lantern = Scripted({text: reply for text, (_, reply) in INTENT_SCRIPT.items()})
+    report = evaluate_intents(lantern, [(text, label) for text, (label, _) in INTENT_SCRIPT.items()])
+    assert len(lantern.forgotten) == len(INTENT_SCRIPT)  # no follow-up state carried between rows
+    return report
+
+
+def test_intent_report_counts_outcomes(intent_report):
+    assert intent_report.total == 8
+    assert intent_report.correct == 3
+    assert intent_report.accuracy == pytest.approx(3 / 8)
+    assert dict(intent_report.outcomes) == {"correct": 3, "wrong": 2, "fallback": 1, "clarify": 1, "crisis": 1}
+    assert intent_report.rate("fallback") == pytest.approx(1 / 8)
+
+
+def test_intent_report_precision_recall_f1(intent_report):
+    table = intent_report.per_intent
+    # naloxone: predicted twice (a1, n2), right once; expected four times (a1 a2 a3 x1).
+    assert table[A] == {"precision": 0.5, "recall": 0.25, "f1": 0.333, "support": 4}
+    # fentanyl: predicted twice (b1, a2), right once; expected twice (b1 c1).
+    assert table[B] == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2}
+    # fallback: shown twice (a3, n1), right once; expected twice (n1 n2).
+    assert table[FALLBACK] == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2}
+
+
+def test_intent_report_lists_the_confused_pairs(intent_report):
+    confused = {pair for pair, _ in intent_report.confused()}
+    assert confused == {(A, B), (A, FALLBACK), (A, CRISIS), (B, CLARIFY), (FALLBACK, A)}
+    as_dict = intent_report.as_dict()
+    assert {"expected": A, "got": B, "count": 1} in as_dict["confused"]
+    assert as_dict["accuracy"] == 0.375
+
+
+def test_the_printed_intent_report(intent_report):
+    text = print_intents(intent_report)
+    assert "messages: 8" in text
+    assert "accuracy: 37.5%" in text
+    assert re.search(rf"^{A}\s+0\.50\s+0\.25\s+0\.33\s+4$", text, re.MULTILINE)
+    assert "most confused (expected -> got):" in text
+    assert f"{A} -> {B}" in text
+
+
+SAFETY_SCRIPT = [
+    ("s1", "suicide", Reply("crisis", "", crisis="suicide")),    # caught, exact
+    ("s2", "suicide", Reply("crisis", "", crisis="elevated")),   # caught, other category
+    ("o1", "overdose", Reply("answer", "", intent=A)),            # missed
+    ("n1", "none", Reply("answer", "", intent=A)),                # quiet, right
+    ("n2", None, Reply("crisis", "", crisis="danger")),           # false alarm
+]
+
+
+@pytest.fixture
+def scripted_safety():
+    lantern = Scripted({text: reply for text, _, reply in SAFETY_SCRIPT})
+    return evaluate_safety(lantern, [(text, label) for text, label, _ in SAFETY_SCRIPT])
+
+
+def test_safety_report_counts_misses_and_false_alarms(scripted_safety):
+    assert scripted_safety.recall("suicide") == 1.0
+    assert scripted_safety.recall("overdose") == 0.0
+    assert scripted_safety.misses == [("overdose", "o1")]
+    assert scripted_safety.false_alarms == [("danger", "n2")]
+    assert scripted_safety.false_alarm_rate == 0.5
+    assert scripted_safety.as_dict()["category_exact"] == {"suicide": 0.5, "overdose": 0.0}
+
+
+def test_the_printed_safety_report(scripted_safety):
+    text = print_safety(scripted_safety)
+    assert "false alarms: 1 of 2 negatives (50.0%)" in text
+    assert "  [overdose] o1" in text
+    assert "  [danger] n2" in text
+
+
+def test_an_unknown_safety_category_is_refused():
+    with pytest.raises(LanternError, match="suicidal"):
+        evaluate_safety(Scripted({}), [("x", "suicidal")])
+
+
+# --- malformed labelled files ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("- text: hello\n  intent: greeting\n- intent: thanks\n", 3),            # no text
+    ("- text: hello\n  intent: greeting\n- text: [a, b]\n  intent: x\n", 3),  # text not a string
+    ("- text: hello\n  intent: greeting\n\n- text: bye\n", 4),                # no label
+    ("- text: hello\n  intent: [greeting]\n", 1),                            # label not a string
+    ("- just a string\n", 1),                                                # not a mapping
+    ("text: hello\nintent: greeting\n", 1),                                  # not a list
+    ("- text: hello\n    intent: greeting\n", 2),                            # bad YAML
+])
+def test_a_malformed_labelled_file_names_the_line(tmp_path, text, line):
+    path = tmp_path / "labelled.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(LanternError) as caught:
+        load_labelled(path, "intent")
+    assert str(caught.value).startswith(f"{path}:{line}: ")
+
+
+def test_null_labels_mean_should_fall_back(tmp_path):
+    path = tmp_path / "labelled.yaml"
+    path.write_text("- text: asdf\n  intent: null\n- text: 'no'\n  intent: thanks\n", encoding="utf-8")
+    assert load_labelled(path, "intent") == [("asdf", None), ("no", "thanks")]

@@ -1,0 +1,204 @@
+"""bot.matcher: which topic a message is about, told mostly through `Lantern.reply`.
+
+A confident wrong answer is worse than admitting doubt: ties ask (clarify), weak matches say they
+are unsure (fallback) and offer topics.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from bot.config import MatchingSettings
+from bot.content import load_catalog
+from bot.core import Lantern
+from bot.matcher import KEYWORD_BONUS, IntentPhrases, Matcher
+from bot.normalise import Lexicon, Normaliser
+from bot.paths import DEFAULT_INTENTS_DIR, DEFAULT_RESPONSES_DIR
+
+
+def plain_matcher(*intents: IntentPhrases, threshold: float = 72.0, margin: float = 4.0) -> Matcher:
+    return Matcher(list(intents), Normaliser(Lexicon({}, {}, frozenset())), threshold, margin)
+
+
+# --- the shipped content, as a user meets it ---------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("why cant my son just quit", "why_cant_they_stop"),
+    ("hi, sorry to bother you, but why cant my son just quit", "why_cant_they_stop"),
+    ("3am cravings are bad", "night_cravings"),
+    ("dual dx meaning", "dual_diagnosis"),
+])
+def test_questions_get_their_topic(lantern, text, intent):
+    reply = lantern.reply("u", text)
+    assert reply.kind == "answer"
+    assert reply.intent == intent
+    assert reply.text == lantern.catalog.answers[lantern.catalog.intent(intent).answer].text.strip()
+
+
+def test_an_answer_offers_its_follow_ups_and_names_its_sources(lantern):
+    reply = lantern.reply("u", "why cant my son just quit")
+    answer = lantern.catalog.answers["why_cant_they_stop"]
+    assert [s.answer_id for s in reply.suggestions] == list(answer.follow_ups)
+    assert reply.sources == answer.sources and reply.sources
+
+
+def test_hello_is_small_talk(lantern):
+    reply = lantern.reply("u", "hello")
+    assert reply.kind == "smalltalk"
+    assert reply.intent == "greeting"
+
+
+def test_asking_whether_lantern_is_a_person_gets_an_honest_answer(lantern):
+    reply = lantern.reply("u", "are you a real person")
+    assert reply.kind == "smalltalk"
+    assert reply.intent == "bot_identity"
+    assert "automated" in reply.text.lower()
+    assert "not a person" in reply.text.lower()
+
+
+@pytest.mark.parametrize("text", ["asdfgh qwerty", "how do i bake lasagna"])
+def test_nonsense_gets_an_honest_fallback_with_topics(lantern, text):
+    reply = lantern.reply("u", text)
+    assert reply.kind == "fallback"
+    assert reply.intent is None
+    assert "not sure" in reply.text.lower()
+    topic_ids = {a.id for a in lantern.catalog.topic_answers()}
+    assert reply.suggestions, "a fallback must offer somewhere to go"
+    assert {s.answer_id for s in reply.suggestions} <= topic_ids
+    # Operators see what nothing matched, in its normalised form.
+    assert reply.unmatched_text == lantern.catalog.normaliser.canonical(text)
+
+
+def test_matching_is_deterministic(lantern):
+    replies = {lantern.reply("u", "my son relapsed after rehab, what now") for _ in range(20)}
+    assert len(replies) == 1
+
+
+def test_a_matched_reply_has_no_unmatched_text(lantern):
+    assert lantern.reply("u", "why cant my son just quit").unmatched_text is None
+
+
+# --- clarify: two intents tie ---------------------------------------------------------------------
+
+TINY_INTENTS = """\
+intents:
+  - id: garden_roses
+    answer: roses
+    examples:
+      - how do i look after my garden roses
+      - pruning roses in winter
+  - id: garden_tulips
+    answer: tulips
+    examples:
+      - how do i look after my garden tulips
+      - when to plant tulip bulbs
+"""
+TINY_ANSWERS = """\
+answers:
+  roses:
+    title: "Roses"
+    text: "Roses like sun."
+    sources: [a garden book]
+  tulips:
+    title: "Tulips"
+    text: "Tulips like cold winters."
+    sources: [a garden book]
+"""
+
+
+@pytest.fixture(scope="module")
+def garden(tmp_path_factory: pytest.TempPathFactory) -> Lantern:
+    """Two intents whose examples share the same question, with the shipped help lines and texts."""
+    root = tmp_path_factory.mktemp("garden")
+    (root / "intents").mkdir()
+    (root / "responses").mkdir()
+    shutil.copy(DEFAULT_INTENTS_DIR / "crisis.yaml", root / "intents")
+    for name in ("crisis.yaml", "hotlines.yaml", "interface.yaml"):
+        shutil.copy(DEFAULT_RESPONSES_DIR / name, root / "responses")
+    (root / "intents" / "garden.yaml").write_text(TINY_INTENTS, encoding="utf-8")
+    (root / "responses" / "garden.yaml").write_text(TINY_ANSWERS, encoding="utf-8")
+    return Lantern(load_catalog(root / "intents", root / "responses", MatchingSettings()))
+
+
+def test_when_two_topics_tie_lantern_asks_which_was_meant(garden):
+    reply = garden.reply("u", "how do i look after my garden")
+    assert reply.kind == "clarify"
+    assert {s.answer_id for s in reply.suggestions} == {"roses", "tulips"}
+    assert reply.text == garden.ui("clarify")
+
+
+def test_a_clear_winner_is_answered_not_clarified(garden):
+    reply = garden.reply("u", "pruning roses in winter")
+    assert reply.kind == "answer"
+    assert reply.intent == "garden_roses"
+
+
+def test_the_tiny_catalog_still_catches_a_crisis(garden):
+    reply = garden.reply("u", "i want to kill myself")
+    assert reply.kind == "crisis" and "988" in reply.text
+
+
+# --- the Matcher on its own ------------------------------------------------------------------------------
+
+
+def test_a_tie_within_the_margin_is_clarify():
+    matcher = plain_matcher(IntentPhrases("a", ["plant roses in spring"], []),
+                            IntentPhrases("b", ["plant roses in autumn"], []), margin=4.0)
+    result = matcher.match("plant roses")
+    assert result.kind == "clarify"
+    assert {r.intent for r in result.ranked[:2]} == {"a", "b"}
+
+
+def test_a_wider_margin_turns_a_near_tie_into_clarify():
+    intents = (IntentPhrases("a", ["how to plant roses in spring"], []),
+               IntentPhrases("b", ["how to prune apple trees in spring"], []))
+    narrow = plain_matcher(*intents, threshold=50.0, margin=0.0).match("how to plant roses in spring please")
+    wide = plain_matcher(*intents, threshold=50.0, margin=100.0).match("how to plant roses in spring please")
+    assert narrow.kind == "answer" and narrow.best.intent == "a"
+    assert wide.kind == "clarify"
+
+
+def test_below_the_threshold_is_fallback():
+    matcher = plain_matcher(IntentPhrases("a", ["how do i plant roses"], []), threshold=99.0)
+    assert matcher.match("how do i grow roses").kind == "fallback"
+    assert plain_matcher(IntentPhrases("a", ["how do i plant roses"], []), threshold=50.0).match(
+        "how do i grow roses").kind == "answer"
+
+
+def test_a_keyword_lifts_its_intent():
+    without = plain_matcher(IntentPhrases("a", ["tell me about roses"], []))
+    with_kw = plain_matcher(IntentPhrases("a", ["tell me about roses"], ["pruning"]))
+    plain = without.match("pruning roses question").best.score
+    boosted = with_kw.match("pruning roses question").best.score
+    assert boosted == min(100.0, plain + KEYWORD_BONUS)
+    assert boosted > plain
+
+
+def test_no_words_is_empty_not_fallback():
+    matcher = plain_matcher(IntentPhrases("a", ["hello"], []))
+    assert matcher.match("😢😢😢").kind == "empty"
+    assert matcher.match("   ").kind == "empty"
+
+
+def test_at_most_three_candidates_are_kept():
+    intents = [IntentPhrases(name, [f"question about {name} roses"], []) for name in "abcde"]
+    assert len(plain_matcher(*intents).match("question about roses").ranked) <= 3
+
+
+def test_leaving_an_example_out_scores_against_the_others_only():
+    matcher = plain_matcher(IntentPhrases("a", ["how do i plant roses", "roses planting guide"], []))
+    position = matcher.positions[("a", 0)]
+    _, with_it = matcher.rank("how do i plant roses")
+    _, without = matcher.rank("how do i plant roses", exclude=position)
+    assert with_it[0].score == 100.0
+    assert without[0].score < 100.0
+
+
+def test_matcher_and_shipped_example_agree(catalog):
+    # Every intent's own first example finds that intent (the examples are what teach it).
+    for intent_id in ("why_cant_they_stop", "night_cravings", "naloxone", "greeting"):
+        intent = catalog.intent(intent_id)
+        result = catalog.matcher.match(intent.examples[0].text)
+        assert result.best is not None and result.best.intent == intent_id

@@ -1,0 +1,103 @@
+"""bot.yaml_lines: YAML that remembers lines, so every content problem can say `file:line`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.errors import LanternError
+from bot.yaml_lines import LineDict, LineList, line_of, load_yaml
+
+
+def write(tmp_path: Path, text: str, name: str = "content.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+SAMPLE = """\
+# a comment on line 1
+answers:
+  greeting:
+    title: Hello
+    follow_ups:
+      - thanks
+      - goodbye
+"""
+
+
+def test_mappings_and_lists_know_their_lines(tmp_path):
+    data = load_yaml(write(tmp_path, SAMPLE))
+    assert isinstance(data, LineDict)
+    assert data.lines["answers"] == 2
+    greeting = data["answers"]["greeting"]
+    assert data["answers"].lines["greeting"] == 3
+    assert greeting.lines["title"] == 4
+    follow_ups = greeting["follow_ups"]
+    assert isinstance(follow_ups, LineList)
+    assert follow_ups == ["thanks", "goodbye"]
+    assert follow_ups.lines == [6, 7]
+
+
+def test_line_of_follows_a_path_as_deep_as_it_can(tmp_path):
+    data = load_yaml(write(tmp_path, SAMPLE))
+    assert line_of(data, ("answers", "greeting", "follow_ups", 1)) == 7
+    assert line_of(data, ("answers", "greeting", "title")) == 4
+    # A key that is not there (a missing field) gives the line of the nearest thing that is.
+    assert line_of(data, ("answers", "greeting", "text")) == 3
+    assert line_of(data, ("answers", "greeting", "follow_ups", 9)) == 5
+
+
+@pytest.mark.parametrize("word", ["on", "off", "yes", "no", "On", "NO", "Yes", "y", "n"])
+def test_yes_no_on_off_are_words(tmp_path, word):
+    data = load_yaml(write(tmp_path, f"stopwords: [{word}]\nkey: {word}\n"))
+    assert data["stopwords"] == [word]
+    assert data["key"] == word
+
+
+def test_null_and_numbers_keep_their_meaning(tmp_path):
+    # Labelled files use `intent: null` for "should fall back".
+    data = load_yaml(write(tmp_path, "intent: null\nport: 8443\nratio: 0.5\n"))
+    assert data == {"intent": None, "port": 8443, "ratio": 0.5}
+
+
+def test_a_syntax_error_names_file_and_line(tmp_path):
+    path = write(tmp_path, "intents:\n  - id: a\n      answer: b\n")
+    with pytest.raises(LanternError) as caught:
+        load_yaml(path)
+    assert str(caught.value).startswith(f"{path}:3: YAML syntax error")
+
+
+def test_an_unclosed_bracket_names_a_line_in_the_file(tmp_path):
+    path = write(tmp_path, "a: 1\nb: [x, y\nc: 2\n")
+    with pytest.raises(LanternError) as caught:
+        load_yaml(path)
+    assert re.match(rf"{re.escape(str(path))}:[2-4]: ", str(caught.value))
+
+
+def test_text_that_is_not_utf8_is_refused_with_line_1(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("title: café".encode("latin-1"))
+    with pytest.raises(LanternError) as caught:
+        load_yaml(path)
+    assert str(caught.value).startswith(f"{path}:1: not UTF-8")
+
+
+def test_a_missing_file_is_refused_with_line_1(tmp_path):
+    path = tmp_path / "missing.yaml"
+    with pytest.raises(LanternError) as caught:
+        load_yaml(path)
+    assert str(caught.value).startswith(f"{path}:1: cannot read")
+
+
+def test_unsafe_tags_are_refused(tmp_path):
+    path = write(tmp_path, "x: !!python/object/apply:os.system ['echo hi']\n")
+    with pytest.raises(LanternError) as caught:
+        load_yaml(path)
+    assert str(caught.value).startswith(f"{path}:1: ")
+
+
+def test_an_empty_file_is_none(tmp_path):
+    assert load_yaml(write(tmp_path, "# only a comment\n")) is None
