@@ -17,6 +17,7 @@ from bot.catalog import Catalog
 from bot.config import MatchingSettings
 from bot.content import ContentProblem, load_catalog
 from bot.crisis import CrisisDetector
+from bot.errors import LanternError
 
 # Phrases the operator's crisis lexicon (without the built-in core) must still catch, per
 # category. Removing what catches them is refused: see OPERATING.md.
@@ -60,11 +61,23 @@ def validate_dirs(intents_dir: Path, responses_dir: Path, matching: MatchingSett
     try:
         catalog = load_catalog(intents_dir, responses_dir, matching)
     except ContentProblem as exc:
-        return None, [_split(p) for p in exc.problems]
-    findings = blocking_checks(catalog) + (advisory_checks(catalog) if advisory else [])
+        return None, [_split(p) for p in exc.problems] + _checkin_texts(responses_dir)
+    findings = blocking_checks(catalog) + _checkin_texts(responses_dir)
+    findings += advisory_checks(catalog) if advisory else []
     if any(f.level == "error" for f in findings):
         return None, sorted(findings)
     return catalog, sorted(findings)
+
+
+def _checkin_texts(responses_dir: Path) -> list[Finding]:
+    """The check-in texts live beside the answers and are edited the same way: check them too."""
+    from bot.checkin import load_checkin_texts
+
+    try:
+        load_checkin_texts(responses_dir)
+    except LanternError as exc:
+        return [_split(line) for line in str(exc).splitlines() if line.strip()]
+    return []
 
 
 def _split(problem: str) -> Finding:

@@ -102,3 +102,55 @@ def test_run_console_ends_quietly_when_input_ends(lantern):
     written = chat(lantern, "hello")
     assert written[-1] == lantern.ui("goodbye_console")
     assert any(lantern.catalog.answers["greeting"].text.strip()[:30] in w for w in written)
+
+
+# --- check-ins at the terminal ----------------------------------------------------------------
+
+
+@pytest.fixture
+def checkin_session(lantern, tmp_path, monkeypatch) -> ConsoleSession:
+    from bot.config import Settings, StorageSettings
+    from bot.console import ConsoleCheckins
+
+    monkeypatch.delenv("LANTERN_ID_KEY", raising=False)
+    settings = Settings(storage=StorageSettings(path=tmp_path / "chat.sqlite3",
+                                                chat_key_file=tmp_path / "key"))
+    checkins = ConsoleCheckins(lantern, settings)
+    yield ConsoleSession(lantern, checkins=checkins)
+    checkins.close()
+
+
+def test_a_checkin_at_the_terminal_is_saved_and_charted(checkin_session, tmp_path):
+    first = checkin_session.handle("/checkin")
+    assert "mood" in first.lower()
+    checkin_session.handle("4")  # mood
+    checkin_session.handle("0")  # no cravings
+    done = checkin_session.handle("skip")
+    assert "night" in done.lower()  # a streak or encouragement for the night, not a question
+    chart = checkin_session.handle("/mood")
+    assert "4" in chart and "No check-ins yet" not in chart
+    assert (tmp_path / "chat.sqlite3").exists()
+
+
+def test_sos_during_a_checkin_gives_the_help_lines_at_once(checkin_session):
+    checkin_session.handle("/checkin")
+    checkin_session.handle("2")
+    out = checkin_session.handle("/sos")
+    assert "988" in out and "911" in out
+
+
+def test_a_crisis_typed_during_a_checkin_gets_the_crisis_reply(checkin_session):
+    checkin_session.handle("/checkin")
+    out = checkin_session.handle("i want to kill myself")
+    assert "988" in out
+
+
+def test_forget_at_the_terminal_deletes_saved_checkins(checkin_session, tmp_path):
+    import sqlite3
+
+    checkin_session.handle("/checkin")
+    for line in ("3", "1", "skip"):
+        checkin_session.handle(line)
+    checkin_session.handle("/forget")
+    with sqlite3.connect(tmp_path / "chat.sqlite3") as db:
+        assert db.execute("select count(*) from checkins").fetchone()[0] == 0

@@ -1,0 +1,75 @@
+"""Pseudonymous user keys: who a user is to Lantern, without their Telegram id ever being stored.
+
+A user key is HMAC-SHA256(secret, telegram user id) in hex. Without the secret the key cannot be
+turned back into an id (Telegram ids are few enough to guess, so a plain hash would not do).
+The secret comes from `LANTERN_ID_KEY`; `lantern chat` may instead use a key file it generates
+once per install. Not for storage: `bot.store` uses these keys, it does not make them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+from bot.config import ID_KEY_ENV
+from bot.errors import LanternError
+
+# Shorter secrets can be brute-forced together with the small space of Telegram ids.
+MIN_KEY_CHARS = 16
+_HOW_TO_MAKE_ONE = 'python -c "import secrets; print(secrets.token_hex(32))"'
+
+
+def user_key(id_key: bytes, user_id: int | str) -> str:
+    """The stable pseudonym for one user: the same id and secret always give the same key."""
+    return hmac.new(id_key, str(user_id).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def id_key_from_env(environ: Mapping[str, str] = os.environ) -> bytes:
+    """The secret for `lantern run`; a missing or weak one is an operator error, said plainly."""
+    raw = environ.get(ID_KEY_ENV, "").strip()
+    if not raw:
+        raise LanternError(
+            f"{ID_KEY_ENV} is not set. Lantern needs a secret to make pseudonymous user keys; "
+            f"create one with {_HOW_TO_MAKE_ONE} and keep it: changing it orphans everyone's check-ins."
+        )
+    return _checked(raw, where=ID_KEY_ENV)
+
+
+def id_key_for_chat(key_file: Path, environ: Mapping[str, str] = os.environ) -> bytes:
+    """The secret for `lantern chat`: the environment if set, else a per-install generated file.
+
+    The file is created once, readable by its owner only, and reused so that check-ins made in
+    the console stay attached to the same pseudonymous user.
+    """
+    if environ.get(ID_KEY_ENV, "").strip():
+        return id_key_from_env(environ)
+    try:
+        return _checked(key_file.read_text(encoding="utf-8").strip(), where=str(key_file))
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise LanternError(f"{key_file}: cannot read the id key file ({exc.strerror})") from exc
+    generated = secrets.token_hex(32)
+    try:
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return id_key_for_chat(key_file, environ)
+    except OSError as exc:
+        raise LanternError(f"{key_file}: cannot create the id key file ({exc.strerror})") from exc
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(generated + "\n")
+    return generated.encode("utf-8")
+
+
+def _checked(raw: str, *, where: str) -> bytes:
+    if len(raw) < MIN_KEY_CHARS:
+        raise LanternError(
+            f"{where}: the id key is too short ({len(raw)} characters, need at least {MIN_KEY_CHARS}); "
+            f"create one with {_HOW_TO_MAKE_ONE}"
+        )
+    return raw.encode("utf-8")

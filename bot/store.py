@@ -1,0 +1,605 @@
+"""Lantern's SQLite store: pseudonymous users, check-ins, reminders and the operators' counters.
+
+One SQLite file in WAL mode behind one aiosqlite connection. Every write runs in its own
+transaction behind an asyncio lock, so a failure leaves nothing half-written and nothing already
+committed is touched. Every failure surfaces as `StoreError` with a short reason and never the
+user's text: callers catch it, tell the user if it matters, and carry on (crisis replies never
+depend on the store). No message text is stored by default: only a check-in note the user chose
+to keep, and normalised unmatched questions that carry no user key.
+
+Not for deciding anything: streaks, charts, check-in replies and time zones are computed by the
+pure modules (`bot.checkin`, `bot.mood_chart`, `bot.timezones`) from what this returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Literal
+
+import aiosqlite
+
+from bot import pseudonym
+from bot.errors import LanternError
+from bot.migrations import Migration, load_migrations, statements
+
+log = logging.getLogger(__name__)
+
+# "LNTN": marks the file as Lantern's, so the store never migrates somebody else's database.
+APPLICATION_ID = 0x4C4E544E
+NOTE_MAX_CHARS = 1000
+UNMATCHED_MAX_CHARS = 500
+DEFAULT_BUSY_TIMEOUT_MS = 5000
+
+StoreFault = Literal["busy", "read_only", "full", "corrupt", "schema", "io", "closed", "other"]
+
+
+class StoreError(LanternError):
+    """The store could not do what was asked. `fault` says why, in a word callers can branch on."""
+
+    def __init__(self, message: str, fault: StoreFault = "other") -> None:
+        super().__init__(message)
+        self.fault: StoreFault = fault
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinRow:
+    id: int
+    at: datetime
+    night: date
+    mood: int
+    craving: int
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UserSettings:
+    region: str | None = None
+    time_zone: str | None = None
+    reminder_time: str | None = None  # 'HH:MM' in time_zone; None when reminders are off
+    reminder_chat_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    """One user's daily reminder, as start-up needs it to re-create the job."""
+
+    user_key: str
+    time: str
+    time_zone: str | None
+    region: str | None
+    chat_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class UnmatchedQuestion:
+    text: str
+    count: int
+    first_seen: datetime
+    last_seen: datetime
+
+
+class Store:
+    """Open with `await Store.open(path, id_key)`; see API_CONTRACT.md for the shared part."""
+
+    def __init__(
+        self,
+        db: aiosqlite.Connection | None,
+        id_key: bytes,
+        *,
+        path: Path | None,
+        clock: Callable[[], datetime],
+        unavailable_reason: str | None = None,
+    ) -> None:
+        self._db = db
+        self._id_key = id_key
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        self._unavailable_reason = unavailable_reason
+        self._pending_checkins: list[_PendingCheckin] = []
+        self._checkin_writer: asyncio.Task[None] | None = None
+        self.path = path
+
+    # ----- opening and closing ---------------------------------------------------------------
+
+    @classmethod
+    async def open(
+        cls,
+        path: Path,
+        id_key: bytes,
+        *,
+        busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+        read_only: bool = False,
+        clock: Callable[[], datetime] | None = None,
+    ) -> Store:
+        """Open (or create) the database at `path` and bring its schema up to date.
+
+        Raises StoreError with an operator-actionable message when the file is damaged, not a
+        Lantern database, or from a newer Lantern: it is never overwritten or downgraded.
+        """
+        path = Path(path)
+        where = str(path)
+        if read_only:
+            target, uri = f"{path.resolve().as_uri()}?mode=ro", True
+        else:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"{where}: cannot create its folder ({exc.strerror})", "io") from exc
+            target, uri = where, False
+        try:
+            db = await aiosqlite.connect(target, uri=uri, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise _store_error(exc, where) from exc
+        store = cls(db, id_key, path=path, clock=clock or _utc_now)
+        try:
+            await store._prepare(busy_timeout_ms=busy_timeout_ms, read_only=read_only)
+        except BaseException:
+            await db.close()
+            raise
+        return store
+
+    @classmethod
+    def unavailable(cls, id_key: bytes, reason: str) -> Store:
+        """A stand-in whose every database call raises StoreError(reason).
+
+        For start-up when the database cannot be opened: the bot still answers and escalates,
+        and every caller already handles StoreError, so nobody needs a `store is None` branch.
+        """
+        return cls(None, id_key, path=None, clock=_utc_now, unavailable_reason=reason)
+
+    async def close(self) -> None:
+        """Finish the check-ins already handed in, then close."""
+        if self._db is None:
+            return
+        if self._checkin_writer is not None:
+            await asyncio.gather(self._checkin_writer, return_exceptions=True)
+        db, self._db = self._db, None
+        self._unavailable_reason = "the store is closed"
+        async with self._lock:
+            try:
+                await db.close()
+            except sqlite3.Error as exc:
+                log.warning("closing the store: %s", _store_error(exc, str(self.path)))
+
+    async def _prepare(self, *, busy_timeout_ms: int, read_only: bool) -> None:
+        where = str(self.path)
+        db = self._conn()
+        try:
+            await db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            if not read_only:
+                async with db.execute("PRAGMA journal_mode = WAL") as cursor:
+                    mode = (await cursor.fetchone() or ("?",))[0]
+                if mode != "wal":
+                    log.warning("%s: journal mode is %s, not WAL (file system without shared memory?)", where, mode)
+            # FULL: a check-in acknowledged to the user survives a crash of the machine, not only
+            # of the process. secure_delete: /forget overwrites the deleted bytes, not just unlinks.
+            await db.execute("PRAGMA synchronous = FULL")
+            await db.execute("PRAGMA foreign_keys = ON")
+            await db.execute("PRAGMA secure_delete = ON")
+            async with db.execute("PRAGMA quick_check") as cursor:
+                problems = [row[0] for row in await cursor.fetchall()]
+            if problems != ["ok"]:
+                raise StoreError(
+                    f"{where}: the database is damaged ({problems[0]}). Lantern will not write to it: "
+                    "move it aside and restore a backup.",
+                    "corrupt",
+                )
+            await self._migrate(load_migrations(), read_only=read_only)
+        except sqlite3.Error as exc:
+            raise _store_error(exc, where) from exc
+
+    async def _migrate(self, migrations: tuple[Migration, ...], *, read_only: bool) -> None:
+        """Apply the migrations this file has not seen, each in its own transaction."""
+        where = str(self.path)
+        latest = migrations[-1].version if migrations else 0
+        db = self._conn()
+        version, app_id, has_tables = await self._schema_facts(db)
+        if version > latest:
+            raise StoreError(
+                f"{where}: the database has schema version {version}, but this Lantern knows only up to "
+                f"{latest}. Upgrade Lantern (or restore a backup made with this version); "
+                "Lantern will not downgrade it.",
+                "schema",
+            )
+        if app_id not in (0, APPLICATION_ID) or (version == 0 and app_id == 0 and has_tables):
+            raise StoreError(
+                f"{where}: this SQLite file is not a Lantern database; choose another storage.path", "schema"
+            )
+        if version == latest:
+            return
+        if read_only:
+            raise StoreError(
+                f"{where}: opened read-only but needs schema version {latest} (has {version})", "read_only"
+            )
+        for migration in migrations:
+            if migration.version <= version:
+                continue
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                # Re-read inside the write lock: another process may have migrated meanwhile.
+                current, _, _ = await self._schema_facts(db)
+                if current < migration.version:
+                    for statement in statements(migration.sql):
+                        await db.execute(statement)
+                    await db.execute(f"PRAGMA user_version = {migration.version}")
+                    await db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                await db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    await db.execute("ROLLBACK")
+                raise
+            log.info("%s: schema migrated to version %d (%s)", where, migration.version, migration.name)
+
+    @staticmethod
+    async def _schema_facts(db: aiosqlite.Connection) -> tuple[int, int, bool]:
+        """Version, application id and 'has tables', read in one statement so they agree even
+        while another process is migrating the same file."""
+        row = await _one(
+            db,
+            "SELECT (SELECT user_version FROM pragma_user_version), "
+            "(SELECT application_id FROM pragma_application_id), "
+            "(SELECT count(*) FROM sqlite_schema)",
+        )
+        version, app_id, tables = row
+        return version, app_id, tables > 0
+
+    async def schema_version(self) -> int:
+        async with self._reading() as db:
+            return (await _one(db, "PRAGMA user_version"))[0]
+
+    # ----- users ------------------------------------------------------------------------------
+
+    def user_key(self, telegram_user_id: int) -> str:
+        """The pseudonymous key for a Telegram user; works even when the database is down."""
+        return pseudonym.user_key(self._id_key, telegram_user_id)
+
+    async def touch_user(self, user_key: str) -> None:
+        async with self._writing() as db:
+            await _ensure_user(db, user_key, self._now_text())
+
+    async def get_region(self, user_key: str) -> str | None:
+        return (await self.user_settings(user_key)).region
+
+    async def set_region(self, user_key: str, region: str) -> None:
+        await self._update_user(user_key, "region = ?", (region,))
+
+    async def get_time_zone(self, user_key: str) -> str | None:
+        return (await self.user_settings(user_key)).time_zone
+
+    async def set_time_zone(self, user_key: str, time_zone: str) -> None:
+        await self._update_user(user_key, "time_zone = ?", (time_zone,))
+
+    async def user_settings(self, user_key: str) -> UserSettings:
+        """Everything per-user in one read; defaults (all None) for a user never seen."""
+        async with self._reading() as db:
+            row = await _one(
+                db,
+                "SELECT region, time_zone, reminder_time, reminder_chat_id FROM users WHERE user_key = ?",
+                (user_key,),
+            )
+        return UserSettings(*row) if row else UserSettings()
+
+    async def _update_user(self, user_key: str, assignments: str, values: tuple[object, ...]) -> None:
+        async with self._writing() as db:
+            now = self._now_text()
+            await _ensure_user(db, user_key, now)
+            await db.execute(f"UPDATE users SET {assignments} WHERE user_key = ?", (*values, user_key))
+
+    # ----- reminders --------------------------------------------------------------------------
+
+    async def set_reminder(self, user_key: str, time_hhmm: str, chat_id: int) -> None:
+        """Turn reminders on at `time_hhmm` (in the user's time zone), sent to `chat_id`."""
+        await self._update_user(user_key, "reminder_time = ?, reminder_chat_id = ?", (time_hhmm, chat_id))
+
+    async def clear_reminder(self, user_key: str) -> None:
+        """Reminders off; the chat id is dropped with them, it is kept for nothing else."""
+        async with self._writing() as db:
+            await db.execute(
+                "UPDATE users SET reminder_time = NULL, reminder_chat_id = NULL WHERE user_key = ?", (user_key,)
+            )
+
+    async def reminders(self) -> list[Reminder]:
+        """Every reminder that is on, for re-creating the jobs at start-up."""
+        async with self._reading() as db:
+            rows = await db.execute_fetchall(
+                "SELECT user_key, reminder_time, time_zone, region, reminder_chat_id FROM users "
+                "WHERE reminder_time IS NOT NULL"
+            )
+        return [Reminder(*row) for row in rows]
+
+    # ----- check-ins --------------------------------------------------------------------------
+
+    async def save_checkin(
+        self, user_key: str, *, mood: int, craving: int, night: date, note: str | None = None
+    ) -> int:
+        """Save one check-in and return its id once it is committed (only then is it 'saved').
+
+        Check-ins arriving together are committed together (group commit): one transaction
+        and one fsync for the whole group, instead of one each, so many users checking in at
+        22:00 do not queue behind each other's disk flushes. Each caller still gets its own id
+        only after the commit, or a StoreError if the group could not be committed.
+        """
+        if not 1 <= mood <= 5 or not 0 <= craving <= 3:
+            raise StoreError(f"check-in out of range (mood {mood}, craving {craving})", "other")
+        if note is not None and not 1 <= len(note) <= NOTE_MAX_CHARS:
+            raise StoreError(f"a note must be 1 to {NOTE_MAX_CHARS} characters", "other")
+        self._conn()
+        saved: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._pending_checkins.append(
+            _PendingCheckin((user_key, self._now_text(), night.isoformat(), mood, craving, note), saved)
+        )
+        if self._checkin_writer is None or self._checkin_writer.done():
+            self._checkin_writer = asyncio.create_task(self._write_pending_checkins())
+        return await asyncio.shield(saved)
+
+    async def _write_pending_checkins(self) -> None:
+        """Drain the queue: whatever arrived while the last group was being written is the next group."""
+        while self._pending_checkins:
+            async with self._lock:
+                group, self._pending_checkins = self._pending_checkins, []
+                try:
+                    ids = await self._insert_checkins([p.row for p in group])
+                except sqlite3.IntegrityError:
+                    # One bad row must not sink the others: write them one by one.
+                    for pending in group:
+                        await self._write_alone(pending)
+                    continue
+                except (sqlite3.Error, StoreError) as exc:
+                    error = exc if isinstance(exc, StoreError) else _store_error(exc, str(self.path))
+                    for pending in group:
+                        _fail(pending.saved, error)
+                    continue
+                except BaseException as exc:
+                    for pending in group:
+                        _fail(pending.saved, StoreError(f"check-in not saved ({type(exc).__name__})", "other"))
+                    raise
+                for pending, checkin_id in zip(group, ids, strict=True):
+                    if not pending.saved.done():
+                        pending.saved.set_result(checkin_id)
+
+    async def _write_alone(self, pending: _PendingCheckin) -> None:
+        try:
+            [checkin_id] = await self._insert_checkins([pending.row])
+        except sqlite3.Error as exc:
+            _fail(pending.saved, _store_error(exc, str(self.path)))
+        except StoreError as exc:
+            _fail(pending.saved, exc)
+        else:
+            if not pending.saved.done():
+                pending.saved.set_result(checkin_id)
+
+    async def _insert_checkins(self, rows: list[tuple[object, ...]]) -> list[int]:
+        """One transaction for all `rows`; returns their ids in order. Caller holds the lock."""
+        db = self._conn()
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            await db.executemany(
+                "INSERT INTO users (user_key, first_seen, last_seen) VALUES (?, ?, ?) "
+                "ON CONFLICT (user_key) DO UPDATE SET last_seen = excluded.last_seen",
+                [(row[0], row[1], row[1]) for row in rows],
+            )
+            await db.executemany(
+                "INSERT INTO checkins (user_key, at, night, mood, craving, note) VALUES (?, ?, ?, ?, ?, ?)", rows
+            )
+            last_id = (await _one(db, "SELECT last_insert_rowid()"))[0]
+            await db.execute("COMMIT")
+        except BaseException:
+            await asyncio.shield(_rollback_quietly(db))
+            raise
+        # Inside one write transaction SQLite numbers new rows max(id)+1, +2, ...: contiguous.
+        return list(range(last_id - len(rows) + 1, last_id + 1))
+
+    async def recent_checkins(self, user_key: str, limit: int = 14) -> list[CheckinRow]:
+        """The user's last `limit` check-ins, oldest first (the order a chart reads in)."""
+        async with self._reading() as db:
+            rows = await db.execute_fetchall(
+                "SELECT id, at, night, mood, craving, note FROM checkins WHERE user_key = ? "
+                "ORDER BY id DESC LIMIT ?",
+                (user_key, limit),
+            )
+        return [_checkin(row) for row in reversed(list(rows))]
+
+    async def all_checkins(self, user_key: str) -> list[CheckinRow]:
+        """Every check-in of the user, oldest first, for their own export."""
+        async with self._reading() as db:
+            rows = await db.execute_fetchall(
+                "SELECT id, at, night, mood, craving, note FROM checkins WHERE user_key = ? ORDER BY id",
+                (user_key,),
+            )
+        return [_checkin(row) for row in rows]
+
+    async def checkin_nights(self, user_key: str, limit: int = 400) -> list[date]:
+        """The distinct nights the user checked in, newest first: enough to compute a streak."""
+        async with self._reading() as db:
+            rows = await db.execute_fetchall(
+                "SELECT DISTINCT night FROM checkins WHERE user_key = ? ORDER BY night DESC LIMIT ?",
+                (user_key, limit),
+            )
+        return [date.fromisoformat(row[0]) for row in rows]
+
+    # ----- operators' counters ----------------------------------------------------------------
+
+    async def record_unmatched(self, normalised_text: str) -> None:
+        text = normalised_text.strip()[:UNMATCHED_MAX_CHARS]
+        if not text:
+            return
+        async with self._writing() as db:
+            now = self._now_text()
+            await db.execute(
+                "INSERT INTO unmatched (text, count, first_seen, last_seen) VALUES (?, 1, ?, ?) "
+                "ON CONFLICT (text) DO UPDATE SET count = count + 1, last_seen = excluded.last_seen",
+                (text, now, now),
+            )
+
+    async def unmatched(self, limit: int = 50) -> list[UnmatchedQuestion]:
+        """The most asked questions nothing matched, most frequent first."""
+        async with self._reading() as db:
+            rows = await db.execute_fetchall(
+                "SELECT text, count, first_seen, last_seen FROM unmatched ORDER BY count DESC, last_seen DESC LIMIT ?",
+                (limit,),
+            )
+        return [
+            UnmatchedQuestion(text, count, datetime.fromisoformat(first), datetime.fromisoformat(last))
+            for text, count, first, last in rows
+        ]
+
+    async def purge_unmatched(self, older_than_days: int) -> int:
+        """Delete unmatched questions last seen more than `older_than_days` ago; returns how many."""
+        cutoff = (self._clock().astimezone(UTC) - timedelta(days=older_than_days)).isoformat(timespec="seconds")
+        async with self._writing() as db:
+            cursor = await db.execute("DELETE FROM unmatched WHERE last_seen < ?", (cutoff,))
+            return cursor.rowcount
+
+    async def count_escalation(self, category: str) -> None:
+        hour = self._clock().astimezone(UTC).strftime("%Y-%m-%dT%H")
+        await self._bump("escalations", "hour, category", (hour, category))
+
+    async def count_usage(self, kind: str) -> None:
+        day = self._clock().astimezone(UTC).date().isoformat()
+        await self._bump("usage_daily", "day, kind", (day, kind))
+
+    async def escalation_counts(self) -> list[tuple[str, str, int]]:
+        """(hour, category, count), newest hour first."""
+        async with self._reading() as db:
+            rows = await db.execute_fetchall(
+                "SELECT hour, category, count FROM escalations ORDER BY hour DESC, category"
+            )
+        return [tuple(row) for row in rows]
+
+    async def usage_counts(self) -> list[tuple[str, str, int]]:
+        """(day, kind, count), newest day first."""
+        async with self._reading() as db:
+            rows = await db.execute_fetchall("SELECT day, kind, count FROM usage_daily ORDER BY day DESC, kind")
+        return [tuple(row) for row in rows]
+
+    async def _bump(self, table: str, key_columns: str, key: tuple[str, str]) -> None:
+        async with self._writing() as db:
+            await db.execute(
+                f"INSERT INTO {table} ({key_columns}, count) VALUES (?, ?, 1) "
+                f"ON CONFLICT ({key_columns}) DO UPDATE SET count = count + 1",
+                key,
+            )
+
+    # ----- forgetting -------------------------------------------------------------------------
+
+    async def forget(self, user_key: str) -> None:
+        """Delete every row about the user (check-ins, notes, settings, the reminder's chat id).
+
+        secure_delete overwrites the freed bytes, and the WAL is checkpointed and truncated so
+        old copies of the pages do not linger there either.
+        """
+        async with self._writing() as db:
+            await db.execute("DELETE FROM checkins WHERE user_key = ?", (user_key,))
+            await db.execute("DELETE FROM users WHERE user_key = ?", (user_key,))
+        try:
+            async with self._reading() as db:
+                await db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except StoreError as exc:  # the rows are gone; a later checkpoint finishes the job
+            log.warning("forget: WAL checkpoint deferred (%s)", exc)
+
+    # ----- plumbing ---------------------------------------------------------------------------
+
+    def _conn(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise StoreError(self._unavailable_reason or "the store is closed", "closed")
+        return self._db
+
+    def _now_text(self) -> str:
+        return self._clock().astimezone(UTC).isoformat(timespec="seconds")
+
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One connection, many coroutines: the lock keeps a read out of someone's transaction."""
+        db = self._conn()
+        async with self._lock:
+            try:
+                yield db
+            except sqlite3.Error as exc:
+                raise _store_error(exc, str(self.path)) from exc
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction: all of it commits, or none of it does."""
+        db = self._conn()
+        async with self._lock:
+            try:
+                await db.execute("BEGIN IMMEDIATE")
+                yield db
+                await db.execute("COMMIT")
+            except BaseException as exc:
+                await asyncio.shield(_rollback_quietly(db))
+                if isinstance(exc, sqlite3.Error):
+                    raise _store_error(exc, str(self.path)) from exc
+                raise
+
+
+@dataclass(slots=True)
+class _PendingCheckin:
+    row: tuple[object, ...]  # user_key, at, night, mood, craving, note
+    saved: asyncio.Future[int]
+
+
+def _fail(saved: asyncio.Future[int], error: StoreError) -> None:
+    if not saved.done():
+        saved.set_exception(error)
+
+
+async def _rollback_quietly(db: aiosqlite.Connection) -> None:
+    try:
+        if db.in_transaction:
+            await db.execute("ROLLBACK")
+    except sqlite3.Error as exc:  # SQLite may already have rolled back (disk full, I/O error)
+        log.debug("rollback after a failed write: %s", exc)
+
+
+async def _ensure_user(db: aiosqlite.Connection, user_key: str, now: str) -> None:
+    await db.execute(
+        "INSERT INTO users (user_key, first_seen, last_seen) VALUES (?, ?, ?) "
+        "ON CONFLICT (user_key) DO UPDATE SET last_seen = excluded.last_seen",
+        (user_key, now, now),
+    )
+
+
+async def _one(db: aiosqlite.Connection, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Row | None:
+    async with db.execute(sql, params) as cursor:
+        return await cursor.fetchone()
+
+
+def _checkin(row: sqlite3.Row) -> CheckinRow:
+    id_, at, night, mood, craving, note = row
+    return CheckinRow(id_, datetime.fromisoformat(at), date.fromisoformat(night), mood, craving, note)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+_FAULTS: dict[str, tuple[StoreFault, str]] = {
+    "SQLITE_BUSY": ("busy", "the database is busy (locked by another process)"),
+    "SQLITE_LOCKED": ("busy", "the database is busy (locked by another process)"),
+    "SQLITE_READONLY": ("read_only", "the database is read-only"),
+    "SQLITE_FULL": ("full", "the database or its disk is full"),
+    "SQLITE_CORRUPT": ("corrupt", "the database is damaged; move it aside and restore a backup"),
+    "SQLITE_NOTADB": (
+        "corrupt",
+        "the file is not a SQLite database, or it is damaged; move it aside and restore a backup",
+    ),
+    "SQLITE_CANTOPEN": ("io", "the database file cannot be opened (check the path and permissions)"),
+    "SQLITE_IOERR": ("io", "reading or writing the database file failed"),
+    "SQLITE_PERM": ("read_only", "no permission to write the database"),
+}
+
+
+def _store_error(exc: sqlite3.Error, where: str) -> StoreError:
+    """A short, actionable message: SQLite's error class, never the statement's values."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    base = name.split("_")[0:2]
+    fault, message = _FAULTS.get(name) or _FAULTS.get("_".join(base), ("other", f"database error ({exc})"))
+    return StoreError(f"{where}: {message}", fault)
