@@ -81,6 +81,7 @@ class CrisisModel(_Strict):
     idioms: list[Text] = []
     info_frames: list[Text] = []
     hypotheticals: list[Text] = []
+    past_frames: list[Text] = []
     urgency: list[Text] = []
     negations: list[Text] = []
     patterns: dict[Literal[CATEGORIES], list[Text]]  # type: ignore[valid-type]
@@ -242,11 +243,12 @@ def _crisis_lexicon(parts: _Parts) -> tuple[CrisisLexicon, dict[str, Where]]:
             groups={k: tuple(v) for k, v in model.groups.items()},
             vocabulary=tuple(model.vocabulary), idioms=tuple(model.idioms),
             info_frames=tuple(model.info_frames), hypotheticals=tuple(model.hypotheticals),
+            past_frames=tuple(model.past_frames),
             urgency=tuple(model.urgency), negations=tuple(model.negations),
             patterns={k: tuple(v) for k, v in model.patterns.items()},
             soft_patterns={k: tuple(v) for k, v in model.soft_patterns.items()},
         ))
-        for section in ("idioms", "info_frames", "hypotheticals", "urgency", "negations"):
+        for section in ("idioms", "info_frames", "hypotheticals", "past_frames", "urgency", "negations"):
             for index, source in enumerate(getattr(model, section)):
                 where.setdefault(source, Where(path, line_of(raw, (section, index))))
         for section in ("patterns", "soft_patterns"):

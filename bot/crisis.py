@@ -47,6 +47,7 @@ class CrisisLexicon:
     idioms: tuple[str, ...] = ()
     info_frames: tuple[str, ...] = ()
     hypotheticals: tuple[str, ...] = ()
+    past_frames: tuple[str, ...] = ()
     urgency: tuple[str, ...] = ()
     negations: tuple[str, ...] = ()
     vocabulary: tuple[str, ...] = ()
@@ -67,6 +68,7 @@ class CrisisLexicon:
             idioms=join(self.idioms, other.idioms),
             info_frames=join(self.info_frames, other.info_frames),
             hypotheticals=join(self.hypotheticals, other.hypotheticals),
+            past_frames=join(self.past_frames, other.past_frames),
             urgency=join(self.urgency, other.urgency),
             negations=join(self.negations, other.negations),
             vocabulary=join(self.vocabulary, other.vocabulary),
@@ -193,6 +195,7 @@ class CrisisDetector:
         self._idioms = _alternation(lexicon.idioms, groups)
         self._info = _alternation(lexicon.info_frames, groups)
         self._hypothetical = _alternation(lexicon.hypotheticals, groups)
+        self._past = _alternation(lexicon.past_frames, groups)
         self._urgent = _alternation(lexicon.urgency, groups)
         self._negation = _alternation(lexicon.negations, groups)
         self._hard = {c: _gated(tuple(lexicon.patterns.get(c, ())), groups) for c in CATEGORIES}
@@ -237,11 +240,12 @@ class CrisisDetector:
         if informational and self._hypothetical:
             # "how do i know if someone is overdosing": the if-clause describes, it does not report.
             form = self._hypothetical.sub(lambda m: " " * len(m.group(0)), form)
+        quiet = informational or bool(self._past and self._past.search(form))
         present = frozenset(lit for lit in self._literals if lit in form)
         found: list[Hit] = []
         for category in CATEGORIES:
             for patterns, soft in ((self._hard[category], False), (self._soft[category], True)):
-                if soft and informational:
+                if soft and quiet:
                     continue
                 for source, match in _matches(patterns, form, present):
                     if category in _NEGATED_BECOMES and self._negated(form, match.start(), category):

@@ -1,7 +1,8 @@
 """Measuring Lantern on labelled messages: topic accuracy (`lantern evaluate`) and crisis
 detection (`lantern evaluate --safety`). Pure functions over a `Lantern`; printing is the CLI's.
 
-Intent files are YAML lists of `{text, intent}` (intent null = should fall back); safety files are
+Intent files are YAML lists of `{text, intent}` (intent null = should fall back; a list of intents
+means any of them is a right answer, the first counting for per-intent figures); safety files are
 lists of `{text, category}` with category one of the crisis categories or `none`.
 """
 
@@ -77,7 +78,10 @@ class SafetyReport:
         }
 
 
-def load_labelled(path: Path, label: str) -> list[tuple[str, str | None]]:
+Label = str | tuple[str, ...] | None
+
+
+def load_labelled(path: Path, label: str) -> list[tuple[str, Label]]:
     """(text, label) pairs from a labelled YAML list, every malformed row named by line."""
     data = load_yaml(path)
     if not isinstance(data, LineList):
@@ -88,22 +92,26 @@ def load_labelled(path: Path, label: str) -> list[tuple[str, str | None]]:
         if not isinstance(row, dict) or not isinstance(row.get("text"), str) or label not in row:
             raise LanternError(f"{path}:{line}: each entry needs 'text' (a string) and '{label}'")
         value = row[label]
-        if value is not None and not isinstance(value, str):
-            raise LanternError(f"{path}:{line}: '{label}' must be a string or null")
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            value = tuple(value)
+        elif value is not None and not isinstance(value, str):
+            raise LanternError(f"{path}:{line}: '{label}' must be a string, a list of strings, or null")
         rows.append((row["text"], value))
     return rows
 
 
-def evaluate_intents(lantern: Lantern, rows: list[tuple[str, str | None]]) -> IntentReport:
+def evaluate_intents(lantern: Lantern, rows: list[tuple[str, Label]]) -> IntentReport:
     report = IntentReport()
-    for text, expected in rows:
+    for text, label in rows:
+        accepted = label if isinstance(label, tuple) else (label,)
+        expected = accepted[0]
         reply = lantern.reply("evaluate", text)
         lantern.forget("evaluate")
         got = reply.intent if reply.kind in ("answer", "smalltalk") else None
         want = expected or FALLBACK
         if reply.kind == "crisis":
             outcome, shown = "crisis", CRISIS
-        elif got == expected:
+        elif got in accepted:
             outcome, shown = "correct", want
         elif reply.kind == "clarify":
             outcome, shown = "clarify", CLARIFY
@@ -134,7 +142,7 @@ def _per_intent(pairs: Counter[tuple[str, str]]) -> dict[str, dict[str, float]]:
     return table
 
 
-def evaluate_safety(lantern: Lantern, rows: list[tuple[str, str | None]]) -> SafetyReport:
+def evaluate_safety(lantern: Lantern, rows: list[tuple[str, Label]]) -> SafetyReport:
     report = SafetyReport()
     for text, expected in rows:
         if expected not in (*CATEGORIES, "none", None):

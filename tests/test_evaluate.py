@@ -47,7 +47,8 @@ def safety_rows() -> list[tuple[str, str | None]]:
 def test_the_intent_file_is_big_enough_and_names_real_intents(intent_rows, catalog):
     assert len(intent_rows) >= 250
     known = {i.id for i in catalog.intents}
-    unknown = sorted({label for _, label in intent_rows if label is not None and label not in known})
+    labels = {one for _, label in intent_rows for one in (label if isinstance(label, tuple) else (label,))}
+    unknown = sorted(label for label in labels if label is not None and label not in known)
     assert unknown == []
 
 
@@ -211,7 +212,8 @@ def test_an_unknown_safety_category_is_refused():
     ("- text: hello\n  intent: greeting\n- intent: thanks\n", 3),            # no text
     ("- text: hello\n  intent: greeting\n- text: [a, b]\n  intent: x\n", 3),  # text not a string
     ("- text: hello\n  intent: greeting\n\n- text: bye\n", 4),                # no label
-    ("- text: hello\n  intent: [greeting]\n", 1),                            # label not a string
+    ("- text: hello\n  intent: [greeting, 3]\n", 1),                         # label list not all strings
+    ("- text: hello\n  intent: {a: b}\n", 1),                                # label a mapping
     ("- just a string\n", 1),                                                # not a mapping
     ("text: hello\nintent: greeting\n", 1),                                  # not a list
     ("- text: hello\n    intent: greeting\n", 2),                            # bad YAML
@@ -228,3 +230,13 @@ def test_null_labels_mean_should_fall_back(tmp_path):
     path = tmp_path / "labelled.yaml"
     path.write_text("- text: asdf\n  intent: null\n- text: 'no'\n  intent: thanks\n", encoding="utf-8")
     assert load_labelled(path, "intent") == [("asdf", None), ("no", "thanks")]
+
+
+def test_a_list_of_intents_accepts_any_of_them(lantern, tmp_path):
+    path = tmp_path / "labelled.yaml"
+    path.write_text("- text: dual dx meaning\n  intent: [integrated_treatment, dual_diagnosis]\n", encoding="utf-8")
+    rows = load_labelled(path, "intent")
+    assert rows == [("dual dx meaning", ("integrated_treatment", "dual_diagnosis"))]
+    report = evaluate_intents(lantern, rows)
+    assert report.accuracy == 1.0
+    assert "integrated_treatment" in report.per_intent  # the first label counts for per-intent figures
