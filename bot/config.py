@@ -63,9 +63,9 @@ class StorageSettings(_Strict):
 
 class MatchingSettings(_Strict):
     # Best intent score (0-100) needed to answer; below it Lantern says it is unsure.
-    threshold: float = Field(55.0, ge=0, le=100)
+    threshold: float = Field(53.0, ge=0, le=100)
     # If the runner-up intent is within this many points of the best, Lantern asks which was meant.
-    clarify_margin: float = Field(3.0, ge=0, le=100)
+    clarify_margin: float = Field(2.0, ge=0, le=100)
 
 
 class Settings(_Strict):

@@ -1,0 +1,366 @@
+"""Builds the Telegram application and runs it: the one place that wires handlers to PTB.
+
+`build_application` turns settings, a core and a store into a ready `Application`;
+`start`/`stop` bring it up and down (polling or webhook); `serve` is the whole life of
+`lantern run`, from opening the store to a clean stop on SIGTERM. What each update means lives
+in handlers.py, not here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import importlib.util
+import logging
+import os
+import secrets
+import signal
+from collections import defaultdict
+from collections.abc import Awaitable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from telegram import BotCommand, Update
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseRateLimiter,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import pseudonym
+from bot.config import TOKEN_ENV, Settings
+from bot.errors import LanternError
+from bot.telegram import handlers, render
+from bot.telegram.delivery import URGENT, RetryPolicy, describe
+
+if TYPE_CHECKING:
+    from bot.core import Lantern
+    from bot.store import Store
+
+logger = logging.getLogger(__name__)
+
+CHECKIN_MODULE = "bot.telegram.checkin_handlers"
+
+# Shown in Telegram's command menu (set with setMyCommands at every start).
+BOT_COMMANDS: tuple[BotCommand, ...] = (
+    BotCommand("start", "What Lantern can and cannot do"),
+    BotCommand("topics", "Browse topics"),
+    BotCommand("sos", "Get help now: crisis lines"),
+    BotCommand("help", "How to use Lantern"),
+    BotCommand("region", "Choose your country for help lines"),
+    BotCommand("privacy", "What Lantern keeps about you"),
+    BotCommand("forget", "Delete what Lantern keeps about you"),
+    BotCommand("about", "About Lantern"),
+)
+_COMMANDS_KEY = "lantern_bot_commands"  # bot_data: the full menu, ours plus check-ins'
+
+# Only what the handlers use: Telegram then does not even send the rest.
+ALLOWED_UPDATES: tuple[str, ...] = (Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY)
+
+MISSING_TOKEN = (f"no Telegram bot token: set {TOKEN_ENV} (or telegram.token in the config file); "
+                 "`lantern chat` works without one")
+
+
+# Enough that a few crisis replies retrying through a flood wait never hold up everyone else; not
+# more, because httpcore's connection pool scans every connection and queued request on each
+# request, so CPU per update grows with concurrency (measured here: 2-4x at 256 against 1-32).
+MAX_CONCURRENT_UPDATES = 32
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Updates from different chats run concurrently; updates from one chat run in order.
+
+    Why: a crisis reply that is retrying through a flood wait must not hold up everyone else,
+    but one person's messages must still be answered in the order they were sent.
+    """
+
+    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
+        super().__init__(max_concurrent_updates)
+        self._chat_locks: dict[int, asyncio.Lock] = {}
+        self._waiting: dict[int, int] = defaultdict(int)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await coroutine
+            return
+        lock = self._chat_locks.setdefault(chat.id, asyncio.Lock())
+        self._waiting[chat.id] += 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._waiting[chat.id] -= 1
+            if not self._waiting[chat.id]:  # forget idle chats: memory stays flat with many users
+                del self._waiting[chat.id], self._chat_locks[chat.id]
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+
+def default_rate_limiter() -> AIORateLimiter:
+    """Telegram's documented limits (30 messages/s overall, 20/min per group); a 429 is retried
+    twice here, and urgent replies keep retrying in delivery.py until their deadline."""
+    return AIORateLimiter(max_retries=2)
+
+
+def application_builder(settings: Settings, rate_limiter: BaseRateLimiter[Any] | None = None) -> ApplicationBuilder:
+    """PTB's builder set up as Lantern runs it, before any handler: also the benchmark's echo bot."""
+    token = settings.bot_token()
+    if not token:
+        raise LanternError(MISSING_TOKEN)
+    redact_in_logs(token)  # httpx and PTB put it in every URL they log
+    return (
+        Application.builder()
+        .token(token)
+        .base_url(settings.telegram.base_url)
+        .base_file_url(settings.telegram.base_file_url)
+        .rate_limiter(rate_limiter or default_rate_limiter())
+        .concurrent_updates(PerChatUpdateProcessor())
+    )
+
+
+def build_application(settings: Settings, lantern: Lantern, store: Store | None, *,
+                      rate_limiter: BaseRateLimiter[Any] | None = None,
+                      urgent_policy: RetryPolicy = URGENT,
+                      typing_after: float = handlers.TYPING_AFTER) -> Application:
+    """Wire the core and store into a PTB Application. Nothing touches the network until `start`."""
+    application = application_builder(settings, rate_limiter).build()
+    application.bot_data[handlers.SERVICES] = handlers.Services(lantern, store, urgent_policy, typing_after)
+    _check_topic_buttons(lantern)
+    commands = list(BOT_COMMANDS)
+    _add_own_handlers(application)
+    commands += _add_checkin_handlers(application, settings)
+    _add_catch_all_handlers(application)
+    application.add_error_handler(handlers.log_error)
+    application.bot_data[_COMMANDS_KEY] = commands
+    return application
+
+
+def _add_own_handlers(application: Application) -> None:
+    application.add_handlers([
+        CommandHandler("start", handlers.start),
+        CommandHandler("help", handlers.help_command),
+        CommandHandler("topics", handlers.topics),
+        CommandHandler("sos", handlers.sos),
+        CommandHandler("region", handlers.region),
+        CommandHandler("privacy", handlers.privacy),
+        CommandHandler("forget", handlers.forget),
+        CommandHandler("about", handlers.about),
+        CallbackQueryHandler(handlers.answer_button, pattern=f"^{render.ANSWER_PREFIX}:"),
+        CallbackQueryHandler(handlers.region_button, pattern=f"^{render.REGION_PREFIX}:"),
+        CallbackQueryHandler(handlers.forget_button, pattern=f"^{render.FORGET_PREFIX}:"),
+    ])
+
+
+def _add_checkin_handlers(application: Application, settings: Settings) -> list[BotCommand]:
+    """Check-ins are optional: registered if their module is there (its typed-answer handler runs
+    in an earlier group, so an open check-in gets its answers before the core does)."""
+    if importlib.util.find_spec(CHECKIN_MODULE) is None:
+        return []
+    checkin_handlers = importlib.import_module(CHECKIN_MODULE)
+    return list(checkin_handlers.register(application, settings))
+
+
+def _add_catch_all_handlers(application: Application) -> None:
+    """Last in line: text to the core, media to the kind 'text only' reply, unknown commands."""
+    messages = filters.UpdateType.MESSAGES
+    private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
+    has_words = (filters.TEXT | filters.CAPTION) & ~filters.COMMAND
+    application.add_handlers([
+        MessageHandler(messages & private & has_words, handlers.text_message),
+        MessageHandler(messages & groups & has_words & handlers.AddressedToBot(), handlers.text_message),
+        MessageHandler(messages & private & ~filters.TEXT & ~filters.CAPTION & ~filters.StatusUpdate.ALL,
+                       handlers.non_text_message),
+        MessageHandler(messages & filters.COMMAND & ~handlers.CommandForOtherBot(), handlers.unknown_command),
+    ])
+
+
+def _check_topic_buttons(lantern: Lantern) -> None:
+    """Catch an answer id too long for callback_data at start-up, not when a user taps."""
+    for topic in lantern.topics():
+        try:
+            render.callback_data(render.ANSWER_PREFIX, topic.answer_id)
+        except ValueError:
+            logger.warning("topic button %r will not be shown: its id does not fit Telegram's "
+                           "64-byte callback_data", topic.answer_id[:40])
+
+
+async def start(application: Application, settings: Settings, *, poll_timeout: float = 10.0) -> None:
+    """Connect (getMe), publish the command menu, and start polling or the webhook server."""
+    if settings.telegram.mode == "webhook" and not settings.telegram.webhook.public_url:
+        raise LanternError("telegram.webhook.public_url is required when telegram.mode is webhook")
+    try:
+        await application.initialize()
+    except InvalidToken as error:
+        raise LanternError(f"Telegram refused the bot token ({describe(error)}); check {TOKEN_ENV}") from None
+    except TelegramError as error:
+        raise LanternError(f"could not reach Telegram at {settings.telegram.base_url} "
+                           f"({describe(error)})") from None
+    if application.post_init is not None:  # as run_polling/run_webhook would (check-ins use it)
+        await application.post_init(application)
+    try:
+        await application.bot.set_my_commands(application.bot_data[_COMMANDS_KEY])
+    except TelegramError as error:
+        logger.warning("could not publish the command menu (%s); commands still work", describe(error))
+    await application.start()
+    updater = application.updater
+    assert updater is not None  # built with the default Updater
+    if settings.telegram.mode == "webhook":
+        webhook = settings.telegram.webhook
+        assert webhook.public_url is not None  # checked above, before connecting
+        # Telegram echoes the secret on every webhook request; with none configured, a random one
+        # still keeps anyone else from posting fake updates to us.
+        secret = webhook.secret_token or secrets.token_urlsafe(32)
+        redact_in_logs(secret)
+        await updater.start_webhook(
+            listen=webhook.listen,
+            port=webhook.port,
+            url_path=webhook.url_path,
+            webhook_url=f"{webhook.public_url.rstrip('/')}/{webhook.url_path.lstrip('/')}",
+            secret_token=secret,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+        logger.info("Lantern is running (webhook on %s:%d)", webhook.listen, webhook.port)
+    else:
+        await updater.start_polling(timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES)
+        logger.info("Lantern is running (polling)")
+
+
+async def stop(application: Application) -> None:
+    """Stop fetching, then finish every update already taken from Telegram, then disconnect.
+
+    Polling: `Updater.stop` confirms the fetched updates to Telegram, and `Application.stop`
+    processes all of them before returning, so nothing acknowledged is lost. Webhook: updates are
+    acknowledged (HTTP 200) once queued, and the queue is drained the same way.
+    """
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+        if application.post_stop is not None:
+            await application.post_stop(application)
+    await application.shutdown()
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)
+
+
+async def serve(settings: Settings, *, rate_limiter: BaseRateLimiter[Any] | None = None,
+                poll_timeout: float = 10.0,
+                stop_signals: Iterable[signal.Signals] = (signal.SIGINT, signal.SIGTERM)) -> None:
+    """The whole life of `lantern run`: open, run until a stop signal, stop cleanly, close."""
+    from bot.core import Lantern  # the core loads content: only when really starting
+
+    token = settings.bot_token()
+    if not token:
+        raise LanternError(MISSING_TOKEN)
+    redact_in_logs(token, settings.telegram.webhook.secret_token)
+    store = await _open_store(settings)
+    lantern = Lantern.from_settings(settings)
+    stop_requested = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for stop_signal in stop_signals:
+        loop.add_signal_handler(stop_signal, stop_requested.set)
+    try:
+        application = build_application(settings, lantern, store, rate_limiter=rate_limiter)
+        try:
+            await start(application, settings, poll_timeout=poll_timeout)
+            await stop_requested.wait()
+            logger.info("stop requested: finishing the updates already received")
+        finally:
+            await stop(application)
+    finally:
+        for stop_signal in stop_signals:
+            loop.remove_signal_handler(stop_signal)
+        await store.close()
+
+
+async def _open_store(settings: Settings) -> Store:
+    """The store, or a stand-in that refuses every call if the database cannot open: answers and
+    crisis help never depend on storage; only remembered regions and counters do."""
+    from bot.store import Store, StoreError
+
+    id_key = pseudonym.id_key_from_env()  # missing or weak: a one-line LanternError for the operator
+    redact_in_logs(id_key.decode("utf-8", "replace"))
+    try:
+        return await Store.open(settings.storage.path, id_key)
+    except StoreError as error:
+        logger.error("storage unavailable, running without it: %s", error)
+        return Store.unavailable(id_key, str(error))
+
+
+def run(settings: Settings) -> None:
+    """Entry point of `lantern run`. Raises LanternError (one line) for what an operator must fix."""
+    if not settings.bot_token():
+        raise LanternError(MISSING_TOKEN)
+    # PTB's documented opt-in to its next major's RetryAfter type (delivery.py reads either);
+    # without it every 429 also prints a deprecation warning.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    configure_logging(settings.log_level)
+    asyncio.run(serve(settings))
+
+
+# --- logs -------------------------------------------------------------------------------------
+
+_REDACTED = "[redacted]"
+_secrets_to_redact: set[str] = set()
+
+
+# Libraries whose DEBUG output carries what users wrote or what Lantern replied (PTB prints every
+# update and every request's parameters, aiosqlite every statement's parameters): they stay at INFO
+# even when Lantern itself runs at DEBUG. httpx logs each request's URL (with the token) at INFO.
+QUIET_LIBRARIES = {"telegram": logging.INFO, "aiosqlite": logging.INFO, "apscheduler": logging.INFO,
+                    "httpx": logging.WARNING, "httpcore": logging.WARNING}
+
+
+def configure_logging(level: str) -> None:
+    """Plain logs to stderr at `level` for Lantern; never message text from libraries."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name, floor in QUIET_LIBRARIES.items():
+        logging.getLogger(name).setLevel(max(floor, logging.getLevelName(level)))
+
+
+def redact_in_logs(*values: str | None) -> None:
+    """Replace these secrets in every log record, whoever logs it and whatever handler prints it.
+
+    Done in the record factory rather than a handler filter so it also covers handlers added
+    later (pytest's caplog, an operator's own logging config) and formatted tracebacks.
+    """
+    fresh = {value for value in values if value and len(value) >= 8} - _secrets_to_redact
+    if not fresh:
+        return
+    if not _secrets_to_redact:
+        logging.setLogRecordFactory(_redacting(logging.getLogRecordFactory()))
+    _secrets_to_redact.update(fresh)
+
+
+def _redacting(make_record: Any) -> Any:
+    def make_redacted_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record: logging.LogRecord = make_record(*args, **kwargs)
+        with contextlib.suppress(Exception):  # a malformed log call must still be logged
+            message = record.getMessage()
+            if any(secret in message for secret in _secrets_to_redact):
+                record.msg, record.args = _redact(message), None
+            if record.exc_info:
+                record.exc_text = _redact(logging.Formatter().formatException(record.exc_info))
+            if record.stack_info:
+                record.stack_info = _redact(record.stack_info)
+        return record
+
+    return make_redacted_record
+
+
+def _redact(text: str) -> str:
+    for secret in _secrets_to_redact:
+        text = text.replace(secret, _REDACTED)
+    return text

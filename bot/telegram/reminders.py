@@ -1,0 +1,207 @@
+"""Nightly check-in reminders as PTB JobQueue jobs, one per user, named after their user key.
+
+PTB's persistence does not save jobs, so the database is the truth: `restore_reminders`
+re-creates every job from it at start-up, and each job re-checks the database before sending
+(a reminder turned off or forgotten elsewhere cancels itself). A user who blocked the bot has
+reminders turned off, which also drops their chat id. Also the daily purge of old unmatched
+questions. Not for the /remind and /timezone commands: those are in checkin_handlers.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from datetime import UTC, time, timedelta, tzinfo
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from apscheduler.triggers.cron import CronTrigger
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import Application, ContextTypes, Job, JobQueue
+
+from bot.store import Reminder, StoreError
+from bot.telegram.delivery import describe
+from bot.timezones import effective_time_zone, parse_reminder_time
+
+if TYPE_CHECKING:
+    from bot.checkin import CheckinTexts
+    from bot.core import Lantern
+    from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+JOB_PREFIX = "reminder:"
+# Restoring thousands of jobs yields to the event loop this often, so the bot answers meanwhile.
+RESTORE_BATCH = 100
+PURGE_JOB = "purge_unmatched"
+START_CALLBACK = "ci:start"  # the reminder's button: starts a check-in (handled in checkin_handlers)
+
+
+def job_name(user_key: str) -> str:
+    return f"{JOB_PREFIX}{user_key}"
+
+
+def schedule(job_queue: JobQueue, user_key: str, at: time, chat_id: int) -> Job:
+    """(Re)schedule the user's daily reminder at `at` (a time carrying the user's zone).
+
+    A daily cron job, as `run_daily` makes, but built with `run_custom` for two reasons that
+    matter with thousands of users: the trigger for one (time, zone) is shared by everyone who
+    chose it (building a CronTrigger is most of the cost of a job), and the job name doubles as
+    the scheduler's job id, so replacing or cancelling one reminder is a lookup, not a scan.
+    """
+    name = job_name(user_key)
+    return job_queue.run_custom(
+        send_reminder,
+        job_kwargs={
+            "trigger": _daily_at(at.hour, at.minute, at.tzinfo),
+            "id": name,
+            "replace_existing": True,
+            "misfire_grace_time": 15 * 60,  # a loop busy at 22:30 (thousands due at once) still sends it
+            "coalesce": True,
+        },
+        name=name,
+        data=chat_id,
+    )
+
+
+@lru_cache(maxsize=4096)
+def _daily_at(hour: int, minute: int, zone: tzinfo | None) -> CronTrigger:
+    """Every day at hour:minute in `zone` (DST handled by the trigger). Triggers hold no per-job state."""
+    return CronTrigger(hour=hour, minute=minute, second=0, timezone=zone or UTC)
+
+
+def cancel(job_queue: JobQueue | None, user_key: str) -> bool:
+    """Remove the user's reminder job if there is one; True if there was."""
+    if job_queue is None:
+        return False
+    scheduled = job_queue.scheduler.get_job(job_name(user_key))
+    if scheduled is None:
+        return False
+    scheduled.remove()
+    return True
+
+
+def reminder_time(reminder: Reminder, default_region: str) -> time | None:
+    """The stored 'HH:MM' as a time in the user's zone; None if the row is unusable."""
+    wall_clock = parse_reminder_time(reminder.time)
+    if wall_clock is None:
+        return None
+    zone = effective_time_zone(reminder.time_zone, reminder.region or default_region)
+    return wall_clock.replace(tzinfo=zone)
+
+
+async def restore_reminders(application: Application, store: Store | None = None, *, default_region: str = "US") -> int:
+    """Re-create every reminder job from the database; returns how many. Safe to run twice."""
+    store = store or _store(application)
+    job_queue = application.job_queue
+    if store is None or job_queue is None:
+        log.warning("reminders not restored: %s", "no store" if store is None else "no job queue")
+        return 0
+    try:
+        reminders = await store.reminders()
+    except StoreError as exc:
+        log.error("reminders not restored (%s); they come back at the next start", exc)
+        return 0
+    restored = 0
+    for reminder in reminders:
+        at = reminder_time(reminder, default_region)
+        if at is None:
+            log.warning("skipped a reminder with an unreadable time")
+            continue
+        schedule(job_queue, reminder.user_key, at, reminder.chat_id)
+        restored += 1
+        if restored % RESTORE_BATCH == 0:
+            await asyncio.sleep(0)  # let updates (a crisis message above all) through meanwhile
+    log.info("restored %d check-in reminders", restored)
+    return restored
+
+
+async def send_reminder(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The job: ask the user to check in, with a button that starts the check-in."""
+    job = context.job
+    user_key, chat_id = job.name.removeprefix(JOB_PREFIX), job.data
+    store = _store(context.application)
+    texts = _texts(context.application)
+    if store is not None:
+        try:
+            if (await store.user_settings(user_key)).reminder_time is None:
+                cancel(context.job_queue, user_key)  # turned off or forgotten since it was scheduled
+                return
+        except StoreError as exc:
+            log.warning("reminder sent without checking the database (%s)", exc.fault)
+    if texts is None:
+        return
+    button = InlineKeyboardMarkup([[InlineKeyboardButton(texts.remind.button, callback_data=START_CALLBACK)]])
+    try:
+        await context.bot.send_message(
+            chat_id, html.escape(texts.remind.message, quote=False), parse_mode="HTML", reply_markup=button
+        )
+    except Forbidden:
+        # Blocked, or the account is gone: stop trying, and stop keeping their chat id.
+        cancel(context.job_queue, user_key)
+        if store is not None:
+            try:
+                await store.clear_reminder(user_key)
+            except StoreError as exc:
+                log.warning("blocked user's reminder cancelled, but not cleared in the database (%s)", exc.fault)
+        log.info("reminders turned off for a user who blocked the bot")
+    except TelegramError as exc:
+        log.warning("reminder not delivered (%s); trying again tomorrow", describe(exc))
+
+
+def schedule_purge(job_queue: JobQueue, retention_days: int) -> Job:
+    """Every day from a day after start (the start-up run is `purge_old_unmatched`, called by the
+    start-up job): unmatched questions older than `retention_days` are deleted."""
+    return job_queue.run_repeating(
+        purge_unmatched,
+        interval=timedelta(days=1),
+        first=timedelta(days=1),
+        name=PURGE_JOB,
+        data=retention_days,
+        job_kwargs={"id": PURGE_JOB, "replace_existing": True, "misfire_grace_time": None},
+    )
+
+
+async def purge_unmatched(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await purge_old_unmatched(context.application, context.job.data)
+
+
+async def purge_old_unmatched(application: Application, retention_days: int) -> int:
+    """Delete unmatched questions older than `retention_days`; a store failure waits for tomorrow."""
+    store = _store(application)
+    if store is None:
+        return 0
+    try:
+        purged = await store.purge_unmatched(older_than_days=retention_days)
+    except StoreError as exc:
+        log.warning("unmatched questions not purged today (%s)", exc.fault)
+        return 0
+    if purged:
+        log.info("purged %d unmatched questions older than %d days", purged, retention_days)
+    return purged
+
+
+# Where the check-in module keeps its texts and sessions in bot_data; see checkin_handlers.register.
+CHECKIN_KEY = "lantern_checkin"
+
+
+def app_services(application: Application) -> tuple[Lantern | None, Store | None, Any]:
+    """The core, the store and the app's Services object, wherever build_application put them
+    (handlers.Services under handlers.SERVICES, or plain "lantern"/"store" keys)."""
+    from bot.telegram import handlers
+
+    services = application.bot_data.get(handlers.SERVICES)
+    if services is not None:
+        return services.lantern, services.store, services
+    return application.bot_data.get("lantern"), application.bot_data.get("store"), None
+
+
+def _store(application: Application) -> Store | None:
+    return app_services(application)[1]
+
+
+def _texts(application: Application) -> CheckinTexts | None:
+    checkin = application.bot_data.get(CHECKIN_KEY)
+    return checkin.texts if checkin is not None else None
