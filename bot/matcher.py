@@ -118,6 +118,7 @@ class Matcher:
         self._vocabularies = tuple(frozenset(v) for v in vocabularies)
         self._keyword_words = max((len(k.split()) for k in self._keywords), default=0)
         self._weights, self._unknown_weight = _informativeness(self._vocabularies)
+        self._example_weights = [sum(self._weights[t] for t in tokens) for tokens in self._token_sets]
         self._known = tuple(sorted(self._weights))
         self._correct = lru_cache(maxsize=50_000)(self._nearest_known)
 
@@ -143,21 +144,27 @@ class Matcher:
         form = " ".join(self._correct(t) for t in self._normaliser.match_form(canonical).split())
         if not form:
             return {}
-        query = frozenset(form.split())
-        query_weight = sum(self._weight(t) for t in query)
+        weights = self._weights
+        unknown = self._unknown_weight
+        query = {t: weights.get(t, unknown) for t in form.split()}  # each word's informativeness
+        query_weight = sum(query.values())
+        query_words = query.keys()
         best: dict[int, float] = {}
         candidates = process.extract(sorted_tokens(form), self.sorted_choices, scorer=_PRESCORER,
                                      processor=None, limit=_CANDIDATES)
         for _, _, position in candidates:
             if position == exclude:
                 continue
-            value = SCORER(form, self.choices[position]) * self._coverage(query, query_weight, position)
+            # Coverage: 1 when example and message explain each other's informative words.
+            shared = sum(query[t] for t in query_words & self._token_sets[position])
+            both = (shared / self._example_weights[position] + shared / query_weight) / 2
+            value = SCORER(form, self.choices[position]) * (1 - COVERAGE_WEIGHT + COVERAGE_WEIGHT * both)
             owner = self._owner[position]
             if value > best.get(owner, -1.0):
                 best[owner] = value
         keyword_owners = self._keyword_hits(canonical)
         for owner, value in best.items():
-            explained = sum(self._weight(t) for t in query & self._vocabularies[owner]) / query_weight
+            explained = sum(query[t] for t in query_words & self._vocabularies[owner]) / query_weight
             value = value * (1 - VOCABULARY_WEIGHT) + 100.0 * VOCABULARY_WEIGHT * explained
             if owner in keyword_owners:
                 value += KEYWORD_BONUS
@@ -174,17 +181,6 @@ class Matcher:
         if len(top) > 1 and top[0].score - top[1].score < self._margin:
             return MatchResult("clarify", top, canonical)
         return MatchResult("answer", top, canonical)
-
-    def _coverage(self, query: frozenset[str], query_weight: float, position: int) -> float:
-        """1 when the example and message explain each other's informative words; less otherwise."""
-        example = self._token_sets[position]
-        shared = sum(self._weight(t) for t in query & example)
-        example_weight = sum(self._weight(t) for t in example)
-        both = (shared / example_weight + shared / query_weight) / 2
-        return 1 - COVERAGE_WEIGHT + COVERAGE_WEIGHT * both
-
-    def _weight(self, token: str) -> float:
-        return self._weights.get(token, self._unknown_weight)
 
     def _nearest_known(self, token: str) -> str:
         if token in self._weights or len(token) < _SPELLING_MIN_LENGTH:
