@@ -1,4 +1,4 @@
-"""The `lantern` command: chat, ask, validate, evaluate and run.
+"""The `lantern` command: chat, ask, validate, evaluate, run, and the operators' unmatched and stats.
 
 Each subcommand is a thin shell over the core and the tools; errors an operator can cause end as
 one clear line on stderr and exit status 2 (1 for content that fails validation), never a traceback.
@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import Settings, load_settings
@@ -69,7 +70,29 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="start the Telegram bot")
     _common(run)
     run.set_defaults(handler=_run)
+
+    _operator_parsers(sub)
     return parser
+
+
+def _operator_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from bot.operator_cli import age
+
+    unmatched = sub.add_parser("unmatched", help="questions nothing answered, most frequent first, with the "
+                                                 "nearest intent")
+    _common(unmatched)
+    unmatched.add_argument("--since", type=age, metavar="AGE", help="only questions asked in the last AGE "
+                                                                      "(7d, 24h, 30d)")
+    unmatched.add_argument("--limit", type=int, default=50, metavar="N", help="at most N questions (default 50)")
+    output = unmatched.add_mutually_exclusive_group()
+    output.add_argument("--csv", action="store_true", help="CSV on standard output")
+    output.add_argument("--suggest", action="store_true",
+                        help="YAML examples to paste under the nearest intent (on a terminal, asks for each)")
+    unmatched.set_defaults(handler=_unmatched)
+
+    stats = sub.add_parser("stats", help="the operators' figures (the same as /stats in Telegram)")
+    _common(stats)
+    stats.set_defaults(handler=_stats)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -116,10 +139,9 @@ def _ask(args: argparse.Namespace) -> int:
     region = _region(lantern, args.region)
     messages = args.text or (line.rstrip("\n") for line in sys.stdin)
     out = sys.stdout
-    for number, message in enumerate(messages):
-        key = f"ask-{number}"  # stateless: every message is its own conversation
-        reply = lantern.reply(key, message, region=region)
-        lantern.forget(key)
+    for message in messages:
+        reply = lantern.reply("ask", message, region=region)
+        lantern.forget("ask")  # stateless: every message is its own conversation
         if args.json:
             out.write(json.dumps(reply.as_json(message), ensure_ascii=False) + "\n")
         else:
@@ -160,6 +182,35 @@ def _evaluate(args: argparse.Namespace) -> int:
     else:
         report = evaluate_intents(lantern, load_labelled(args.file, "intent"))
         print(json.dumps(report.as_dict(), indent=2) if args.json else print_intents(report))
+    return 0
+
+
+def _unmatched(args: argparse.Namespace) -> int:
+    from bot import operator_cli
+    from bot.operator_stats import review_unmatched
+
+    settings = settings_for(args)
+    cutoff = datetime.now(UTC) - args.since if args.since else None
+    questions = operator_cli.read_unmatched(settings, since=cutoff, limit=args.limit)
+    catalog = _lantern(args).catalog if questions else None
+    reviewed = review_unmatched(catalog, questions)
+    if args.csv:
+        operator_cli.write_csv(reviewed, sys.stdout)
+    elif args.suggest and not reviewed:
+        print("lantern: no unmatched questions to suggest examples from", file=sys.stderr)
+    elif args.suggest:
+        ask = operator_cli.terminal_question if sys.stdin.isatty() else None
+        operator_cli.suggest(reviewed, catalog, settings, sys.stdout, ask=ask)
+    else:
+        heading = "Questions nothing answered" + (f" since {cutoff:%Y-%m-%d %H:%M} UTC" if cutoff else "")
+        operator_cli.print_unmatched(reviewed, sys.stdout, heading=heading)
+    return 0
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from bot import operator_cli
+
+    operator_cli.print_stats(settings_for(args), sys.stdout)
     return 0
 
 

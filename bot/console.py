@@ -8,6 +8,7 @@ by line, so it can be driven by a pipe as well as by a person.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -64,10 +65,8 @@ class ConsoleCheckins:
 
     def forget(self) -> None:
         if self._key is not None:
-            try:
+            with contextlib.suppress(StoreError):
                 self._runner.run(self._open().forget(self._key))
-            except StoreError:
-                pass
         self.flow = None
 
     def close(self) -> None:

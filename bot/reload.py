@@ -4,7 +4,8 @@ A change under `intents/` or `responses/` (watched with watchfiles), SIGHUP, or 
 /reload all end in `ContentReloader.reload`. A new catalog is built and checked with the same
 checks as `lantern validate`; only a catalog without errors is swapped in (one reference swap in
 `Lantern`), so a broken edit never serves. Rejections are handed to `on_rejected` (the Telegram
-front end tells every operator). Not for deciding who may reload: that is the front end's job.
+front end tells every operator), and applied reloads to `on_applied` (content the core does not
+hold, such as the check-in texts). Not for deciding who may reload: that is the front end's job.
 """
 
 from __future__ import annotations
@@ -40,10 +41,12 @@ Notify = Callable[[ReloadOutcome], Awaitable[None]]
 class ContentReloader:
     """Reloads one Lantern's content from the configured folders; one reload at a time."""
 
-    def __init__(self, lantern: Lantern, settings: Settings, on_rejected: Notify | None = None) -> None:
+    def __init__(self, lantern: Lantern, settings: Settings, on_rejected: Notify | None = None,
+                 on_applied: Notify | None = None) -> None:
         self._lantern = lantern
         self._settings = settings
         self._on_rejected = on_rejected
+        self._on_applied = on_applied
         self._lock = asyncio.Lock()
 
     @property
@@ -75,11 +78,13 @@ class ContentReloader:
         """Reload off the event loop, so messages (crisis replies above all) keep flowing meanwhile."""
         async with self._lock:
             outcome = await asyncio.to_thread(self.reload_now)
-        if not outcome.applied and self._on_rejected is not None:
+        notify = self._on_applied if outcome.applied else self._on_rejected
+        if notify is not None:
             try:
-                await self._on_rejected(outcome)
+                await notify(outcome)
             except Exception:
-                log.exception("could not notify operators of a rejected reload")
+                log.exception("after a %s reload: %s failed", "applied" if outcome.applied else "rejected",
+                              getattr(notify, "__name__", "the callback"))
         return outcome
 
     async def watch(self, stop: asyncio.Event, debounce_ms: int = 300) -> None:

@@ -438,12 +438,14 @@ class Store:
                 (text, now, now),
             )
 
-    async def unmatched(self, limit: int = 50) -> list[UnmatchedQuestion]:
-        """The most asked questions nothing matched, most frequent first."""
+    async def unmatched(self, limit: int = 50, *, since: datetime | None = None) -> list[UnmatchedQuestion]:
+        """The most asked questions nothing matched, most frequent first; `since`: last asked then or later."""
+        cutoff = _time_text(since) if since else ""
         async with self._reading() as db:
             rows = await db.execute_fetchall(
-                "SELECT text, count, first_seen, last_seen FROM unmatched ORDER BY count DESC, last_seen DESC LIMIT ?",
-                (limit,),
+                "SELECT text, count, first_seen, last_seen FROM unmatched WHERE last_seen >= ? "
+                "ORDER BY count DESC, last_seen DESC LIMIT ?",
+                (cutoff, limit),
             )
         return [
             UnmatchedQuestion(text, count, datetime.fromisoformat(first), datetime.fromisoformat(last))
@@ -465,19 +467,48 @@ class Store:
         day = self._clock().astimezone(UTC).date().isoformat()
         await self._bump("usage_daily", "day, kind", (day, kind))
 
-    async def escalation_counts(self) -> list[tuple[str, str, int]]:
-        """(hour, category, count), newest hour first."""
+    async def count_intent(self, intent_id: str) -> None:
+        """One more answer from this intent today (UTC): the intent id only, never who or what."""
+        day = self._clock().astimezone(UTC).date().isoformat()
+        await self._bump("intent_daily", "day, intent", (day, intent_id))
+
+    async def escalation_counts(self, since: date | None = None) -> list[tuple[str, str, int]]:
+        """(hour, category, count), newest hour first; `since`: from that UTC day on."""
         async with self._reading() as db:
             rows = await db.execute_fetchall(
-                "SELECT hour, category, count FROM escalations ORDER BY hour DESC, category"
+                "SELECT hour, category, count FROM escalations WHERE hour >= ? ORDER BY hour DESC, category",
+                (_day_text(since),),
             )
         return [tuple(row) for row in rows]
 
-    async def usage_counts(self) -> list[tuple[str, str, int]]:
-        """(day, kind, count), newest day first."""
+    async def usage_counts(self, since: date | None = None) -> list[tuple[str, str, int]]:
+        """(day, kind, count), newest day first; `since`: from that UTC day on."""
         async with self._reading() as db:
-            rows = await db.execute_fetchall("SELECT day, kind, count FROM usage_daily ORDER BY day DESC, kind")
+            rows = await db.execute_fetchall(
+                "SELECT day, kind, count FROM usage_daily WHERE day >= ? ORDER BY day DESC, kind", (_day_text(since),)
+            )
         return [tuple(row) for row in rows]
+
+    async def intent_counts(self, since: date | None = None) -> list[tuple[str, str, int]]:
+        """(day, intent, count), newest day first; `since`: from that UTC day on."""
+        async with self._reading() as db:
+            rows = await db.execute_fetchall(
+                "SELECT day, intent, count FROM intent_daily WHERE day >= ? ORDER BY day DESC, intent",
+                (_day_text(since),),
+            )
+        return [tuple(row) for row in rows]
+
+    async def active_users(self, since: datetime) -> int:
+        """How many users were last seen at `since` or later (a count; no key leaves the store)."""
+        async with self._reading() as db:
+            row = await _one(db, "SELECT count(*) FROM users WHERE last_seen >= ?", (_time_text(since),))
+        return row[0]
+
+    async def checkin_count(self, since: datetime) -> int:
+        """How many check-ins were saved at `since` or later, by anyone."""
+        async with self._reading() as db:
+            row = await _one(db, "SELECT count(*) FROM checkins WHERE at >= ?", (_time_text(since),))
+        return row[0]
 
     async def _bump(self, table: str, key_columns: str, key: tuple[str, str]) -> None:
         async with self._writing() as db:
@@ -579,6 +610,17 @@ def _checkin(row: sqlite3.Row) -> CheckinRow:
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _day_text(day: date | None) -> str:
+    """A UTC day as stored ('YYYY-MM-DD'); '' (before every row) for no limit. Hours
+    ('YYYY-MM-DDTHH') compare after their own day, so this bounds them too."""
+    return day.isoformat() if day else ""
+
+
+def _time_text(moment: datetime) -> str:
+    """A moment as stored (UTC, seconds), so text comparison is time comparison."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 _FAULTS: dict[str, tuple[StoreFault, str]] = {

@@ -37,7 +37,7 @@ from telegram.ext import (
 from bot import pseudonym
 from bot.config import TOKEN_ENV, Settings
 from bot.errors import LanternError
-from bot.telegram import handlers, render
+from bot.telegram import handlers, operators, render
 from bot.telegram.delivery import URGENT, RetryPolicy, describe
 
 if TYPE_CHECKING:
@@ -133,14 +133,19 @@ def application_builder(settings: Settings, rate_limiter: BaseRateLimiter[Any] |
 def build_application(settings: Settings, lantern: Lantern, store: Store | None, *,
                       rate_limiter: BaseRateLimiter[Any] | None = None,
                       urgent_policy: RetryPolicy = URGENT,
-                      typing_after: float = handlers.TYPING_AFTER) -> Application:
-    """Wire the core and store into a PTB Application. Nothing touches the network until `start`."""
+                      typing_after: float = handlers.TYPING_AFTER,
+                      reload_debounce_ms: int = operators.WATCH_DEBOUNCE_MS) -> Application:
+    """Wire the core and store into a PTB Application. Nothing touches the network until `start`.
+
+    Operator commands are wired too, but stay out of the public command menu.
+    """
     application = application_builder(settings, rate_limiter).build()
     application.bot_data[handlers.SERVICES] = handlers.Services(lantern, store, urgent_policy, typing_after)
     _check_topic_buttons(lantern)
     commands = list(BOT_COMMANDS)
     _add_own_handlers(application)
     commands += _add_checkin_handlers(application, settings)
+    operators.register(application, settings, debounce_ms=reload_debounce_ms)  # before the catch-all
     _add_catch_all_handlers(application)
     application.add_error_handler(handlers.log_error)
     application.bot_data[_COMMANDS_KEY] = commands
@@ -197,7 +202,8 @@ def _check_topic_buttons(lantern: Lantern) -> None:
 
 
 async def start(application: Application, settings: Settings, *, poll_timeout: float = 10.0) -> None:
-    """Connect (getMe), publish the command menu, and start polling or the webhook server."""
+    """Connect (getMe), publish the command menu, start watching the content, then start polling
+    or the webhook server."""
     if settings.telegram.mode == "webhook" and not settings.telegram.webhook.public_url:
         raise LanternError("telegram.webhook.public_url is required when telegram.mode is webhook")
     try:
@@ -214,6 +220,7 @@ async def start(application: Application, settings: Settings, *, poll_timeout: f
     except TelegramError as error:
         logger.warning("could not publish the command menu (%s); commands still work", describe(error))
     await application.start()
+    operators.start_watching(application)
     updater = application.updater
     assert updater is not None  # built with the default Updater
     if settings.telegram.mode == "webhook":
@@ -242,8 +249,10 @@ async def stop(application: Application) -> None:
 
     Polling: `Updater.stop` confirms the fetched updates to Telegram, and `Application.stop`
     processes all of them before returning, so nothing acknowledged is lost. Webhook: updates are
-    acknowledged (HTTP 200) once queued, and the queue is drained the same way.
+    acknowledged (HTTP 200) once queued, and the queue is drained the same way. The content
+    watcher stops first; a reload already running finishes (or swaps nothing).
     """
+    await operators.stop_watching(application)
     if application.updater is not None and application.updater.running:
         await application.updater.stop()
     if application.running:
@@ -258,7 +267,10 @@ async def stop(application: Application) -> None:
 async def serve(settings: Settings, *, rate_limiter: BaseRateLimiter[Any] | None = None,
                 poll_timeout: float = 10.0,
                 stop_signals: Iterable[signal.Signals] = (signal.SIGINT, signal.SIGTERM)) -> None:
-    """The whole life of `lantern run`: open, run until a stop signal, stop cleanly, close."""
+    """The whole life of `lantern run`: open, run until a stop signal, stop cleanly, close.
+
+    SIGHUP reloads the content (as a change under the content folders or /reload does).
+    """
     from bot.core import Lantern  # the core loads content: only when really starting
 
     token = settings.bot_token()
@@ -271,8 +283,10 @@ async def serve(settings: Settings, *, rate_limiter: BaseRateLimiter[Any] | None
     loop = asyncio.get_running_loop()
     for stop_signal in stop_signals:
         loop.add_signal_handler(stop_signal, stop_requested.set)
+    hangup: signal.Signals | None = None
     try:
         application = build_application(settings, lantern, store, rate_limiter=rate_limiter)
+        hangup = _reload_on_hangup(loop, application)
         try:
             await start(application, settings, poll_timeout=poll_timeout)
             await stop_requested.wait()
@@ -282,7 +296,22 @@ async def serve(settings: Settings, *, rate_limiter: BaseRateLimiter[Any] | None
     finally:
         for stop_signal in stop_signals:
             loop.remove_signal_handler(stop_signal)
+        if hangup is not None:
+            loop.remove_signal_handler(hangup)
         await store.close()
+
+
+def _reload_on_hangup(loop: asyncio.AbstractEventLoop, application: Application) -> signal.Signals | None:
+    """SIGHUP reloads the content, where the platform and loop allow it (not on Windows)."""
+    hangup = getattr(signal, "SIGHUP", None)
+    if hangup is None:
+        return None
+    try:
+        loop.add_signal_handler(hangup, operators.request_reload, application)
+    except (NotImplementedError, RuntimeError, ValueError):
+        logger.info("SIGHUP is not available here: reload with /reload or by saving a content file")
+        return None
+    return hangup
 
 
 async def _open_store(settings: Settings) -> Store:
@@ -320,7 +349,8 @@ _secrets_to_redact: set[str] = set()
 # update and every request's parameters, aiosqlite every statement's parameters): they stay at INFO
 # even when Lantern itself runs at DEBUG. httpx logs each request's URL (with the token) at INFO.
 QUIET_LIBRARIES = {"telegram": logging.INFO, "aiosqlite": logging.INFO, "apscheduler": logging.INFO,
-                    "httpx": logging.WARNING, "httpcore": logging.WARNING}
+                    "httpx": logging.WARNING, "httpcore": logging.WARNING,
+                    "watchfiles": logging.WARNING}  # Lantern logs each content change itself
 
 
 def configure_logging(level: str) -> None:

@@ -292,6 +292,8 @@ async def _record(context: ContextTypes.DEFAULT_TYPE, reply: Reply, key: str) ->
     if reply.unmatched_text:
         await _stored("record_unmatched", store.record_unmatched(reply.unmatched_text))
     await _stored("count_usage", store.count_usage(reply.kind))
+    if reply.intent and reply.kind in ("answer", "smalltalk"):  # a topic button counts under its answer id
+        await _stored("count_intent", store.count_intent(reply.intent))
     today = datetime.now(UTC).date().isoformat()
     if context.user_data is not None and context.user_data.get(_SEEN_ON) != today:
         context.user_data[_SEEN_ON] = today  # even if the write fails: retry tomorrow, not per message
