@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -38,6 +39,10 @@ UNMATCHED_MAX_CHARS = 500
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 
 StoreFault = Literal["busy", "read_only", "full", "corrupt", "schema", "io", "closed", "other"]
+
+
+# How long usage and intent counters may wait in memory before they are written.
+COUNTS_FLUSH_SECONDS = 5.0
 
 
 class StoreError(LanternError):
@@ -104,6 +109,9 @@ class Store:
         self._unavailable_reason = unavailable_reason
         self._pending_checkins: list[_PendingCheckin] = []
         self._checkin_writer: asyncio.Task[None] | None = None
+        # Daily usage and intent counters, added up in memory and written together (see `_count`).
+        self._pending_counts: Counter[tuple[str, str, tuple[str, str]]] = Counter()
+        self._counts_writer: asyncio.Task[None] | None = None
         self.path = path
 
     # ----- opening and closing ---------------------------------------------------------------
@@ -155,11 +163,15 @@ class Store:
         return cls(None, id_key, path=None, clock=_utc_now, unavailable_reason=reason)
 
     async def close(self) -> None:
-        """Finish the check-ins already handed in, then close."""
+        """Finish the check-ins already handed in, write the counters held in memory, then close."""
         if self._db is None:
             return
         if self._checkin_writer is not None:
             await asyncio.gather(self._checkin_writer, return_exceptions=True)
+        try:
+            await self.flush_counts()
+        except StoreError as exc:
+            log.warning("counters not written at close (%s)", exc.fault)
         db, self._db = self._db, None
         self._unavailable_reason = "the store is closed"
         async with self._lock:
@@ -465,12 +477,45 @@ class Store:
 
     async def count_usage(self, kind: str) -> None:
         day = self._clock().astimezone(UTC).date().isoformat()
-        await self._bump("usage_daily", "day, kind", (day, kind))
+        self._count("usage_daily", "day, kind", (day, kind))
 
     async def count_intent(self, intent_id: str) -> None:
         """One more answer from this intent today (UTC): the intent id only, never who or what."""
         day = self._clock().astimezone(UTC).date().isoformat()
-        await self._bump("intent_daily", "day, intent", (day, intent_id))
+        self._count("intent_daily", "day, intent", (day, intent_id))
+
+    def _count(self, table: str, key_columns: str, key: tuple[str, str]) -> None:
+        """Counters come with every message: one durable write each would cost a disk flush per
+        message. They are added up here and written in one transaction within COUNTS_FLUSH_SECONDS
+        (and before any read of them, and at close); a crash loses at most those seconds of counts,
+        never anything a user was told was saved."""
+        self._pending_counts[(table, key_columns, key)] += 1
+        if self._counts_writer is None or self._counts_writer.done():
+            self._counts_writer = asyncio.get_running_loop().create_task(self._write_counts_later())
+
+    async def _write_counts_later(self) -> None:
+        await asyncio.sleep(COUNTS_FLUSH_SECONDS)
+        try:
+            await self.flush_counts()
+        except StoreError as exc:
+            log.warning("counters not written (%s); kept for the next try", exc.fault)
+
+    async def flush_counts(self) -> None:
+        """Write the counters held in memory; on failure they stay in memory for the next try."""
+        pending, self._pending_counts = self._pending_counts, Counter()
+        if not pending:
+            return
+        try:
+            async with self._writing() as db:
+                for (table, key_columns, key), times in pending.items():
+                    await db.execute(
+                        f"INSERT INTO {table} ({key_columns}, count) VALUES (?, ?, ?) "
+                        f"ON CONFLICT ({key_columns}) DO UPDATE SET count = count + excluded.count",
+                        (*key, times),
+                    )
+        except StoreError:
+            self._pending_counts.update(pending)
+            raise
 
     async def escalation_counts(self, since: date | None = None) -> list[tuple[str, str, int]]:
         """(hour, category, count), newest hour first; `since`: from that UTC day on."""
@@ -483,6 +528,7 @@ class Store:
 
     async def usage_counts(self, since: date | None = None) -> list[tuple[str, str, int]]:
         """(day, kind, count), newest day first; `since`: from that UTC day on."""
+        await self.flush_counts()
         async with self._reading() as db:
             rows = await db.execute_fetchall(
                 "SELECT day, kind, count FROM usage_daily WHERE day >= ? ORDER BY day DESC, kind", (_day_text(since),)
@@ -491,6 +537,7 @@ class Store:
 
     async def intent_counts(self, since: date | None = None) -> list[tuple[str, str, int]]:
         """(day, intent, count), newest day first; `since`: from that UTC day on."""
+        await self.flush_counts()
         async with self._reading() as db:
             rows = await db.execute_fetchall(
                 "SELECT day, intent, count FROM intent_daily WHERE day >= ? ORDER BY day DESC, intent",

@@ -462,3 +462,30 @@ def test_sigkill_during_a_burst_of_writes_loses_no_acknowledged_check_in(tmp_pat
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         stored = {row[0] for row in db.execute("SELECT id FROM checkins")}
     assert set(acknowledged) <= stored
+
+
+async def test_usage_counters_are_read_at_once_and_kept_at_close(tmp_path: Path):
+    path = tmp_path / "counts.sqlite3"
+    store = await Store.open(path, ID_KEY)
+    for kind in ("answer", "answer", "fallback"):
+        await store.count_usage(kind)
+    await store.count_intent("relapse")
+    # Counted in memory, but every read sees them.
+    assert {(k, n) for _, k, n in await store.usage_counts()} == {("answer", 2), ("fallback", 1)}
+    await store.count_usage("answer")
+    await store.close()  # what is still in memory is written at close
+    with sqlite3.connect(path) as db:
+        assert dict(db.execute("select kind, count from usage_daily").fetchall()) == {"answer": 3, "fallback": 1}
+        assert db.execute("select intent, count from intent_daily").fetchall() == [("relapse", 1)]
+
+
+async def test_counters_that_could_not_be_written_are_kept_for_the_next_try(tmp_path: Path):
+    store = await Store.open(tmp_path / "later.sqlite3", ID_KEY)
+    await store.count_usage("answer")
+    db, store._db = store._db, None  # the database goes away for a moment
+    store._unavailable_reason = "test: gone"
+    with pytest.raises(StoreError):
+        await store.flush_counts()
+    store._db, store._unavailable_reason = db, None
+    assert [(k, n) for _, k, n in await store.usage_counts()] == [("answer", 1)]
+    await store.close()
