@@ -91,7 +91,7 @@ class UnmatchedQuestion:
 
 
 class Store:
-    """Open with `await Store.open(path, id_key)`; see API_CONTRACT.md for the shared part."""
+    """Open with `await Store.open(path, id_key)`. Every method raises StoreError, never sqlite3 errors."""
 
     def __init__(
         self,
