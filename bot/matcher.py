@@ -132,7 +132,7 @@ class Matcher:
         """
         canonical = self._normaliser.canonical(text)
         best = self._scores(canonical, exclude)
-        tail = _closing_sentences(text)
+        tail = _closing_sentences(text) if not self._confident(best) else None
         if tail is not None:
             for owner, value in self._scores(self._normaliser.canonical(tail), exclude).items():
                 best[owner] = max(value, best.get(owner, 0.0))
@@ -170,6 +170,12 @@ class Matcher:
                 value += KEYWORD_BONUS
             best[owner] = min(100.0, value)
         return best
+
+    def _confident(self, scores: dict[int, float]) -> bool:
+        """Whether these scores already give an answer: then a long message's closing sentences,
+        scored to rescue it, would only repeat the work."""
+        top = sorted(scores.values(), reverse=True)[:2]
+        return bool(top) and top[0] >= self._threshold and (len(top) == 1 or top[0] - top[1] >= self._margin)
 
     def match(self, text: str) -> MatchResult:
         canonical, ranked = self.rank(text)
