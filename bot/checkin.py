@@ -43,14 +43,14 @@ from pathlib import Path
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from bot.errors import LanternError
 from bot.mood_chart import CHART_CHECKINS, ChartTexts, MoodChart, current_streak, render
 from bot.replies import Reply, Suggestion
 from bot.store import NOTE_MAX_CHARS, CheckinRow, Store, StoreError
 from bot.timezones import effective_time_zone, night_of
-from bot.yaml_lines import line_of, load_yaml
+from bot.yaml_lines import line_of, load_yaml, validated
 
 log = logging.getLogger(__name__)
 
@@ -160,12 +160,7 @@ def load_checkin_texts(responses_dir: Path) -> CheckinTexts:
     """Read and check responses/checkin.yaml; any problem is a LanternError naming file:line."""
     path = responses_dir / CHECKIN_FILE
     raw = load_yaml(path)
-    try:
-        texts = CheckinTexts.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise LanternError(f"{path}:{line_of(raw, tuple(first['loc']))}: {where}: {first['msg']}") from exc
+    texts = validated(CheckinTexts, raw, path)
     problems = _missing_labels(texts)
     if problems:
         raise LanternError(f"{path}:{line_of(raw, ('mood',))}: {problems}")

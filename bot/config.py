@@ -10,11 +10,11 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from bot.errors import LanternError
 from bot.paths import DEFAULT_INTENTS_DIR, DEFAULT_RESPONSES_DIR
-from bot.yaml_lines import line_of, load_yaml
+from bot.yaml_lines import load_yaml, validated
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 ID_KEY_ENV = "LANTERN_ID_KEY"
@@ -91,13 +91,7 @@ def load_settings(path: Path | None) -> Settings:
     raw = load_yaml(path) or {}
     if not isinstance(raw, dict):
         raise LanternError(f"{path}:1: config must be a mapping of keys to values")
-    try:
-        settings = Settings.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise LanternError(f"{path}:{line_of(raw, tuple(first['loc']))}: {where}: {first['msg']}") from exc
-    return _relative_to(settings, path.resolve().parent)
+    return _relative_to(validated(Settings, raw, path), path.resolve().parent)
 
 
 def _relative_to(settings: Settings, base: Path) -> Settings:

@@ -7,9 +7,10 @@ each of its keys or items.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
 from bot.errors import LanternError
 
@@ -87,3 +88,16 @@ def line_of(node: Any, path: tuple[Any, ...]) -> int:
         else:
             break
     return line
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def validated(model: type[Model], raw: Any, path: Path) -> Model:
+    """`model` from `raw`, or a LanternError naming the file and line of the first problem."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise LanternError(f"{path}:{line_of(raw, tuple(first['loc']))}: {where}: {first['msg']}") from exc

@@ -46,7 +46,7 @@ from bot.checkin import (
 from bot.config import Settings
 from bot.errors import LanternError
 from bot.replies import Reply
-from bot.store import Store, StoreError
+from bot.store import Store, StoreError, UserSettings
 from bot.telegram import reminders
 from bot.telegram.delivery import URGENT, describe, send_reply, send_urgent
 from bot.telegram.render import FORGET_YES, OutgoingMessage, render_reply, render_text
@@ -393,6 +393,19 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 # ----- /remind and /timezone ---------------------------------------------------------------------
 
 
+async def _settings_or_say(context: ContextTypes.DEFAULT_TYPE, store: Store | None, key: str, chat_id: int,
+                           failed: str, command: str) -> UserSettings | None:
+    """The user's settings, or None after telling them the store could not be read."""
+    try:
+        if store is None:
+            raise StoreError("no store", "closed")
+        return await store.user_settings(key)
+    except StoreError as exc:
+        log.warning("%s: store unavailable (%s)", command, exc.fault)
+        await _send_plain(context, chat_id, failed)
+        return None
+
+
 async def remind_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """`/remind 22:30` (in the user's time zone), `/remind off`, or `/remind` for the status."""
     if not await _private_or_explain(update, context):
@@ -401,13 +414,8 @@ async def remind_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     words = checkin.texts.remind
     typed = " ".join(context.args or []).strip()
     store = _store(context)
-    try:
-        if store is None:
-            raise StoreError("no store", "closed")
-        settings = await store.user_settings(key)
-    except StoreError as exc:
-        log.warning("/remind: store unavailable (%s)", exc.fault)
-        await _send_plain(context, chat_id, words.failed)
+    settings = await _settings_or_say(context, store, key, chat_id, words.failed, "/remind")
+    if store is None or settings is None:
         return
     zone = effective_time_zone(settings.time_zone, settings.region or checkin.default_region)
     if not typed:
@@ -453,13 +461,8 @@ async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     words = checkin.texts.timezone
     typed = " ".join(context.args or []).strip()
     store = _store(context)
-    try:
-        if store is None:
-            raise StoreError("no store", "closed")
-        settings = await store.user_settings(key)
-    except StoreError as exc:
-        log.warning("/timezone: store unavailable (%s)", exc.fault)
-        await _send_plain(context, chat_id, words.failed)
+    settings = await _settings_or_say(context, store, key, chat_id, words.failed, "/timezone")
+    if store is None or settings is None:
         return
     if not typed:
         zone = effective_time_zone(settings.time_zone, settings.region or checkin.default_region)
