@@ -82,7 +82,6 @@ class CrisisResult:
     """A detection. Holds no message text, so it can be counted and logged safely."""
 
     category: str
-    soft: bool = False
     # Further categories found in other words of the same message ("he hits me and i want to
     # die"): the reply adds a line for each.
     also: tuple[str, ...] = ()
@@ -102,7 +101,6 @@ class Hit:
 
     category: str
     span: tuple[int, int]
-    soft: bool
     pattern: str
 
 
@@ -226,11 +224,10 @@ class CrisisDetector:
             if fresh and (not chosen or category != "elevated"):
                 chosen.append(category)
             taken.extend(spans)
-        soft = all(hit.soft for hit in hits if hit.category == chosen[0])
-        return CrisisResult(chosen[0], soft=soft, also=tuple(chosen[1:]))
+        return CrisisResult(chosen[0], also=tuple(chosen[1:]))
 
     def hits(self, text: str) -> list[Hit]:
-        """Every (category, span, soft) found, negations applied (see `_NEGATED_BECOMES`)."""
+        """Every pattern match found, negations applied (see `_NEGATED_BECOMES`)."""
         form = self.form(text)
         if not form:
             return []
@@ -244,16 +241,14 @@ class CrisisDetector:
         present = frozenset(lit for lit in self._literals if lit in form)
         found: list[Hit] = []
         for category in CATEGORIES:
-            for patterns, soft in ((self._hard[category], False), (self._soft[category], True)):
-                if soft and quiet:
-                    continue
-                for source, match in _matches(patterns, form, present):
-                    if category in _NEGATED_BECOMES and self._negated(form, match.start(), category):
-                        downgraded = _NEGATED_BECOMES[category]
-                        if downgraded:
-                            found.append(Hit(downgraded, match.span(), True, source))
-                    else:
-                        found.append(Hit(category, match.span(), soft, source))
+            patterns = self._hard[category] if quiet else self._hard[category] + self._soft[category]
+            for source, match in _matches(patterns, form, present):
+                if category in _NEGATED_BECOMES and self._negated(form, match.start(), category):
+                    downgraded = _NEGATED_BECOMES[category]
+                    if downgraded:
+                        found.append(Hit(downgraded, match.span(), source))
+                else:
+                    found.append(Hit(category, match.span(), source))
         return found
 
     def _negated(self, form: str, start: int, category: str) -> bool:

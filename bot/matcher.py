@@ -171,22 +171,25 @@ class Matcher:
             best[owner] = min(100.0, value)
         return best
 
+    def _verdict(self, best_first: list[float]) -> MatchKind:
+        """Answer, clarify or fallback for scores sorted best first: the one place that decides."""
+        if not best_first or best_first[0] < self._threshold:
+            return "fallback"
+        if len(best_first) > 1 and best_first[0] - best_first[1] < self._margin:
+            return "clarify"
+        return "answer"
+
     def _confident(self, scores: dict[int, float]) -> bool:
         """Whether these scores already give an answer: then a long message's closing sentences,
         scored to rescue it, would only repeat the work."""
-        top = sorted(scores.values(), reverse=True)[:2]
-        return bool(top) and top[0] >= self._threshold and (len(top) == 1 or top[0] - top[1] >= self._margin)
+        return self._verdict(sorted(scores.values(), reverse=True)[:2]) == "answer"
 
     def match(self, text: str) -> MatchResult:
         canonical, ranked = self.rank(text)
         top = tuple(ranked[:3])
         if not canonical.strip():
             return MatchResult("empty", top, canonical)
-        if not top or top[0].score < self._threshold:
-            return MatchResult("fallback", top, canonical)
-        if len(top) > 1 and top[0].score - top[1].score < self._margin:
-            return MatchResult("clarify", top, canonical)
-        return MatchResult("answer", top, canonical)
+        return MatchResult(self._verdict([r.score for r in top]), top, canonical)
 
     def _nearest_known(self, token: str) -> str:
         if token in self._weights or len(token) < _SPELLING_MIN_LENGTH:

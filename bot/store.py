@@ -508,11 +508,7 @@ class Store:
         try:
             async with self._writing() as db:
                 for (table, key_columns, key), times in pending.items():
-                    await db.execute(
-                        f"INSERT INTO {table} ({key_columns}, count) VALUES (?, ?, ?) "
-                        f"ON CONFLICT ({key_columns}) DO UPDATE SET count = count + excluded.count",
-                        (*key, times),
-                    )
+                    await db.execute(_add_count_sql(table, key_columns), (*key, times))
         except StoreError:
             self._pending_counts.update(pending)
             raise
@@ -559,11 +555,7 @@ class Store:
 
     async def _bump(self, table: str, key_columns: str, key: tuple[str, str]) -> None:
         async with self._writing() as db:
-            await db.execute(
-                f"INSERT INTO {table} ({key_columns}, count) VALUES (?, ?, 1) "
-                f"ON CONFLICT ({key_columns}) DO UPDATE SET count = count + 1",
-                key,
-            )
+            await db.execute(_add_count_sql(table, key_columns), (*key, 1))
 
     # ----- forgetting -------------------------------------------------------------------------
 
@@ -653,6 +645,12 @@ async def _one(db: aiosqlite.Connection, sql: str, params: tuple[object, ...] = 
 def _checkin(row: sqlite3.Row) -> CheckinRow:
     id_, at, night, mood, craving, note = row
     return CheckinRow(id_, datetime.fromisoformat(at), date.fromisoformat(night), mood, craving, note)
+
+
+def _add_count_sql(table: str, key_columns: str) -> str:
+    """Add to a (key, key, count) row, creating it at that count the first time."""
+    return (f"INSERT INTO {table} ({key_columns}, count) VALUES (?, ?, ?) "
+            f"ON CONFLICT ({key_columns}) DO UPDATE SET count = count + excluded.count")
 
 
 def _utc_now() -> datetime:

@@ -96,10 +96,6 @@ def advisory_checks(catalog: Catalog) -> list[Finding]:
             + _confusable_examples(catalog) + _crisis_examples(catalog))
 
 
-def check(catalog: Catalog) -> list[Finding]:
-    return sorted(blocking_checks(catalog) + advisory_checks(catalog))
-
-
 def _duplicate_examples(catalog: Catalog) -> list[Finding]:
     # The matcher already holds each example's matching form: normalising ~1,000 examples again
     # was a third of a live reload's blocking time.
