@@ -107,8 +107,7 @@ def settings_for(args: argparse.Namespace) -> Settings:
     return load_settings(path)
 
 
-def _lantern(args: argparse.Namespace) -> Lantern:
-    settings = settings_for(args)
+def _lantern(settings: Settings) -> Lantern:
     lantern = Lantern.from_settings(settings)
     if lantern.catalog is None:
         print("lantern: the content could not load (see the errors above); only crisis replies work. "
@@ -126,7 +125,7 @@ def _chat(args: argparse.Namespace) -> int:
     from bot.console import ConsoleCheckins, prompt_lines, run_console
 
     settings = settings_for(args)
-    lantern = _lantern(args)
+    lantern = _lantern(settings)
     interactive = sys.stdin.isatty()
     lines = prompt_lines() if interactive else (line.rstrip("\n") for line in sys.stdin)
     run_console(lantern, lines, lambda text: print(text + "\n", flush=True), region=_region(lantern, args.region),
@@ -135,7 +134,7 @@ def _chat(args: argparse.Namespace) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    lantern = _lantern(args)
+    lantern = _lantern(settings_for(args))
     region = _region(lantern, args.region)
     messages = args.text or (line.rstrip("\n") for line in sys.stdin)
     out = sys.stdout
@@ -175,7 +174,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     from bot.evaluate import evaluate_intents, evaluate_safety, load_labelled
     from bot.evaluate_report import print_intents, print_safety
 
-    lantern = _lantern(args)
+    lantern = _lantern(settings_for(args))
     if args.safety:
         report = evaluate_safety(lantern, load_labelled(args.file, "category"))
         print(json.dumps(report.as_dict(), indent=2) if args.json else print_safety(report))
@@ -192,7 +191,7 @@ def _unmatched(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     cutoff = datetime.now(UTC) - args.since if args.since else None
     questions = operator_cli.read_unmatched(settings, since=cutoff, limit=args.limit)
-    catalog = _lantern(args).catalog if questions else None
+    catalog = _lantern(settings).catalog if questions else None
     reviewed = review_unmatched(catalog, questions)
     if args.csv:
         operator_cli.write_csv(reviewed, sys.stdout)

@@ -12,7 +12,16 @@ import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from bot.checkin import CheckinFlow, Done, Interrupted, Prompt, finish, load_checkin_texts, mood_summary
+from bot.checkin import (
+    CheckinFlow,
+    CheckinTexts,
+    Done,
+    Interrupted,
+    Prompt,
+    finish,
+    load_checkin_texts,
+    mood_summary,
+)
 from bot.config import Settings
 from bot.core import SOS, Lantern
 from bot.errors import LanternError
@@ -35,6 +44,7 @@ class ConsoleCheckins:
         self._runner = asyncio.Runner()
         self._store: Store | None = None
         self._key: str | None = None
+        self._texts: CheckinTexts | None = None
         self.flow: CheckinFlow | None = None
 
     @property
@@ -42,7 +52,7 @@ class ConsoleCheckins:
         return self.flow is not None and not self.flow.finished
 
     def start(self) -> str:
-        self.flow = CheckinFlow(load_checkin_texts(self._settings.content.responses_dir))
+        self.flow = CheckinFlow(self.texts)
         return self.flow.start().as_text()
 
     def respond(self, line: str, region: str | None, render: Callable[[Reply], str]) -> str:
@@ -55,8 +65,15 @@ class ConsoleCheckins:
             return render(step.reply)
         return self._finish(step, region, render)
 
+    @property
+    def texts(self) -> CheckinTexts:
+        """The check-in texts, read once per session (and only if a check-in is used)."""
+        if self._texts is None:
+            self._texts = load_checkin_texts(self._settings.content.responses_dir)
+        return self._texts
+
     def mood(self) -> str:
-        texts = load_checkin_texts(self._settings.content.responses_dir)
+        texts = self.texts
         try:
             chart = self._runner.run(mood_summary(self._open(), self._user(), texts, self._settings.region))
         except StoreError:
