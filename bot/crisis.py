@@ -11,7 +11,7 @@ replies live in `responses/crisis.yaml` (and `BUILTIN_REPLY` here for when they 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -19,7 +19,7 @@ from rapidfuzz.distance import OSA
 from rapidfuzz.process import extractOne
 
 from bot.normalise import fold
-from bot.regex_gate import Literals, required_literals
+from bot.regex_gate import Literals, PatternGate, Requirement, required_literals, satisfied
 
 # Order is priority: an overdose happening now needs 911 before anything else. Patterns about
 # someone else or about violence are narrower than first-person ones, so they are tried first and
@@ -36,6 +36,8 @@ _LEET_CHARS = frozenset("013457@$!|")
 _NUMBER_WITH_UNIT = re.compile(r"^\d+(?:[.,]\d+)?[a-z]{0,3}$")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _DOUBLED = re.compile(r"([a-z])\1+")
+# Three single letters in a row ("k i l l"), the only case `_join_spaced_letters` changes.
+_SPACED_LETTERS = re.compile(r"(?<![a-z0-9])[a-z] [a-z] [a-z](?![a-z0-9])")
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
@@ -160,19 +162,19 @@ def _expand_groups(groups: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
     return expanded
 
 
-_Gated = tuple[tuple[str, re.Pattern[str], Literals | None], ...]
+# A frame (all of one kind of phrase as one pattern) with what it cannot match without.
+_Frame = tuple[re.Pattern[str], Requirement | None]
 
 
-def _gated(sources: tuple[str, ...], groups: Mapping[str, str]) -> _Gated:
-    """Each pattern (with its source) on its own, with the words it cannot match without."""
+def _compiled(sources: tuple[str, ...], groups: Mapping[str, str]) -> list[tuple[str, re.Pattern[str]]]:
+    """Each pattern (with its source as written) compiled on its own."""
     compiled = []
     for source in sources:
         try:
-            full = _compile_source(source, groups)
-            compiled.append((source, re.compile(full), required_literals(full)))
+            compiled.append((source, re.compile(_compile_source(source, groups))))
         except (re.error, ValueError) as exc:
             raise PatternError(source, str(exc)) from exc
-    return tuple(compiled)
+    return compiled
 
 
 def _alternation(sources: tuple[str, ...], groups: Mapping[str, str]) -> re.Pattern[str] | None:
@@ -181,8 +183,17 @@ def _alternation(sources: tuple[str, ...], groups: Mapping[str, str]) -> re.Patt
     try:
         return re.compile("|".join(f"(?:{_compile_source(s, groups)})" for s in sources))
     except (re.error, ValueError):
-        _gated(sources, groups)  # raises PatternError naming the faulty pattern
+        _compiled(sources, groups)  # raises PatternError naming the faulty pattern
         raise
+
+
+def _frame(sources: tuple[str, ...], groups: Mapping[str, str]) -> _Frame | None:
+    pattern = _alternation(sources, groups)
+    return (pattern, required_literals(pattern.pattern)) if pattern else None
+
+
+def _search(frame: _Frame | None, form: str, present: Literals) -> bool:
+    return frame is not None and satisfied(frame[1], present) and frame[0].search(form) is not None
 
 
 class CrisisDetector:
@@ -191,24 +202,32 @@ class CrisisDetector:
     def __init__(self, lexicon: CrisisLexicon) -> None:
         groups = _expand_groups(lexicon.groups)
         self._idioms = _alternation(lexicon.idioms, groups)
-        self._info = _alternation(lexicon.info_frames, groups)
-        self._hypothetical = _alternation(lexicon.hypotheticals, groups)
-        self._past = _alternation(lexicon.past_frames, groups)
-        self._urgent = _alternation(lexicon.urgency, groups)
+        self._info = _frame(lexicon.info_frames, groups)
+        self._hypothetical = _frame(lexicon.hypotheticals, groups)
+        self._past = _frame(lexicon.past_frames, groups)
+        self._urgent = _frame(lexicon.urgency, groups)
         self._negation = _alternation(lexicon.negations, groups)
-        self._hard = {c: _gated(tuple(lexicon.patterns.get(c, ())), groups) for c in CATEGORIES}
-        self._soft = {c: _gated(tuple(lexicon.soft_patterns.get(c, ())), groups) for c in CATEGORIES}
-        self._literals = tuple({lit for table in (self._hard, self._soft) for patterns in table.values()
-                                for _, _, lits in patterns for lit in (lits or ())})
+        # Every pattern in the order tried: by category, each category's hard ones then soft ones.
+        self._patterns = tuple((category, soft, source, pattern)
+                               for category in CATEGORIES
+                               for soft, table in ((False, lexicon.patterns), (True, lexicon.soft_patterns))
+                               for source, pattern in _compiled(tuple(table.get(category, ())), groups))
+        frames = (self._info, self._hypothetical, self._past, self._urgent)
+        self._gate = PatternGate([p.pattern for *_, p in self._patterns],
+                                 (lit for frame in frames if frame for needs in frame[1] or () for lit in needs))
         vocabulary = tuple(sorted({squeeze(w) for w in lexicon.vocabulary if len(w) >= 5}))
         self._correct = lru_cache(maxsize=20_000)(lambda token: _nearest(token, vocabulary))
 
     def form(self, text: str) -> str:
         """The crisis form of a message (see the module docstring)."""
-        tokens = [_unleet(t) for t in fold(text).split()]
-        tokens = _NOT_WORD.sub(" ", " ".join(tokens)).split()
-        tokens = [self._correct(squeeze(t)) for t in _join_spaced_letters(tokens)]
-        form = " ".join(tokens)
+        folded = fold(text)
+        if not _LEET_CHARS.isdisjoint(folded):
+            folded = " ".join(_unleet(t) for t in folded.split())
+        joined = _NOT_WORD.sub(" ", folded).strip()
+        if _SPACED_LETTERS.search(joined):
+            joined = " ".join(_join_spaced_letters(joined.split()))
+        # Whole-string passes (a run of one letter never crosses a space); then each word once.
+        form = " ".join(map(self._correct, squeeze(joined).split()))
         return self._idioms.sub(" ", form) if self._idioms else form
 
     def detect(self, text: str) -> CrisisResult | None:
@@ -231,18 +250,19 @@ class CrisisDetector:
         form = self.form(text)
         if not form:
             return []
-        informational = bool(self._info and self._info.search(form)) and not (
-            self._urgent and self._urgent.search(form)
-        )
-        if informational and self._hypothetical:
+        present = self._gate.present(form)
+        informational = _search(self._info, form, present) and not _search(self._urgent, form, present)
+        if informational and _search(self._hypothetical, form, present):
             # "how do i know if someone is overdosing": the if-clause describes, it does not report.
-            form = self._hypothetical.sub(lambda m: " " * len(m.group(0)), form)
-        quiet = informational or bool(self._past and self._past.search(form))
-        present = frozenset(lit for lit in self._literals if lit in form)
+            form = self._hypothetical[0].sub(lambda m: " " * len(m.group(0)), form)  # type: ignore[index]
+            present = self._gate.present(form)
+        quiet = informational or _search(self._past, form, present)
         found: list[Hit] = []
-        for category in CATEGORIES:
-            patterns = self._hard[category] if quiet else self._hard[category] + self._soft[category]
-            for source, match in _matches(patterns, form, present):
+        for number in self._gate.candidates(present):
+            category, soft, source, pattern = self._patterns[number]
+            if soft and quiet:
+                continue
+            for match in pattern.finditer(form):
                 if category in _NEGATED_BECOMES and self._negated(form, match.start(), category):
                     downgraded = _NEGATED_BECOMES[category]
                     if downgraded:
@@ -261,14 +281,6 @@ class CrisisDetector:
         if "but" in before:
             before = before[len(before) - before[::-1].index("but"):]
         return bool(self._negation and before and self._negation.search(" ".join(before)))
-
-
-def _matches(patterns: _Gated, form: str, present: frozenset[str]) -> Iterator[tuple[str, re.Match[str]]]:
-    """Matches of the patterns whose required words (`present` holds those in the form) are there."""
-    for source, pattern, literals in patterns:
-        if literals is None or not literals.isdisjoint(present):
-            for match in pattern.finditer(form):
-                yield source, match
 
 
 def _nearest(token: str, vocabulary: tuple[str, ...]) -> str:

@@ -3,8 +3,9 @@
 Every example phrasing is normalised once at load. A message is normalised the same way, its
 unknown words are corrected to the nearest word the catalog knows, and then:
 
-1. stage one scores it against *every* example with rapidfuzz (`ratio` over token-sorted strings,
-   sorted once at load, i.e. token_sort_ratio at the speed of plain `ratio`) and keeps the best;
+1. stage one scores it against *every* example and keeps the best: with rapidfuzz (`ratio` over
+   token-sorted strings, sorted once at load, i.e. token_sort_ratio at the speed of plain `ratio`),
+   or, for a long message, by the informative words each example shares with it (one array sum);
 2. stage two rescores those with `token_set_ratio`, scaled by how much of the informative words
    (weighted by how few intents use them) the example and the message explain of each other;
 3. each intent's best is blended with how much of the message its whole vocabulary explains, and
@@ -26,12 +27,20 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.normalise import Normaliser
 
-# Stage one keeps this many examples for stage two: enough to see the best few distinct intents.
+# Stage one keeps this many examples for stage two: enough to see the best few distinct intents
+# (with fewer, an example's own intent-mates can miss the cut: `lantern validate` then warns).
 _CANDIDATES = 60
+# From this many informative words on, stage one ranks examples by the informative words they
+# share with the message instead: a character comparison of a long message with a short example
+# mostly measures the difference in length. Shared words single out the few that matter, so
+# fewer are kept.
+_OVERLAP_WORDS = 12
+_OVERLAP_CANDIDATES = 30
 # Weight of informative-word coverage on an example's score (0 = plain token_set_ratio).
 COVERAGE_WEIGHT = 0.3
 # Weight of the intent's whole vocabulary explaining the message (helps long, rambling messages).
@@ -115,12 +124,19 @@ class Matcher:
                 canonical = normaliser.canonical(keyword)
                 if canonical:
                     self._keywords.setdefault(canonical, set()).add(index)
-        self._vocabularies = tuple(frozenset(v) for v in vocabularies)
         self._keyword_words = max((len(k.split()) for k in self._keywords), default=0)
-        self._weights, self._unknown_weight = _informativeness(self._vocabularies)
-        self._example_weights = [sum(self._weights[t] for t in tokens) for tokens in self._token_sets]
+        self._keyword_starts = frozenset(k.split()[0] for k in self._keywords)
+        self._weights, self._unknown_weight = _informativeness(vocabularies)
         self._known = tuple(sorted(self._weights))
         self._correct = lru_cache(maxsize=50_000)(self._nearest_known)
+        # Word ids, and each example's and intent's words as a padded row of ids, so a message's
+        # word weights can be summed for every candidate at once (id `len(known)` is padding: 0).
+        self._word_ids = {t: n for n, t in enumerate(self._known)}
+        self._example_words = _id_rows(self._token_sets, self._word_ids)
+        self._intent_words = _id_rows(vocabularies, self._word_ids)
+        all_weights = np.array([self._weights[t] for t in self._known] + [0.0])
+        self._example_weights = all_weights[self._example_words].sum(axis=1)
+        self._owners = np.array(self._owner, dtype=np.intp)
 
     # --- scoring -------------------------------------------------------------------------------
 
@@ -141,35 +157,54 @@ class Matcher:
 
     def _scores(self, canonical: str, exclude: int | None) -> dict[int, float]:
         """Each intent's score for one normalised text (see the module docstring)."""
-        form = " ".join(self._correct(t) for t in self._normaliser.match_form(canonical).split())
-        if not form:
+        tokens = [self._correct(t) for t in self._normaliser.match_form(canonical).split()]
+        if not tokens:
             return {}
-        weights = self._weights
-        unknown = self._unknown_weight
-        query = {t: weights.get(t, unknown) for t in form.split()}  # each word's informativeness
-        query_weight = sum(query.values())
-        query_words = query.keys()
+        form = " ".join(tokens)
+        weights, query_weight = self._query_weights(tokens)
+        if len(tokens) >= _OVERLAP_WORDS:
+            shared = weights[self._example_words].sum(axis=1)
+            coverage = (shared / self._example_weights + shared / query_weight) / 2
+            candidates = _best(coverage, _OVERLAP_CANDIDATES, exclude)
+            coverage = coverage[candidates]
+        else:
+            prescores = process.cdist([sorted_tokens(form)], self.sorted_choices, scorer=_PRESCORER,
+                                      dtype=np.float64)[0]
+            candidates = _best(prescores, _CANDIDATES, exclude)
+            shared = weights[self._example_words[candidates]].sum(axis=1)
+            coverage = (shared / self._example_weights[candidates] + shared / query_weight) / 2
+        scored = process.cdist([form], [self.choices[p] for p in candidates.tolist()], scorer=SCORER,
+                               dtype=np.float64)[0]
+        values = scored * (1 - COVERAGE_WEIGHT + COVERAGE_WEIGHT * coverage)
         best: dict[int, float] = {}
-        candidates = process.extract(sorted_tokens(form), self.sorted_choices, scorer=_PRESCORER,
-                                     processor=None, limit=_CANDIDATES)
-        for _, _, position in candidates:
-            if position == exclude:
-                continue
-            # Coverage: 1 when example and message explain each other's informative words.
-            shared = sum(query[t] for t in query_words & self._token_sets[position])
-            both = (shared / self._example_weights[position] + shared / query_weight) / 2
-            value = SCORER(form, self.choices[position]) * (1 - COVERAGE_WEIGHT + COVERAGE_WEIGHT * both)
-            owner = self._owner[position]
+        for owner, value in zip(self._owners[candidates].tolist(), values.tolist(), strict=True):
             if value > best.get(owner, -1.0):
                 best[owner] = value
+        owners = list(best)
+        explained = weights[self._intent_words[owners]].sum(axis=1) / query_weight
         keyword_owners = self._keyword_hits(canonical)
-        for owner, value in best.items():
-            explained = sum(query[t] for t in query_words & self._vocabularies[owner]) / query_weight
-            value = value * (1 - VOCABULARY_WEIGHT) + 100.0 * VOCABULARY_WEIGHT * explained
+        for owner, share in zip(owners, explained.tolist(), strict=True):
+            value = best[owner] * (1 - VOCABULARY_WEIGHT) + 100.0 * VOCABULARY_WEIGHT * share
             if owner in keyword_owners:
                 value += KEYWORD_BONUS
             best[owner] = min(100.0, value)
         return best
+
+    def _query_weights(self, tokens: list[str]) -> tuple[np.ndarray, float]:
+        """Each message word's informativeness, indexed by word id, and their total.
+
+        Words the catalog lacks count in the total only: no example or intent can explain them.
+        """
+        weights = np.zeros(len(self._known) + 1)
+        total = 0.0
+        for token in dict.fromkeys(tokens):
+            word = self._word_ids.get(token)
+            if word is None:
+                total += self._unknown_weight
+            else:
+                weights[word] = self._weights[token]
+                total += weights[word]
+        return weights, total
 
     def _verdict(self, best_first: list[float]) -> MatchKind:
         """Answer, clarify or fallback for scores sorted best first: the one place that decides."""
@@ -198,12 +233,30 @@ class Matcher:
         return found[0] if found else token
 
     def _keyword_hits(self, canonical: str) -> set[int]:
+        """Intents with a keyword in the message; only words that start a keyword are tried."""
         tokens = canonical.split()
         owners: set[int] = set()
-        for size in range(1, self._keyword_words + 1):
-            for start in range(len(tokens) - size + 1):
+        for start, token in enumerate(tokens):
+            if token not in self._keyword_starts:
+                continue
+            for size in range(1, min(self._keyword_words, len(tokens) - start) + 1):
                 owners |= self._keywords.get(" ".join(tokens[start:start + size]), set())
         return owners
+
+
+def _best(scores: np.ndarray, count: int, exclude: int | None) -> np.ndarray:
+    """Positions of the `count` highest scores; ties at the cut taken in catalog order, so the
+    choice is deterministic. `exclude` is never chosen."""
+    if exclude is not None:
+        scores = scores.copy()
+        scores[exclude] = -np.inf
+    if len(scores) <= count:
+        chosen = np.arange(len(scores))
+    else:
+        cut = scores[np.argpartition(-scores, count - 1)[count - 1]]
+        above = np.flatnonzero(scores > cut)
+        chosen = np.concatenate((above, np.flatnonzero(scores == cut)[: count - len(above)]))
+    return chosen[chosen != exclude] if exclude is not None else chosen
 
 
 def _closing_sentences(text: str) -> str | None:
@@ -216,7 +269,16 @@ def _closing_sentences(text: str) -> str | None:
     return " ".join(sentences[-_TAIL_SENTENCES:])
 
 
-def _informativeness(vocabularies: Sequence[frozenset[str]]) -> tuple[dict[str, float], float]:
+def _id_rows(word_sets: Sequence[set[str] | frozenset[str]], ids: dict[str, int]) -> np.ndarray:
+    """One row of word ids per set, padded with the id one past the last word."""
+    width = max((len(words) for words in word_sets), default=0)
+    rows = np.full((len(word_sets), max(width, 1)), len(ids), dtype=np.intp)
+    for row, words in enumerate(word_sets):
+        rows[row, : len(words)] = sorted(ids[t] for t in words)
+    return rows
+
+
+def _informativeness(vocabularies: Sequence[set[str]]) -> tuple[dict[str, float], float]:
     """Inverse intent frequency: a word few intents use says more about which one is meant."""
     count = len(vocabularies)
     used_by = Counter(t for vocabulary in vocabularies for t in vocabulary)

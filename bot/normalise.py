@@ -75,10 +75,9 @@ class Normaliser:
         # "co-occurring" or "Dope" and still have it apply.
         synonyms = {" ".join(self._spell(words(fold(k)))): v for k, v in lexicon.synonyms.items()}
         self._synonyms = {k: " ".join(words(fold(v))) for k, v in synonyms.items() if k}
-        phrases = sorted(self._synonyms, key=lambda k: (-len(k), k))
-        self._synonym_pattern = (
-            re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")\b") if phrases else None
-        )
+        # Phrases are looked up word by word: only a word that starts one is tried, longest first.
+        self._synonym_starts = frozenset(k.split()[0] for k in self._synonyms)
+        self._synonym_words = max((len(k.split()) for k in self._synonyms), default=0)
 
     def _spell(self, tokens: list[str]) -> list[str]:
         # Unstretched in one pass over the joined words (a run of one letter never crosses a space):
@@ -89,9 +88,23 @@ class Normaliser:
     def canonical(self, text: str) -> str:
         """Misspellings and synonyms applied, stopwords kept: the form keywords are found in."""
         joined = " ".join(self._spell(words(fold(text[: MATCH_CHARS * 4]))))[:MATCH_CHARS]
-        if self._synonym_pattern is not None:
-            joined = self._synonym_pattern.sub(lambda m: self._synonyms[m.group(0)], joined)
-        return joined
+        return self._replace_synonyms(joined.split()) if self._synonym_starts else joined
+
+    def _replace_synonyms(self, tokens: list[str]) -> str:
+        """Each synonym phrase replaced, the longest first where several start at one word."""
+        out: list[str] = []
+        at = 0
+        while at < len(tokens):
+            size = 1
+            replacement = None
+            if tokens[at] in self._synonym_starts:
+                for size in range(min(self._synonym_words, len(tokens) - at), 0, -1):
+                    replacement = self._synonyms.get(" ".join(tokens[at:at + size]))
+                    if replacement is not None:
+                        break
+            out.append(tokens[at] if replacement is None else replacement)
+            at += size if replacement is not None else 1
+        return " ".join(t for t in out if t)
 
     def match_form(self, canonical: str) -> str:
         """The canonical form without stopwords: what the fuzzy scorer compares."""

@@ -1,14 +1,15 @@
 """Which literal strings a regular expression cannot match without: a cheap gate before running it.
 
-The crisis lexicon has a few hundred patterns; most messages contain none of the words any given
-pattern needs. `required_literals` reads a compiled pattern's parse tree and returns strings of
-which every match must contain at least one, so a pattern whose strings are all absent can be
-skipped without changing any result. When that cannot be worked out, it returns None (always run).
+The crisis lexicon has a few hundred patterns; most messages lack some word each pattern needs.
+`required_literals` reads a compiled pattern's parse tree and returns sets of strings such that
+every match contains a member of each set, so a pattern with a set wholly absent from a text can
+be skipped without changing any result. When nothing can be worked out, it returns None (always
+run). `LiteralIndex` finds which of many literals a text holds without testing each one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 try:  # Python 3.11+ keeps the parser here; older versions call it sre_parse.
@@ -19,25 +20,33 @@ except ImportError:  # pragma: no cover
     import sre_parse as parser  # type: ignore[no-redef]
 
 Literals = frozenset[str]
+# Sets of literals of which *every* set must have a member in the text: a pattern needing "kil"
+# and then "myself" is skipped as soon as either is missing.
+Requirement = tuple[Literals, ...]
 
 
 @lru_cache(maxsize=4096)
-def required_literals(source: str) -> Literals | None:
-    """Strings of which every match of `source` contains one; None when unknown."""
+def required_literals(source: str) -> Requirement | None:
+    """What every match of `source` must contain (see `Requirement`); None when unknown."""
     try:
-        return _sequence(parser.parse(source))
+        return _sequence(parser.parse(source)) or None
     except Exception:
         return None
 
 
-def _sequence(items: Iterable[tuple[object, object]]) -> Literals | None:
-    """Best required set of a sequence: from a literal run or a required element within it."""
-    options: list[Literals] = []
+def satisfied(requirement: Requirement | None, present: Literals) -> bool:
+    """Whether a text holding the literals `present` could match (None: always)."""
+    return requirement is None or all(not needed.isdisjoint(present) for needed in requirement)
+
+
+def _sequence(items: Iterable[tuple[object, object]]) -> Requirement:
+    """Everything a sequence requires: its literal runs and its required elements."""
+    needs: list[Literals] = []
     run: list[str] = []
 
     def close_run() -> None:
         if run:
-            options.append(frozenset({"".join(run)}))
+            needs.append(frozenset({"".join(run)}))
             run.clear()
 
     for op, av in items:
@@ -45,34 +54,90 @@ def _sequence(items: Iterable[tuple[object, object]]) -> Literals | None:
             run.append(chr(av))  # type: ignore[arg-type]
             continue
         close_run()
-        found = _element(op, av)
-        if found:
-            options.append(found)
+        needs.extend(_element(op, av))
     close_run()
-    return max(options, key=_selectivity, default=None)
+    return tuple(dict.fromkeys(sorted(needs, key=_selectivity, reverse=True)))
 
 
-def _element(op: object, av: object) -> Literals | None:
+def _element(op: object, av: object) -> Requirement:
     if op is C.SUBPATTERN:
         return _sequence(av[-1])  # type: ignore[index]
     if op is C.BRANCH:
+        # One of the alternatives matches: each alternative's most telling set, joined.
         union: set[str] = set()
         for branch in av[1]:  # type: ignore[index]
             found = _sequence(branch)
             if not found:
-                return None  # one alternative needs nothing: the branch as a whole needs nothing
-            union |= found
-        return frozenset(union)
+                return ()  # one alternative needs nothing: the branch as a whole needs nothing
+            union |= found[0]
+        return (frozenset(union),)
     if op in (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", None)):
         low, _, item = av  # type: ignore[misc]
-        return _sequence(item) if low >= 1 else None
+        return _sequence(item) if low >= 1 else ()
     if op is getattr(C, "ATOMIC_GROUP", None):
         return _sequence(av)  # type: ignore[arg-type]
-    return None
+    return ()
 
 
 def _selectivity(literals: Literals) -> tuple[int, int]:
-    """Prefer sets whose shortest string is longest (rarer in text), then fewer strings."""
+    """Sets whose shortest string is longest (rarer in text) first, then those with fewer strings."""
     return (min(len(s) for s in literals), -len(literals))
 
 
+class LiteralIndex:
+    """Which of a fixed set of literals a text contains, testing only those that could be there.
+
+    Literals are filed under their first three characters; a text is cut into its three-character
+    pieces once and only literals filed under a piece it has are searched for (shorter literals
+    are always searched for). Same answer as testing every literal, at a fraction of the cost.
+    """
+
+    def __init__(self, literals: Iterable[str]) -> None:
+        self._short: tuple[str, ...] = ()
+        self._by_start: dict[str, tuple[str, ...]] = {}
+        filed: dict[str, list[str]] = {}
+        short: list[str] = []
+        for literal in sorted(set(literals)):
+            if len(literal) < 3:
+                short.append(literal)
+            else:
+                filed.setdefault(literal[:3], []).append(literal)
+        self._short = tuple(short)
+        self._by_start = {start: tuple(group) for start, group in filed.items()}
+
+    def present(self, text: str) -> Literals:
+        pieces = {text[i:i + 3] for i in range(len(text) - 2)}
+        by_start = self._by_start
+        found = [lit for start in pieces & by_start.keys() for lit in by_start[start] if lit in text]
+        found += [lit for lit in self._short if lit in text]
+        return frozenset(found)
+
+
+class PatternGate:
+    """Which of many patterns could match a text, found from the literals it holds.
+
+    Each pattern is filed under the literals of its most telling required set; a text's literals
+    pick out the patterns filed under them, and only those have their other sets checked. So the
+    cost follows what the text contains, not how many patterns there are.
+    """
+
+    def __init__(self, sources: Sequence[str], extra_literals: Iterable[str] = ()) -> None:
+        self._needs = [required_literals(source) for source in sources]
+        self._always = [n for n, needs in enumerate(self._needs) if needs is None]
+        self._filed: dict[str, list[int]] = {}
+        for number, needs in enumerate(self._needs):
+            for literal in needs[0] if needs else ():
+                self._filed.setdefault(literal, []).append(number)
+        literals = {lit for needs in self._needs for options in needs or () for lit in options}
+        self._index = LiteralIndex(literals | set(extra_literals))
+
+    def present(self, text: str) -> Literals:
+        """The literals (of the patterns and the extra ones) that `text` contains."""
+        return self._index.present(text)
+
+    def candidates(self, present: Literals) -> list[int]:
+        """Numbers of the patterns that could match a text holding `present`, in order."""
+        found = set(self._always)
+        for literal in present:
+            found.update(self._filed.get(literal, ()))
+        return [n for n in sorted(found) if satisfied(self._needs[n], present)]
