@@ -202,19 +202,25 @@ class CrisisDetector:
     def __init__(self, lexicon: CrisisLexicon) -> None:
         groups = _expand_groups(lexicon.groups)
         self._idioms = _alternation(lexicon.idioms, groups)
-        self._info = _frame(lexicon.info_frames, groups)
         self._hypothetical = _frame(lexicon.hypotheticals, groups)
-        self._past = _frame(lexicon.past_frames, groups)
-        self._urgent = _frame(lexicon.urgency, groups)
         self._negation = _alternation(lexicon.negations, groups)
         # Every pattern in the order tried: by category, each category's hard ones then soft ones.
         self._patterns = tuple((category, soft, source, pattern)
                                for category in CATEGORIES
                                for soft, table in ((False, lexicon.patterns), (True, lexicon.soft_patterns))
                                for source, pattern in _compiled(tuple(table.get(category, ())), groups))
-        frames = (self._info, self._hypothetical, self._past, self._urgent)
-        self._gate = PatternGate([p.pattern for *_, p in self._patterns],
-                                 (lit for frame in frames if frame for needs in frame[1] or () for lit in needs))
+        # Frames only need a yes or no, so each phrase is gated and searched on its own, after them.
+        frames = {"info": lexicon.info_frames, "urgent": lexicon.urgency, "past": lexicon.past_frames}
+        self._frames: dict[str, range] = {}
+        searched = [p for *_, p in self._patterns]
+        for kind, sources in frames.items():
+            compiled = [p for _, p in _compiled(tuple(sources), groups)]
+            self._frames[kind] = range(len(searched), len(searched) + len(compiled))
+            searched += compiled
+        self._searched = tuple(searched)
+        hypothetical_needs = self._hypothetical[1] if self._hypothetical else None
+        self._gate = PatternGate([p.pattern for p in searched],
+                                 (lit for options in hypothetical_needs or () for lit in options))
         vocabulary = tuple(sorted({squeeze(w) for w in lexicon.vocabulary if len(w) >= 5}))
         self._correct = lru_cache(maxsize=20_000)(lambda token: _nearest(token, vocabulary))
 
@@ -251,14 +257,17 @@ class CrisisDetector:
         if not form:
             return []
         present = self._gate.present(form)
-        informational = _search(self._info, form, present) and not _search(self._urgent, form, present)
+        runnable = self._gate.candidates(present)
+        informational = self._frame_found("info", runnable, form) and not self._frame_found("urgent", runnable, form)
         if informational and _search(self._hypothetical, form, present):
             # "how do i know if someone is overdosing": the if-clause describes, it does not report.
             form = self._hypothetical[0].sub(lambda m: " " * len(m.group(0)), form)  # type: ignore[index]
-            present = self._gate.present(form)
-        quiet = informational or _search(self._past, form, present)
+            runnable = self._gate.candidates(self._gate.present(form))
+        quiet = informational or self._frame_found("past", runnable, form)
         found: list[Hit] = []
-        for number in self._gate.candidates(present):
+        for number in runnable:
+            if number >= len(self._patterns):
+                break  # the frames come last
             category, soft, source, pattern = self._patterns[number]
             if soft and quiet:
                 continue
@@ -270,6 +279,10 @@ class CrisisDetector:
                 else:
                     found.append(Hit(category, match.span(), source))
         return found
+
+    def _frame_found(self, kind: str, runnable: list[int], form: str) -> bool:
+        numbers = self._frames[kind]
+        return any(self._searched[n].search(form) for n in runnable if n in numbers)
 
     def _negated(self, form: str, start: int, category: str) -> bool:
         """A negation just before a match (four words; two for elevated), not cut off by a 'but'.

@@ -85,31 +85,27 @@ def _selectivity(literals: Literals) -> tuple[int, int]:
 
 
 class LiteralIndex:
-    """Which of a fixed set of literals a text contains, testing only those that could be there.
+    """Which of a fixed set of literals a text contains, without testing each one on the text.
 
-    Literals are filed under their first three characters; a text is cut into its three-character
-    pieces once and only literals filed under a piece it has are searched for (shorter literals
-    are always searched for). Same answer as testing every literal, at a fraction of the cost.
+    A literal without whitespace can only lie inside one of the text's words, so each distinct
+    word is looked up once (and remembered: people reuse their words); only literals spanning
+    words are searched for in the whole text. Same answer as testing every literal.
     """
 
     def __init__(self, literals: Iterable[str]) -> None:
-        self._short: tuple[str, ...] = ()
-        self._by_start: dict[str, tuple[str, ...]] = {}
-        filed: dict[str, list[str]] = {}
-        short: list[str] = []
-        for literal in sorted(set(literals)):
-            if len(literal) < 3:
-                short.append(literal)
-            else:
-                filed.setdefault(literal[:3], []).append(literal)
-        self._short = tuple(short)
-        self._by_start = {start: tuple(group) for start, group in filed.items()}
+        unique = sorted(set(literals))
+        self._within = tuple(lit for lit in unique if not any(ch.isspace() for ch in lit))
+        self._across = tuple(lit for lit in unique if any(ch.isspace() for ch in lit))
+        self._in_word = lru_cache(maxsize=50_000)(self._literals_in)
+
+    def _literals_in(self, word: str) -> Literals:
+        return frozenset(lit for lit in self._within if lit in word)
 
     def present(self, text: str) -> Literals:
-        pieces = {text[i:i + 3] for i in range(len(text) - 2)}
-        by_start = self._by_start
-        found = [lit for start in pieces & by_start.keys() for lit in by_start[start] if lit in text]
-        found += [lit for lit in self._short if lit in text]
+        found: set[str] = set()
+        for word in set(text.split()):
+            found |= self._in_word(word)
+        found.update(lit for lit in self._across if lit in text)
         return frozenset(found)
 
 
