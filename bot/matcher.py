@@ -108,7 +108,7 @@ class Matcher:
         self._owner: list[int] = []
         self._token_sets: list[frozenset[str]] = []
         self.positions: dict[tuple[str, int], int] = {}  # (intent id, example index) -> position
-        self._keywords: dict[str, set[int]] = {}
+        keywords: dict[str, set[int]] = {}
         vocabularies: list[set[str]] = [set() for _ in intents]
         for index, intent in enumerate(intents):
             for number, example in enumerate(intent.examples):
@@ -123,9 +123,12 @@ class Matcher:
             for keyword in intent.keywords:
                 canonical = normaliser.canonical(keyword)
                 if canonical:
-                    self._keywords.setdefault(canonical, set()).add(index)
-        self._keyword_words = max((len(k.split()) for k in self._keywords), default=0)
-        self._keyword_starts = frozenset(k.split()[0] for k in self._keywords)
+                    keywords.setdefault(canonical, set()).add(index)
+        # Keywords filed under their first word, as word lists with the intents they point to.
+        self._keywords_by_start: dict[str, list[tuple[list[str], set[int]]]] = {}
+        for keyword, owners in keywords.items():
+            words = keyword.split()
+            self._keywords_by_start.setdefault(words[0], []).append((words, owners))
         self._weights, self._unknown_weight = _informativeness(vocabularies)
         self._known = tuple(sorted(self._weights))
         self._correct = lru_cache(maxsize=50_000)(self._nearest_known)
@@ -137,6 +140,13 @@ class Matcher:
         all_weights = np.array([self._weights[t] for t in self._known] + [0.0])
         self._example_weights = all_weights[self._example_words].sum(axis=1)
         self._owners = np.array(self._owner, dtype=np.intp)
+        # For each word id, the examples that use it: a long message's overlap with every example
+        # is then a weighted count over only the examples sharing a word with it.
+        postings: list[list[int]] = [[] for _ in self._known]
+        for position, tokens in enumerate(self._token_sets):
+            for token in tokens:
+                postings[self._word_ids[token]].append(position)
+        self._postings = [np.array(p, dtype=np.intp) for p in postings]
 
     # --- scoring -------------------------------------------------------------------------------
 
@@ -163,10 +173,10 @@ class Matcher:
         form = " ".join(tokens)
         weights, query_weight = self._query_weights(tokens)
         if len(tokens) >= _OVERLAP_WORDS:
-            shared = weights[self._example_words].sum(axis=1)
-            coverage = (shared / self._example_weights + shared / query_weight) / 2
-            candidates = _best(coverage, _OVERLAP_CANDIDATES, exclude)
-            coverage = coverage[candidates]
+            sharing, shared = self._sharing(weights)
+            coverage = (shared / self._example_weights[sharing] + shared / query_weight) / 2
+            chosen = _best(coverage, _OVERLAP_CANDIDATES, None if exclude is None else _index_of(sharing, exclude))
+            candidates, coverage = sharing[chosen], coverage[chosen]
         else:
             prescores = process.cdist([sorted_tokens(form)], self.sorted_choices, scorer=_PRESCORER,
                                       dtype=np.float64)[0]
@@ -195,16 +205,23 @@ class Matcher:
 
         Words the catalog lacks count in the total only: no example or intent can explain them.
         """
+        unique = dict.fromkeys(tokens)
+        ids = [self._word_ids[t] for t in unique if t in self._word_ids]
+        known = [self._weights[t] for t in unique if t in self._word_ids]
         weights = np.zeros(len(self._known) + 1)
-        total = 0.0
-        for token in dict.fromkeys(tokens):
-            word = self._word_ids.get(token)
-            if word is None:
-                total += self._unknown_weight
-            else:
-                weights[word] = self._weights[token]
-                total += weights[word]
-        return weights, total
+        weights[ids] = known
+        return weights, sum(known) + self._unknown_weight * (len(unique) - len(ids))
+
+    def _sharing(self, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The examples sharing a word with the message, and the weight of what each shares."""
+        ids = np.flatnonzero(weights[:-1])
+        if not len(ids):
+            return np.arange(len(self.choices)), np.zeros(len(self.choices))
+        postings = [self._postings[i] for i in ids.tolist()]
+        counted = np.bincount(np.concatenate(postings), weights=np.repeat(weights[ids], [len(p) for p in postings]),
+                              minlength=len(self.choices))
+        sharing = np.flatnonzero(counted)
+        return sharing, counted[sharing]
 
     def _verdict(self, best_first: list[float]) -> MatchKind:
         """Answer, clarify or fallback for scores sorted best first: the one place that decides."""
@@ -233,16 +250,15 @@ class Matcher:
         return found[0] if found else token
 
     def _keyword_hits(self, canonical: str) -> set[int]:
-        """Intents with a keyword in the message; only words that start a keyword are tried."""
+        """Intents with a keyword in the message; only keywords starting with a word of it are tried."""
         tokens = canonical.split()
         owners: set[int] = set()
+        filed = self._keywords_by_start
         for start, token in enumerate(tokens):
-            if token not in self._keyword_starts:
-                continue
-            for size in range(1, min(self._keyword_words, len(tokens) - start) + 1):
-                owners |= self._keywords.get(" ".join(tokens[start:start + size]), set())
+            for words, intents in filed.get(token, ()):
+                if tokens[start:start + len(words)] == words:
+                    owners |= intents
         return owners
-
 
 def _best(scores: np.ndarray, count: int, exclude: int | None) -> np.ndarray:
     """Positions of the `count` highest scores; ties at the cut taken in catalog order, so the
@@ -257,6 +273,11 @@ def _best(scores: np.ndarray, count: int, exclude: int | None) -> np.ndarray:
         above = np.flatnonzero(scores > cut)
         chosen = np.concatenate((above, np.flatnonzero(scores == cut)[: count - len(above)]))
     return chosen[chosen != exclude] if exclude is not None else chosen
+
+
+def _index_of(positions: np.ndarray, position: int) -> int | None:
+    found = np.flatnonzero(positions == position)
+    return int(found[0]) if len(found) else None
 
 
 def _closing_sentences(text: str) -> str | None:
