@@ -156,23 +156,28 @@ class Matcher:
         `exclude` leaves one example out (by position in `choices`), so validation can ask how an
         example fares against all the others.
         """
+        canonical, ranked = self._ranked(text, exclude)
+        return canonical, [Ranked(self.intent_ids[i], s) for i, s in ranked]
+
+    def _ranked(self, text: str, exclude: int | None) -> tuple[str, list[tuple[int, float]]]:
         canonical = self._normaliser.canonical(text)
         best = self._scores(canonical, exclude)
         tail = _closing_sentences(text) if not self._confident(best) else None
         if tail is not None:
-            for owner, value in self._scores(self._normaliser.canonical(tail), exclude).items():
+            for owner, value in self._scores(self._normaliser.canonical(tail), exclude, overlap=True).items():
                 best[owner] = max(value, best.get(owner, 0.0))
-        ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
-        return canonical, [Ranked(self.intent_ids[i], s) for i, s in ranked]
+        return canonical, sorted(best.items(), key=lambda item: (-item[1], item[0]))
 
-    def _scores(self, canonical: str, exclude: int | None) -> dict[int, float]:
-        """Each intent's score for one normalised text (see the module docstring)."""
+    def _scores(self, canonical: str, exclude: int | None, overlap: bool = False) -> dict[int, float]:
+        """Each intent's score for one normalised text (see the module docstring). `overlap` picks
+        the candidates by shared words whatever the length (for the closing sentences of a long
+        message, read in the light of the whole)."""
         tokens = [self._correct(t) for t in self._normaliser.match_form(canonical).split()]
         if not tokens:
             return {}
         form = " ".join(tokens)
         weights, query_weight = self._query_weights(tokens)
-        if len(tokens) >= _OVERLAP_WORDS:
+        if overlap or len(tokens) >= _OVERLAP_WORDS:
             sharing, shared = self._sharing(weights)
             coverage = (shared / self._example_weights[sharing] + shared / query_weight) / 2
             chosen = _best(coverage, _OVERLAP_CANDIDATES, None if exclude is None else _index_of(sharing, exclude))
@@ -237,8 +242,8 @@ class Matcher:
         return self._verdict(sorted(scores.values(), reverse=True)[:2]) == "answer"
 
     def match(self, text: str) -> MatchResult:
-        canonical, ranked = self.rank(text)
-        top = tuple(ranked[:3])
+        canonical, ranked = self._ranked(text, None)
+        top = tuple(Ranked(self.intent_ids[i], s) for i, s in ranked[:3])
         if not canonical.strip():
             return MatchResult("empty", top, canonical)
         return MatchResult(self._verdict([r.score for r in top]), top, canonical)
