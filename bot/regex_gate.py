@@ -53,10 +53,25 @@ def _sequence(items: Iterable[tuple[object, object]]) -> Requirement:
         if op is C.LITERAL:
             run.append(chr(av))  # type: ignore[arg-type]
             continue
+        if op is C.BRANCH and run:
+            # The parser factors shared prefixes out ("overdosed|od" becomes "o" + "verdosed|d"):
+            # glued back, the run and each alternative's first letters say far more than "o".
+            prefix = "".join(run)
+            run.clear()
+            needs.append(frozenset(prefix + _leading_literal(branch) for branch in av[1]))  # type: ignore[index]
         close_run()
         needs.extend(_element(op, av))
     close_run()
     return tuple(dict.fromkeys(sorted(needs, key=_selectivity, reverse=True)))
+
+
+def _leading_literal(items: Iterable[tuple[object, object]]) -> str:
+    lead = []
+    for op, av in items:
+        if op is not C.LITERAL:
+            break
+        lead.append(chr(av))  # type: ignore[arg-type]
+    return "".join(lead)
 
 
 def _element(op: object, av: object) -> Requirement:

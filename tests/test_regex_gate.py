@@ -23,7 +23,9 @@ SAFETY_EVAL = Path(__file__).parent / "data" / "safety_eval.yaml"
     (r"\bkill\b", [{"kill"}]),
     (r"\bkil\s*myself\b", [{"myself"}, {"kil"}]),  # both words, the longer (rarer) one tried first
     (r"(?:die|suicide)", [{"die", "suicide"}]),    # one of the alternatives must be there
-    (r"\b(?:want|wanna) to die\b", [{" to die"}, {"wan"}, {"na", "t"}]),  # the parser shares "wan"
+    # The parser shares "wan" out of the alternatives; it is glued back for a telling set.
+    (r"\b(?:want|wanna) to die\b", [{" to die"}, {"want", "wanna"}, {"na", "t"}]),
+    (r"\b(?:overdosed|od)\b", [{"overdosed", "od"}, {"verdosed", "d"}]),
     (r"(?:abc)+d", [{"abc"}, {"d"}]),              # a repeat of at least one still needs its item
     (r"(?:kill)?me", [{"me"}]),                    # the optional part adds nothing
 ])
