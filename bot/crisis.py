@@ -18,8 +18,8 @@ from functools import lru_cache
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import extractOne
 
-from bot.normalise import fold
-from bot.regex_gate import Literals, PatternGate, Requirement, required_literals, satisfied
+from bot.normalise import fold, words
+from bot.regex_gate import LiteralIndex, Literals, PatternGate, Requirement, required_literals, satisfied
 
 # Order is priority: an overdose happening now needs 911 before anything else. Patterns about
 # someone else or about violence are narrower than first-person ones, so they are tried first and
@@ -34,7 +34,6 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
 _LEET_CHARS = frozenset("013457@$!|")
 # "3am", "10mg", "2nd", "5kms": numbers with units are not leetspeak.
 _NUMBER_WITH_UNIT = re.compile(r"^\d+(?:[.,]\d+)?[a-z]{0,3}$")
-_NOT_WORD = re.compile(r"[^a-z0-9]+")
 _DOUBLED = re.compile(r"([a-z])\1+")
 # Three single letters in a row ("k i l l"), the only case `_join_spaced_letters` changes.
 _SPACED_LETTERS = re.compile(r"(?<![a-z0-9])[a-z] [a-z] [a-z](?![a-z0-9])")
@@ -201,7 +200,9 @@ class CrisisDetector:
 
     def __init__(self, lexicon: CrisisLexicon) -> None:
         groups = _expand_groups(lexicon.groups)
-        self._idioms = _alternation(lexicon.idioms, groups)
+        self._idioms = _frame(lexicon.idioms, groups)
+        idiom_needs = self._idioms[1] if self._idioms else None
+        self._idiom_words = LiteralIndex(lit for options in idiom_needs or () for lit in options)
         self._hypothetical = _frame(lexicon.hypotheticals, groups)
         self._negation = _alternation(lexicon.negations, groups)
         # Every pattern in the order tried: by category, each category's hard ones then soft ones.
@@ -229,12 +230,14 @@ class CrisisDetector:
         folded = fold(text)
         if not _LEET_CHARS.isdisjoint(folded):
             folded = " ".join(_unleet(t) for t in folded.split())
-        joined = _NOT_WORD.sub(" ", folded).strip()
+        joined = " ".join(words(folded))
         if _SPACED_LETTERS.search(joined):
             joined = " ".join(_join_spaced_letters(joined.split()))
         # Whole-string passes (a run of one letter never crosses a space); then each word once.
         form = " ".join(map(self._correct, squeeze(joined).split()))
-        return self._idioms.sub(" ", form) if self._idioms else form
+        if self._idioms and satisfied(self._idioms[1], self._idiom_words.present(form)):
+            form = self._idioms[0].sub(" ", form)
+        return form
 
     def detect(self, text: str) -> CrisisResult | None:
         """The most urgent category the message signals, or None."""

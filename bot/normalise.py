@@ -46,8 +46,16 @@ def fold(text: str) -> str:
     return _APOSTROPHES.sub("", text)
 
 
+# Every ASCII character that is not a lowercase letter or digit, as a space (folded text is
+# lowercase): one `translate` is several times faster than the regular expression on chat text.
+_ASCII_NOT_WORD = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isdigit()
+                                 and not ("a" <= chr(c) <= "z")})
+
+
 def words(folded: str) -> list[str]:
     """Latin letters and digits only: emoji, symbols and other scripts drop out here."""
+    if folded.isascii():
+        return folded.translate(_ASCII_NOT_WORD).split()
     return _NOT_WORD.sub(" ", folded).split()
 
 
