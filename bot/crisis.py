@@ -20,6 +20,7 @@ from rapidfuzz.process import extractOne
 
 from bot.normalise import fold, words
 from bot.regex_gate import LiteralIndex, Literals, PatternGate, Requirement, required_literals, satisfied
+from bot.regex_prefix import compile_word_start
 
 # Order is priority: an overdose happening now needs 911 before anything else. Patterns about
 # someone else or about violence are narrower than first-person ones, so they are tried first and
@@ -165,12 +166,13 @@ def _expand_groups(groups: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
 _Frame = tuple[re.Pattern[str], Requirement | None]
 
 
-def _compiled(sources: tuple[str, ...], groups: Mapping[str, str]) -> list[tuple[str, re.Pattern[str]]]:
-    """Each pattern (with its source as written) compiled on its own."""
+def _compiled(sources: tuple[str, ...], groups: Mapping[str, str]) -> list[tuple[str, str, re.Pattern[str]]]:
+    """Each pattern compiled on its own: (source as written, regular expression, compiled)."""
     compiled = []
     for source in sources:
         try:
-            compiled.append((source, re.compile(_compile_source(source, groups))))
+            expression = _compile_source(source, groups)
+            compiled.append((source, expression, compile_word_start(expression)))
         except (re.error, ValueError) as exc:
             raise PatternError(source, str(exc)) from exc
     return compiled
@@ -206,22 +208,24 @@ class CrisisDetector:
         self._hypothetical = _frame(lexicon.hypotheticals, groups)
         self._negation = _alternation(lexicon.negations, groups)
         # Every pattern in the order tried: by category, each category's hard ones then soft ones.
-        self._patterns = tuple((category, soft, source, pattern)
-                               for category in CATEGORIES
-                               for soft, table in ((False, lexicon.patterns), (True, lexicon.soft_patterns))
-                               for source, pattern in _compiled(tuple(table.get(category, ())), groups))
+        patterns = [(category, soft, compiled)
+                    for category in CATEGORIES
+                    for soft, table in ((False, lexicon.patterns), (True, lexicon.soft_patterns))
+                    for compiled in _compiled(tuple(table.get(category, ())), groups)]
+        self._patterns = tuple((category, soft, source, pattern) for category, soft, (source, _, pattern) in patterns)
+        expressions = [expression for *_, (_, expression, _) in patterns]
+        searched = [pattern for *_, pattern in self._patterns]
         # Frames only need a yes or no, so each phrase is gated and searched on its own, after them.
         frames = {"info": lexicon.info_frames, "urgent": lexicon.urgency, "past": lexicon.past_frames}
         self._frames: dict[str, range] = {}
-        searched = [p for *_, p in self._patterns]
         for kind, sources in frames.items():
-            compiled = [p for _, p in _compiled(tuple(sources), groups)]
+            compiled = _compiled(tuple(sources), groups)
             self._frames[kind] = range(len(searched), len(searched) + len(compiled))
-            searched += compiled
+            expressions += [expression for _, expression, _ in compiled]
+            searched += [pattern for _, _, pattern in compiled]
         self._searched = tuple(searched)
         hypothetical_needs = self._hypothetical[1] if self._hypothetical else None
-        self._gate = PatternGate([p.pattern for p in searched],
-                                 (lit for options in hypothetical_needs or () for lit in options))
+        self._gate = PatternGate(expressions, (lit for options in hypothetical_needs or () for lit in options))
         vocabulary = tuple(sorted({squeeze(w) for w in lexicon.vocabulary if len(w) >= 5}))
         self._correct = lru_cache(maxsize=20_000)(lambda token: _nearest(token, vocabulary))
 
