@@ -19,7 +19,7 @@ from rapidfuzz.distance import OSA
 from rapidfuzz.process import extractOne
 
 from bot.normalise import fold, words
-from bot.regex_gate import LiteralIndex, Literals, PatternGate, Requirement, required_literals, satisfied
+from bot.regex_gate import LiteralIndex, PatternGate, Requirement, required_literals, satisfied
 from bot.regex_prefix import compile_word_start
 
 # Order is priority: an overdose happening now needs 911 before anything else. Patterns about
@@ -193,19 +193,15 @@ def _frame(sources: tuple[str, ...], groups: Mapping[str, str]) -> _Frame | None
     return (pattern, required_literals(pattern.pattern)) if pattern else None
 
 
-def _search(frame: _Frame | None, form: str, present: Literals) -> bool:
-    return frame is not None and satisfied(frame[1], present) and frame[0].search(form) is not None
-
-
 class CrisisDetector:
-    """A compiled lexicon. Immutable; safe to share between threads and swap on reload."""
+    """A compiled lexicon. Immutable (a cache of compiled phrase sets aside); safe to share between
+    threads and swap on reload."""
 
     def __init__(self, lexicon: CrisisLexicon) -> None:
         groups = _expand_groups(lexicon.groups)
         self._idioms = _frame(lexicon.idioms, groups)
         idiom_needs = self._idioms[1] if self._idioms else None
         self._idiom_words = LiteralIndex(lit for options in idiom_needs or () for lit in options)
-        self._hypothetical = _frame(lexicon.hypotheticals, groups)
         self._negation = _alternation(lexicon.negations, groups)
         # Every pattern in the order tried: by category, each category's hard ones then soft ones.
         patterns = [(category, soft, compiled)
@@ -216,7 +212,8 @@ class CrisisDetector:
         expressions = [expression for *_, (_, expression, _) in patterns]
         searched = [pattern for *_, pattern in self._patterns]
         # Frames only need a yes or no, so each phrase is gated and searched on its own, after them.
-        frames = {"info": lexicon.info_frames, "urgent": lexicon.urgency, "past": lexicon.past_frames}
+        frames = {"info": lexicon.info_frames, "urgent": lexicon.urgency, "past": lexicon.past_frames,
+                  "hypothetical": lexicon.hypotheticals}
         self._frames: dict[str, range] = {}
         for kind, sources in frames.items():
             compiled = _compiled(tuple(sources), groups)
@@ -224,8 +221,9 @@ class CrisisDetector:
             expressions += [expression for _, expression, _ in compiled]
             searched += [pattern for _, _, pattern in compiled]
         self._searched = tuple(searched)
-        hypothetical_needs = self._hypothetical[1] if self._hypothetical else None
-        self._gate = PatternGate(expressions, (lit for options in hypothetical_needs or () for lit in options))
+        self._expressions = tuple(expressions)
+        self._gate = PatternGate(expressions)
+        self._blankers: dict[tuple[int, ...], re.Pattern[str]] = {}
         vocabulary = tuple(sorted({squeeze(w) for w in lexicon.vocabulary if len(w) >= 5}))
         self._correct = lru_cache(maxsize=20_000)(lambda token: _nearest(token, vocabulary))
 
@@ -263,13 +261,14 @@ class CrisisDetector:
         form = self.form(text)
         if not form:
             return []
-        present = self._gate.present(form)
-        runnable = self._gate.candidates(present)
+        runnable = self._gate.candidates(self._gate.present(form))
         informational = self._frame_found("info", runnable, form) and not self._frame_found("urgent", runnable, form)
-        if informational and _search(self._hypothetical, form, present):
+        if informational:
             # "how do i know if someone is overdosing": the if-clause describes, it does not report.
-            form = self._hypothetical[0].sub(lambda m: " " * len(m.group(0)), form)  # type: ignore[index]
-            runnable = self._gate.candidates(self._gate.present(form))
+            blanked = self._blank_hypotheticals(runnable, form)
+            if blanked != form:
+                form = blanked
+                runnable = self._gate.candidates(self._gate.present(form))
         quiet = informational or self._frame_found("past", runnable, form)
         found: list[Hit] = []
         for number in runnable:
@@ -286,6 +285,17 @@ class CrisisDetector:
                 else:
                     found.append(Hit(category, match.span(), source))
         return found
+
+    def _blank_hypotheticals(self, runnable: list[int], form: str) -> str:
+        """The form with every hypothetical clause blanked out, as one alternation of the phrases
+        would (leftmost first): phrases that cannot match are left out of it, since some are slow
+        to fail on a long text. Each set of phrases is compiled once."""
+        numbers = tuple(n for n in runnable if n in self._frames["hypothetical"])
+        if not numbers:
+            return form
+        if numbers not in self._blankers:
+            self._blankers[numbers] = re.compile("|".join(f"(?:{self._expressions[n]})" for n in numbers))
+        return self._blankers[numbers].sub(lambda m: " " * len(m.group(0)), form)
 
     def _frame_found(self, kind: str, runnable: list[int], form: str) -> bool:
         numbers = self._frames[kind]

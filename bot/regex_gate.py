@@ -148,7 +148,14 @@ class PatternGate:
 
     def candidates(self, present: Literals) -> list[int]:
         """Numbers of the patterns that could match a text holding `present`, in order."""
-        found = set(self._always)
+        filed = set()
         for literal in present:
-            found.update(self._filed.get(literal, ()))
-        return [n for n in sorted(found) if satisfied(self._needs[n], present)]
+            filed.update(self._filed.get(literal, ()))
+        out = list(self._always)
+        for number in filed:
+            for needed in self._needs[number][1:]:  # type: ignore[index]  # (filed under the first)
+                if needed.isdisjoint(present):
+                    break
+            else:
+                out.append(number)
+        return sorted(out)
