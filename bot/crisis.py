@@ -144,6 +144,9 @@ def _compile_source(source: str, groups: Mapping[str, str]) -> str:
 
     expanded = _PLACEHOLDER.sub(group, source)
     expanded = re.sub(r"(?<!\\)([a-z])\1+", r"\1", expanded)  # never the letter of an escape like \b
+    # A word written as `\w+ ` ends at a space or the end: with `\s*` it could also end inside a
+    # word ("whit" as "w" + "hit"), which finds nothing real and makes the search very slow.
+    expanded = expanded.replace("\\w+ ", "\\w+(?:\\s+|$)")
     return re.sub(r"(?<!\\) ", r"\\s*", expanded)
 
 
