@@ -19,7 +19,7 @@ from rapidfuzz.distance import OSA
 from rapidfuzz.process import extractOne
 
 from bot.normalise import fold, words
-from bot.regex_gate import LiteralIndex, PatternGate, Requirement, required_literals, satisfied
+from bot.regex_gate import PatternGate
 from bot.regex_prefix import compile_word_start
 
 # Order is priority: an overdose happening now needs 911 before anything else. Patterns about
@@ -165,8 +165,6 @@ def _expand_groups(groups: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
     return expanded
 
 
-# A frame (all of one kind of phrase as one pattern) with what it cannot match without.
-_Frame = tuple[re.Pattern[str], Requirement | None]
 
 
 def _compiled(sources: tuple[str, ...], groups: Mapping[str, str]) -> list[tuple[str, str, re.Pattern[str]]]:
@@ -191,9 +189,26 @@ def _alternation(sources: tuple[str, ...], groups: Mapping[str, str]) -> re.Patt
         raise
 
 
-def _frame(sources: tuple[str, ...], groups: Mapping[str, str]) -> _Frame | None:
-    pattern = _alternation(sources, groups)
-    return (pattern, required_literals(pattern.pattern)) if pattern else None
+class _Phrases:
+    """Phrases that act together as one alternation (the leftmost match wins, then the next one
+    after it), run with only the phrases whose words are in the text: some phrases are slow to
+    fail on a long text. Each set of phrases is compiled once, on first use."""
+
+    def __init__(self, sources: tuple[str, ...], groups: Mapping[str, str]) -> None:
+        self._expressions = [expression for _, expression, _ in _compiled(sources, groups)]
+        self._gate = PatternGate(self._expressions)
+        self._alternations: dict[tuple[int, ...], re.Pattern[str]] = {}
+
+    def blank(self, form: str, keep_length: bool) -> str:
+        """Every match replaced by spaces (as many as it had characters, or one)."""
+        numbers = tuple(self._gate.candidates(self._gate.present(form))) if self._expressions else ()
+        if not numbers:
+            return form
+        if numbers not in self._alternations:
+            self._alternations[numbers] = re.compile("|".join(f"(?:{self._expressions[n]})" for n in numbers))
+        if keep_length:
+            return self._alternations[numbers].sub(lambda m: " " * len(m.group(0)), form)
+        return self._alternations[numbers].sub(" ", form)
 
 
 class CrisisDetector:
@@ -202,9 +217,8 @@ class CrisisDetector:
 
     def __init__(self, lexicon: CrisisLexicon) -> None:
         groups = _expand_groups(lexicon.groups)
-        self._idioms = _frame(lexicon.idioms, groups)
-        idiom_needs = self._idioms[1] if self._idioms else None
-        self._idiom_words = LiteralIndex(lit for options in idiom_needs or () for lit in options)
+        self._idioms = _Phrases(lexicon.idioms, groups)
+        self._hypotheticals = _Phrases(lexicon.hypotheticals, groups)
         self._negation = _alternation(lexicon.negations, groups)
         # Every pattern in the order tried: by category, each category's hard ones then soft ones.
         patterns = [(category, soft, compiled)
@@ -215,8 +229,7 @@ class CrisisDetector:
         expressions = [expression for *_, (_, expression, _) in patterns]
         searched = [pattern for *_, pattern in self._patterns]
         # Frames only need a yes or no, so each phrase is gated and searched on its own, after them.
-        frames = {"info": lexicon.info_frames, "urgent": lexicon.urgency, "past": lexicon.past_frames,
-                  "hypothetical": lexicon.hypotheticals}
+        frames = {"info": lexicon.info_frames, "urgent": lexicon.urgency, "past": lexicon.past_frames}
         self._frames: dict[str, range] = {}
         for kind, sources in frames.items():
             compiled = _compiled(tuple(sources), groups)
@@ -224,9 +237,7 @@ class CrisisDetector:
             expressions += [expression for _, expression, _ in compiled]
             searched += [pattern for _, _, pattern in compiled]
         self._searched = tuple(searched)
-        self._expressions = tuple(expressions)
         self._gate = PatternGate(expressions)
-        self._blankers: dict[tuple[int, ...], re.Pattern[str]] = {}
         vocabulary = tuple(sorted({squeeze(w) for w in lexicon.vocabulary if len(w) >= 5}))
         self._correct = lru_cache(maxsize=20_000)(lambda token: _nearest(token, vocabulary))
 
@@ -240,9 +251,7 @@ class CrisisDetector:
             joined = " ".join(_join_spaced_letters(joined.split()))
         # Whole-string passes (a run of one letter never crosses a space); then each word once.
         form = " ".join(map(self._correct, squeeze(joined).split()))
-        if self._idioms and satisfied(self._idioms[1], self._idiom_words.present(form)):
-            form = self._idioms[0].sub(" ", form)
-        return form
+        return self._idioms.blank(form, keep_length=False)
 
     def detect(self, text: str) -> CrisisResult | None:
         """The most urgent category the message signals, or None."""
@@ -268,7 +277,7 @@ class CrisisDetector:
         informational = self._frame_found("info", runnable, form) and not self._frame_found("urgent", runnable, form)
         if informational:
             # "how do i know if someone is overdosing": the if-clause describes, it does not report.
-            blanked = self._blank_hypotheticals(runnable, form)
+            blanked = self._hypotheticals.blank(form, keep_length=True)
             if blanked != form:
                 form = blanked
                 runnable = self._gate.candidates(self._gate.present(form))
@@ -288,17 +297,6 @@ class CrisisDetector:
                 else:
                     found.append(Hit(category, match.span(), source))
         return found
-
-    def _blank_hypotheticals(self, runnable: list[int], form: str) -> str:
-        """The form with every hypothetical clause blanked out, as one alternation of the phrases
-        would (leftmost first): phrases that cannot match are left out of it, since some are slow
-        to fail on a long text. Each set of phrases is compiled once."""
-        numbers = tuple(n for n in runnable if n in self._frames["hypothetical"])
-        if not numbers:
-            return form
-        if numbers not in self._blankers:
-            self._blankers[numbers] = re.compile("|".join(f"(?:{self._expressions[n]})" for n in numbers))
-        return self._blankers[numbers].sub(lambda m: " " * len(m.group(0)), form)
 
     def _frame_found(self, kind: str, runnable: list[int], form: str) -> bool:
         numbers = self._frames[kind]
