@@ -147,6 +147,7 @@ class Matcher:
             for token in tokens:
                 postings[self._word_ids[token]].append(position)
         self._postings = [np.array(p, dtype=np.intp) for p in postings]
+        self._posting_sizes = np.array([len(p) for p in postings], dtype=np.intp)
 
     # --- scoring -------------------------------------------------------------------------------
 
@@ -172,13 +173,15 @@ class Matcher:
         """Each intent's score for one normalised text (see the module docstring). `overlap` picks
         the candidates by shared words whatever the length (for the closing sentences of a long
         message, read in the light of the whole)."""
-        tokens = [self._correct(t) for t in self._normaliser.match_form(canonical).split()]
+        tokens = list(map(self._correct, self._normaliser.match_words(canonical)))
         if not tokens:
             return {}
         form = " ".join(tokens)
-        weights, query_weight = self._query_weights(tokens)
+        ids, known, query_weight = self._query_words(tokens)
+        weights = np.zeros(len(self._known) + 1)
+        weights[ids] = known
         if overlap or len(tokens) >= _OVERLAP_WORDS:
-            sharing, shared = self._sharing(weights)
+            sharing, shared = self._sharing(ids, known)
             coverage = (shared / self._example_weights[sharing] + shared / query_weight) / 2
             chosen = _best(coverage, _OVERLAP_CANDIDATES, None if exclude is None else _index_of(sharing, exclude))
             candidates, coverage = sharing[chosen], coverage[chosen]
@@ -205,25 +208,28 @@ class Matcher:
             best[owner] = min(100.0, value)
         return best
 
-    def _query_weights(self, tokens: list[str]) -> tuple[np.ndarray, float]:
-        """Each message word's informativeness, indexed by word id, and their total.
+    def _query_words(self, tokens: list[str]) -> tuple[list[int], list[float], float]:
+        """The ids and informativeness of the message's words the catalog knows, and the total
+        informativeness of all its words (those the catalog lacks count here only: no example or
+        intent can explain them)."""
+        ids: list[int] = []
+        known: list[float] = []
+        unknown = 0
+        for token in dict.fromkeys(tokens):
+            word = self._word_ids.get(token)
+            if word is None:
+                unknown += 1
+            else:
+                ids.append(word)
+                known.append(self._weights[token])
+        return ids, known, sum(known) + self._unknown_weight * unknown
 
-        Words the catalog lacks count in the total only: no example or intent can explain them.
-        """
-        unique = dict.fromkeys(tokens)
-        ids = [self._word_ids[t] for t in unique if t in self._word_ids]
-        known = [self._weights[t] for t in unique if t in self._word_ids]
-        weights = np.zeros(len(self._known) + 1)
-        weights[ids] = known
-        return weights, sum(known) + self._unknown_weight * (len(unique) - len(ids))
-
-    def _sharing(self, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _sharing(self, ids: list[int], known: list[float]) -> tuple[np.ndarray, np.ndarray]:
         """The examples sharing a word with the message, and the weight of what each shares."""
-        ids = np.flatnonzero(weights[:-1])
-        if not len(ids):
+        if not ids:
             return np.arange(len(self.choices)), np.zeros(len(self.choices))
-        postings = [self._postings[i] for i in ids.tolist()]
-        counted = np.bincount(np.concatenate(postings), weights=np.repeat(weights[ids], [len(p) for p in postings]),
+        postings = [self._postings[i] for i in ids]
+        counted = np.bincount(np.concatenate(postings), weights=np.repeat(known, self._posting_sizes[ids]),
                               minlength=len(self.choices))
         sharing = np.flatnonzero(counted)
         return sharing, counted[sharing]

@@ -116,4 +116,8 @@ class Normaliser:
 
     def match_form(self, canonical: str) -> str:
         """The canonical form without stopwords: what the fuzzy scorer compares."""
-        return " ".join(t for t in canonical.split() if t not in self._stopwords)
+        return " ".join(self.match_words(canonical))
+
+    def match_words(self, canonical: str) -> list[str]:
+        stopwords = self._stopwords
+        return [t for t in canonical.split() if t not in stopwords]
