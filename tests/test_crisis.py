@@ -319,3 +319,20 @@ def test_an_overdose_happening_now_leads_over_everything_else(lantern):
     reply = crisis_reply(lantern, "i want to die and my boyfriend is not breathing")
     assert reply.crisis == "overdose"
     assert reply.text.splitlines()[0].startswith("Call 911")
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("he really hit me", True),
+    ("he hit me", True),
+    ("he whit me", False),        # a word written as '\w+ ' does not end inside another word
+    ("he said he wants to die", True),
+])
+def test_a_pattern_word_is_a_whole_word(text, found):
+    detector = CrisisDetector(CrisisLexicon(patterns={"danger": (r"\bhe (?:\w+ ){0,3}?hit me\b",),
+                                                      "other_at_risk": (r"\bhe (?:\w+ ){0,3}?to die\b",)}))
+    assert (detector.detect(text) is not None) is found
+
+
+def test_hypothetical_clauses_are_blanked_whole_at_the_end_of_a_message(lantern):
+    """'if they arent overdosing' describes; the trailing word must be blanked with its clause."""
+    assert lantern.reply("someone", "can narcan hurt someone if they arent overdosing").kind != "crisis"
