@@ -277,12 +277,16 @@ def _best(scores: np.ndarray, count: int, exclude: int | None) -> np.ndarray:
     if exclude is not None:
         scores = scores.copy()
         scores[exclude] = -np.inf
-    if len(scores) <= count:
-        chosen = np.arange(len(scores))
+    total = len(scores)
+    if total <= count:
+        chosen = np.arange(total)
     else:
-        cut = scores[np.argpartition(-scores, count - 1)[count - 1]]
-        above = np.flatnonzero(scores > cut)
-        chosen = np.concatenate((above, np.flatnonzero(scores == cut)[: count - len(above)]))
+        split = np.argpartition(scores, total - count)
+        chosen = split[total - count:]
+        cut = scores[split[total - count]]
+        if np.count_nonzero(scores == cut) > np.count_nonzero(scores[chosen] == cut):  # a tie left out
+            above = np.flatnonzero(scores > cut)
+            chosen = np.concatenate((above, np.flatnonzero(scores == cut)[: count - len(above)]))
     return chosen[chosen != exclude] if exclude is not None else chosen
 
 
