@@ -8,6 +8,7 @@ once per install. Not for storage: `bot.store` uses these keys, it does not make
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -23,6 +24,10 @@ MIN_KEY_CHARS = 16
 _HOW_TO_MAKE_ONE = 'python -c "import secrets; print(secrets.token_hex(32))"'
 
 
+# Every message needs its sender's key, often twice (the check-in handler, then the reply path):
+# the recent users' keys are kept rather than recomputed. Only in this process's memory, which
+# holds the secret and the ids anyway; bounded, so many users cannot grow it.
+@functools.lru_cache(maxsize=4096)
 def user_key(id_key: bytes, user_id: int | str) -> str:
     """The stable pseudonym for one user: the same id and secret always give the same key."""
     return hmac.new(id_key, str(user_id).encode("utf-8"), hashlib.sha256).hexdigest()

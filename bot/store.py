@@ -14,15 +14,16 @@ pure modules (`bot.checkin`, `bot.mood_chart`, `bot.timezones`) from what this r
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import sqlite3
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import aiosqlite
 
@@ -36,12 +37,14 @@ log = logging.getLogger(__name__)
 APPLICATION_ID = 0x4C4E544E
 NOTE_MAX_CHARS = 1000
 UNMATCHED_MAX_CHARS = 500
+SETTINGS_READ_MAX = 500  # users' settings read in one statement (SQLite allows 32766 parameters)
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 
 StoreFault = Literal["busy", "read_only", "full", "corrupt", "schema", "io", "closed", "other"]
 
 
-# How long usage and intent counters may wait in memory before they are written.
+# How long counters, unmatched questions and last-seen times may wait in memory before they are
+# written (see `Store._hold`).
 COUNTS_FLUSH_SECONDS = 5.0
 
 
@@ -101,16 +104,21 @@ class Store:
         path: Path | None,
         clock: Callable[[], datetime],
         unavailable_reason: str | None = None,
+        read_only: bool = False,
     ) -> None:
         self._db = db
+        self._read_only = read_only
         self._id_key = id_key
         self._clock = clock
         self._lock = asyncio.Lock()
         self._unavailable_reason = unavailable_reason
         self._pending_checkins: list[_PendingCheckin] = []
+        self._settings_wanted: dict[str, asyncio.Future[UserSettings]] = {}
+        self._settings_reader: asyncio.Task[None] | None = None
         self._checkin_writer: asyncio.Task[None] | None = None
-        # Daily usage and intent counters, added up in memory and written together (see `_count`).
-        self._pending_counts: Counter[tuple[str, str, tuple[str, str]]] = Counter()
+        # Counters, unmatched questions and last-seen times, held in memory and written together
+        # (see `_hold`).
+        self._pending = _PendingWrites()
         self._counts_writer: asyncio.Task[None] | None = None
         self.path = path
 
@@ -145,7 +153,7 @@ class Store:
             db = await aiosqlite.connect(target, uri=uri, isolation_level=None)
         except sqlite3.Error as exc:
             raise _store_error(exc, where) from exc
-        store = cls(db, id_key, path=path, clock=clock or _utc_now)
+        store = cls(db, id_key, path=path, clock=clock or _utc_now, read_only=read_only)
         try:
             await store._prepare(busy_timeout_ms=busy_timeout_ms, read_only=read_only)
         except BaseException:
@@ -273,8 +281,10 @@ class Store:
         return pseudonym.user_key(self._id_key, telegram_user_id)
 
     async def touch_user(self, user_key: str) -> None:
-        async with self._writing() as db:
-            await _ensure_user(db, user_key, self._now_text())
+        """The user was seen now: their row is created or its last_seen moved, at the next flush."""
+        self._writable()
+        self._pending.seen[user_key] = self._now_text()
+        self._hold()
 
     async def get_region(self, user_key: str) -> str | None:
         return (await self.user_settings(user_key)).region
@@ -289,14 +299,51 @@ class Store:
         await self._update_user(user_key, "time_zone = ?", (time_zone,))
 
     async def user_settings(self, user_key: str) -> UserSettings:
-        """Everything per-user in one read; defaults (all None) for a user never seen."""
-        async with self._reading() as db:
-            row = await _one(
-                db,
-                "SELECT region, time_zone, reminder_time, reminder_chat_id FROM users WHERE user_key = ?",
-                (user_key,),
-            )
-        return UserSettings(*row) if row else UserSettings()
+        """Everything per-user in one read; defaults (all None) for a user never seen.
+
+        Every new user's first message asks for their region, so many of these arrive together
+        when traffic is high: the users asking at the same moment are read in one statement (as
+        check-ins are written in one transaction), instead of each queueing for the database
+        behind the others while their reply waits.
+        """
+        self._conn()
+        wanted = self._settings_wanted.get(user_key)
+        if wanted is None:
+            wanted = asyncio.get_running_loop().create_future()
+            self._settings_wanted[user_key] = wanted
+            if self._settings_reader is None or self._settings_reader.done():
+                self._settings_reader = asyncio.create_task(self._read_wanted_settings())
+        return await asyncio.shield(wanted)
+
+    async def _read_wanted_settings(self) -> None:
+        """Drain the asks: whatever arrived while one read ran is the next read."""
+        while self._settings_wanted:
+            wanted: dict[str, asyncio.Future[UserSettings]] = {}
+            try:
+                async with self._reading() as db:
+                    wanted = self._take_wanted_settings()
+                    rows = await db.execute_fetchall(
+                        "SELECT user_key, region, time_zone, reminder_time, reminder_chat_id FROM users "
+                        f"WHERE user_key IN ({', '.join('?' * len(wanted))})",
+                        list(wanted),
+                    )
+            except StoreError as exc:
+                for future in (wanted or self._take_wanted_settings()).values():
+                    _fail(future, exc)
+                continue
+            except BaseException as exc:
+                for future in [*wanted.values(), *self._settings_wanted.values()]:
+                    _fail(future, StoreError(f"settings not read ({type(exc).__name__})", "other"))
+                self._settings_wanted.clear()
+                raise
+            found = {row[0]: UserSettings(*row[1:]) for row in rows}
+            for key, future in wanted.items():
+                if not future.done():
+                    future.set_result(found.get(key, UserSettings()))
+
+    def _take_wanted_settings(self) -> dict[str, asyncio.Future[UserSettings]]:
+        keys = list(itertools.islice(self._settings_wanted, SETTINGS_READ_MAX))
+        return {key: self._settings_wanted.pop(key) for key in keys}
 
     async def _update_user(self, user_key: str, assignments: str, values: tuple[object, ...]) -> None:
         async with self._writing() as db:
@@ -439,19 +486,17 @@ class Store:
     # ----- operators' counters ----------------------------------------------------------------
 
     async def record_unmatched(self, normalised_text: str) -> None:
+        """One more ask of a question nothing answered (normalised text, no user key), at the next flush."""
         text = normalised_text.strip()[:UNMATCHED_MAX_CHARS]
         if not text:
             return
-        async with self._writing() as db:
-            now = self._now_text()
-            await db.execute(
-                "INSERT INTO unmatched (text, count, first_seen, last_seen) VALUES (?, 1, ?, ?) "
-                "ON CONFLICT (text) DO UPDATE SET count = count + 1, last_seen = excluded.last_seen",
-                (text, now, now),
-            )
+        self._writable()
+        self._pending.add_unmatched(text, self._now_text())
+        self._hold()
 
     async def unmatched(self, limit: int = 50, *, since: datetime | None = None) -> list[UnmatchedQuestion]:
         """The most asked questions nothing matched, most frequent first; `since`: last asked then or later."""
+        await self.flush_counts()
         cutoff = _time_text(since) if since else ""
         async with self._reading() as db:
             rows = await db.execute_fetchall(
@@ -466,14 +511,17 @@ class Store:
 
     async def purge_unmatched(self, older_than_days: int) -> int:
         """Delete unmatched questions last seen more than `older_than_days` ago; returns how many."""
+        await self.flush_counts()  # the questions held in memory carry their own last_seen
         cutoff = (self._clock().astimezone(UTC) - timedelta(days=older_than_days)).isoformat(timespec="seconds")
         async with self._writing() as db:
             cursor = await db.execute("DELETE FROM unmatched WHERE last_seen < ?", (cutoff,))
             return cursor.rowcount
 
     async def count_escalation(self, category: str) -> None:
+        """One more crisis reply in this category this hour (UTC): never who or what."""
+        self._writable()
         hour = self._clock().astimezone(UTC).strftime("%Y-%m-%dT%H")
-        await self._bump("escalations", "hour, category", (hour, category))
+        self._count("escalations", "hour, category", (hour, category))
 
     async def count_usage(self, kind: str) -> None:
         day = self._clock().astimezone(UTC).date().isoformat()
@@ -485,13 +533,23 @@ class Store:
         self._count("intent_daily", "day, intent", (day, intent_id))
 
     def _count(self, table: str, key_columns: str, key: tuple[str, str]) -> None:
-        """Counters come with every message: one durable write each would cost a disk flush per
-        message. They are added up here and written in one transaction within COUNTS_FLUSH_SECONDS
-        (and before any read of them, and at close); a crash loses at most those seconds of counts,
-        never anything a user was told was saved."""
-        self._pending_counts[(table, key_columns, key)] += 1
+        self._pending.counts[(table, key_columns, key)] += 1
+        self._hold()
+
+    def _hold(self) -> None:
+        """Counters, unmatched questions and last-seen times come with every message: one durable
+        write each would cost a disk flush (and a trip to the database thread) per message. They
+        are kept here and written in one transaction within COUNTS_FLUSH_SECONDS (and before any
+        read of them, and at close); a crash loses at most those seconds of statistics, never
+        anything a user was told was saved."""
         if self._counts_writer is None or self._counts_writer.done():
             self._counts_writer = asyncio.get_running_loop().create_task(self._write_counts_later())
+
+    def _writable(self) -> None:
+        """Refuse at once what could never be written, as a direct write would have."""
+        self._conn()
+        if self._read_only:
+            raise StoreError(f"{self.path}: {_FAULTS['SQLITE_READONLY'][1]}", "read_only")
 
     async def _write_counts_later(self) -> None:
         await asyncio.sleep(COUNTS_FLUSH_SECONDS)
@@ -501,20 +559,27 @@ class Store:
             log.warning("counters not written (%s); kept for the next try", exc.fault)
 
     async def flush_counts(self) -> None:
-        """Write the counters held in memory; on failure they stay in memory for the next try."""
-        pending, self._pending_counts = self._pending_counts, Counter()
-        if not pending:
+        """Write what `_hold` keeps in memory; on failure it stays in memory for the next try.
+
+        Taken from memory only once the write lock is held, so a `forget` either comes first (and
+        its user's last-seen time is no longer held) or deletes what this wrote.
+        """
+        if not self._pending:
             return
+        pending: _PendingWrites | None = None
         try:
             async with self._writing() as db:
-                for (table, key_columns, key), times in pending.items():
-                    await db.execute(_add_count_sql(table, key_columns), (*key, times))
-        except StoreError:
-            self._pending_counts.update(pending)
+                pending, self._pending = self._pending, _PendingWrites()
+                await _write_pending(db, pending)
+        except BaseException:
+            if pending is not None:
+                pending.merge(self._pending)
+                self._pending = pending
             raise
 
     async def escalation_counts(self, since: date | None = None) -> list[tuple[str, str, int]]:
         """(hour, category, count), newest hour first; `since`: from that UTC day on."""
+        await self.flush_counts()
         async with self._reading() as db:
             rows = await db.execute_fetchall(
                 "SELECT hour, category, count FROM escalations WHERE hour >= ? ORDER BY hour DESC, category",
@@ -543,6 +608,7 @@ class Store:
 
     async def active_users(self, since: datetime) -> int:
         """How many users were last seen at `since` or later (a count; no key leaves the store)."""
+        await self.flush_counts()
         async with self._reading() as db:
             row = await _one(db, "SELECT count(*) FROM users WHERE last_seen >= ?", (_time_text(since),))
         return row[0]
@@ -553,10 +619,6 @@ class Store:
             row = await _one(db, "SELECT count(*) FROM checkins WHERE at >= ?", (_time_text(since),))
         return row[0]
 
-    async def _bump(self, table: str, key_columns: str, key: tuple[str, str]) -> None:
-        async with self._writing() as db:
-            await db.execute(_add_count_sql(table, key_columns), (*key, 1))
-
     # ----- forgetting -------------------------------------------------------------------------
 
     async def forget(self, user_key: str) -> None:
@@ -566,6 +628,8 @@ class Store:
         old copies of the pages do not linger there either.
         """
         async with self._writing() as db:
+            # Under the lock: a flush that failed before it has put back what it took by now.
+            self._pending.seen.pop(user_key, None)  # else the next flush would bring the row back
             await db.execute("DELETE FROM checkins WHERE user_key = ?", (user_key,))
             await db.execute("DELETE FROM users WHERE user_key = ?", (user_key,))
         try:
@@ -611,14 +675,40 @@ class Store:
 
 
 @dataclass(slots=True)
+class _PendingWrites:
+    """What `Store._hold` keeps until the next flush: statistics only, never message text."""
+
+    counts: Counter[tuple[str, str, tuple[str, str]]] = field(default_factory=Counter)
+    unmatched: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # text: (count, first, last seen)
+    seen: dict[str, str] = field(default_factory=dict)  # user key: last seen
+
+    def __bool__(self) -> bool:
+        return bool(self.counts or self.unmatched or self.seen)
+
+    def add_unmatched(self, text: str, now: str) -> None:
+        self._add_unmatched(text, 1, now, now)
+
+    def merge(self, newer: _PendingWrites) -> None:
+        """Add what arrived while a failed flush was being written (newer last-seen times win)."""
+        self.counts.update(newer.counts)
+        for text, (times, first, last) in newer.unmatched.items():
+            self._add_unmatched(text, times, first, last)
+        self.seen.update(newer.seen)
+
+    def _add_unmatched(self, text: str, times: int, first: str, last: str) -> None:
+        count, held_first, held_last = self.unmatched.get(text, (0, first, last))
+        self.unmatched[text] = (count + times, min(held_first, first), max(held_last, last))
+
+
+@dataclass(slots=True)
 class _PendingCheckin:
     row: tuple[object, ...]  # user_key, at, night, mood, craving, note
     saved: asyncio.Future[int]
 
 
-def _fail(saved: asyncio.Future[int], error: StoreError) -> None:
-    if not saved.done():
-        saved.set_exception(error)
+def _fail(waiting: asyncio.Future[Any], error: StoreError) -> None:
+    if not waiting.done():
+        waiting.set_exception(error)
 
 
 async def _rollback_quietly(db: aiosqlite.Connection) -> None:
@@ -638,8 +728,31 @@ async def _ensure_user(db: aiosqlite.Connection, user_key: str, now: str) -> Non
 
 
 async def _one(db: aiosqlite.Connection, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Row | None:
-    async with db.execute(sql, params) as cursor:
-        return await cursor.fetchone()
+    """The first row, in one trip to the database thread (execute, fetch and close are three)."""
+    rows = list(await db.execute_fetchall(sql, params))
+    return rows[0] if rows else None
+
+
+async def _write_pending(db: aiosqlite.Connection, pending: _PendingWrites) -> None:
+    """One statement per table for everything held: the caller's transaction makes it all or nothing."""
+    if pending.seen:
+        await db.executemany(
+            "INSERT INTO users (user_key, first_seen, last_seen) VALUES (?, ?, ?) "
+            "ON CONFLICT (user_key) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)",
+            [(user_key, seen, seen) for user_key, seen in pending.seen.items()],
+        )
+    if pending.unmatched:
+        await db.executemany(
+            "INSERT INTO unmatched (text, count, first_seen, last_seen) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (text) DO UPDATE SET count = count + excluded.count, "
+            "last_seen = max(last_seen, excluded.last_seen)",
+            [(text, *row) for text, row in pending.unmatched.items()],
+        )
+    by_table: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
+    for (table, key_columns, key), times in pending.counts.items():
+        by_table.setdefault((table, key_columns), []).append((*key, times))
+    for (table, key_columns), rows in by_table.items():
+        await db.executemany(_add_count_sql(table, key_columns), rows)
 
 
 def _checkin(row: sqlite3.Row) -> CheckinRow:

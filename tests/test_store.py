@@ -489,3 +489,62 @@ async def test_counters_that_could_not_be_written_are_kept_for_the_next_try(tmp_
     store._db, store._unavailable_reason = db, None
     assert [(k, n) for _, k, n in await store.usage_counts()] == [("answer", 1)]
     await store.close()
+
+
+async def test_last_seen_unmatched_and_escalations_wait_in_memory_but_every_read_sees_them(tmp_path: Path):
+    path = tmp_path / "held.sqlite3"
+    store = await Store.open(path, ID_KEY)
+    user = store.user_key(7)
+    await store.touch_user(user)
+    await store.record_unmatched("what is kratom")
+    await store.record_unmatched("what is kratom")
+    await store.count_escalation("suicide")
+    assert table_rows(path)["users"] == [] and table_rows(path)["unmatched"] == []  # one write later, not three now
+    assert await store.active_users(datetime(2000, 1, 1, tzinfo=UTC)) == 1
+    assert [(q.text, q.count) for q in await store.unmatched()] == [("what is kratom", 2)]
+    assert [(category, n) for _, category, n in await store.escalation_counts()] == [("suicide", 1)]
+    await store.record_unmatched("what is kratom")
+    await store.close()
+    assert [(text, count) for text, count, _, _ in table_rows(path)["unmatched"]] == [("what is kratom", 3)]
+
+
+async def test_forget_drops_a_last_seen_time_still_in_memory(store: Store):
+    user = store.user_key(8)
+    await store.touch_user(user)
+    await store.forget(user)
+    await store.flush_counts()
+    assert await store.active_users(datetime(2000, 1, 1, tzinfo=UTC)) == 0
+
+
+async def test_a_failed_flush_keeps_everything_for_the_next_try(tmp_path: Path):
+    store = await Store.open(tmp_path / "retry.sqlite3", ID_KEY)
+    await store.touch_user(store.user_key(9))
+    await store.record_unmatched("zxcv")
+    await store.count_escalation("overdose")
+    real_execute = store._db.execute
+
+    async def failing_execute(sql: str, *args: object):
+        if sql.startswith("COMMIT"):
+            raise sqlite3.OperationalError("disk I/O error")
+        return await real_execute(sql, *args)
+
+    store._db.execute = failing_execute  # type: ignore[method-assign]
+    with pytest.raises(StoreError):
+        await store.flush_counts()
+    store._db.execute = real_execute  # type: ignore[method-assign]
+    await store.record_unmatched("zxcv")  # arrived meanwhile: added to what was kept
+    assert [(q.text, q.count) for q in await store.unmatched()] == [("zxcv", 2)]
+    assert await store.active_users(datetime(2000, 1, 1, tzinfo=UTC)) == 1
+    assert [(category, n) for _, category, n in await store.escalation_counts()] == [("overdose", 1)]
+    await store.close()
+
+
+async def test_settings_asked_for_together_are_read_together(store: Store):
+    known, unknown = store.user_key(10), store.user_key(11)
+    await store.set_region(known, "UK")
+    statements: list[str] = []
+    await store._db.set_trace_callback(statements.append)
+    regions = await asyncio.gather(store.get_region(known), store.get_region(unknown), store.get_region(known))
+    await store._db.set_trace_callback(None)
+    assert regions == ["UK", None, "UK"]
+    assert len([s for s in statements if s.startswith("SELECT")]) == 1

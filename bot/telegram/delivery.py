@@ -26,7 +26,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.telegram.render import OutgoingMessage
+from bot.telegram.render import OutgoingMessage, keyboard_json
 
 logger = logging.getLogger(__name__)
 
@@ -96,17 +96,25 @@ async def send_urgent(bot: Bot, chat_id: int, messages: Sequence[OutgoingMessage
 
 async def _send(bot: Bot, chat_id: int, message: OutgoingMessage) -> Message:
     """Send as HTML; if Telegram refuses our HTML (a bug, but never the user's problem), send plain."""
+    markup = _reply_markup(message)
     try:
-        return await bot.send_message(chat_id, message.html, parse_mode=ParseMode.HTML,
-                                      reply_markup=message.keyboard)
+        return await bot.send_message(chat_id, message.html, parse_mode=ParseMode.HTML, api_kwargs=markup)
     except BadRequest as error:
         if "can't parse entities" not in error.message.lower():
             raise _GiveUp(describe(error)) from error
         logger.error("Telegram refused our HTML (%s); sending plain text instead", describe(error))
     try:
-        return await bot.send_message(chat_id, message.plain, reply_markup=message.keyboard)
+        return await bot.send_message(chat_id, message.plain, api_kwargs=markup)
     except BadRequest as error:
         raise _GiveUp(describe(error)) from error
+
+
+def _reply_markup(message: OutgoingMessage) -> dict[str, str] | None:
+    """The keyboard in its wire form, made once per keyboard (render.keyboard_json), passed through
+    PTB's api_kwargs, which sends a string parameter as it is: the same request PTB would make from
+    `reply_markup=`, without serialising every button again on every send. (Lantern's buttons carry
+    plain callback data; PTB's arbitrary_callback_data, which needs the object, is not used.)"""
+    return {"reply_markup": keyboard_json(message.keyboard)} if message.keyboard is not None else None
 
 
 async def _sleep_within(seconds: float, started: float, policy: RetryPolicy) -> None:

@@ -305,29 +305,37 @@ class TypingIndicator:
 
     Best effort: a lost typing action never costs the reply. `settle` before sending the reply:
     it drops an indicator not yet due, and lets one in flight land first, so 'typing…' never
-    arrives after the answer and lingers under it.
+    arrives after the answer and lingers under it. Most replies are ready long before `after`,
+    so the wait is a plain timer, and a task exists only once the action is really sent.
     """
 
     def __init__(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, after: float) -> None:
-        self._bot, self._chat_id, self._after = context.bot, chat_id, after
-        self._due = after <= 0
+        self._bot, self._chat_id = context.bot, chat_id
+        self._task: asyncio.Task[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        if after <= 0:
+            self._send()
+        else:
+            self._timer = asyncio.get_running_loop().call_later(after, self._send)
+
+    def _send(self) -> None:
         self._task = asyncio.create_task(self._show())
 
     async def _show(self) -> None:
-        if not self._due:
-            await asyncio.sleep(self._after)
-            self._due = True
         with contextlib.suppress(TelegramError):
             await self._bot.send_chat_action(self._chat_id, ChatAction.TYPING)
 
     async def settle(self) -> None:
-        if self._due:
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._task is not None:
             await self._task
-        else:
-            self._task.cancel()
 
     def cancel(self) -> None:
-        self._task.cancel()
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._task is not None:
+            self._task.cancel()
 
 
 async def _region(context: ContextTypes.DEFAULT_TYPE, key: str) -> str | None:

@@ -6,7 +6,10 @@ applies), so "valid" here means "Telegram would accept it", not "looks right to 
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from telegram import InlineKeyboardMarkup
 
 from bot.replies import Reply, Suggestion
 from bot.telegram import render
@@ -131,3 +134,14 @@ def test_region_and_confirm_keyboards_are_valid() -> None:
     check_keyboard(keyboard.to_dict())
     confirm = render.confirm_keyboard("Yes, forget me", "Cancel")
     assert [b.callback_data for b in confirm.inline_keyboard[0]] == [render.FORGET_YES, render.FORGET_NO]
+
+
+def test_a_keyboard_goes_over_the_wire_exactly_as_ptb_would_send_it() -> None:
+    keyboard = render.suggestion_keyboard([Suggestion("a_topic", "A topic"), Suggestion("b_topic", "Ünïcode <b>")])
+    assert keyboard is not None
+    wire = render.keyboard_json(keyboard)
+    assert wire == json.dumps(keyboard.to_dict())  # what PTB's RequestParameter makes of reply_markup=
+    assert InlineKeyboardMarkup.de_json(json.loads(wire), None) == keyboard
+    check_keyboard(json.loads(wire))
+    assert render.keyboard_json(render.suggestion_keyboard([Suggestion("a_topic", "A topic"),
+                                                            Suggestion("b_topic", "Ünïcode <b>")])) is wire
