@@ -72,6 +72,12 @@ MISSING_TOKEN = (f"no Telegram bot token: set {TOKEN_ENV} (or telegram.token in 
 # more, because httpcore's connection pool scans every connection and queued request on each
 # request, so CPU per update grows with concurrency (measured here: 2-4x at 256 against 1-32).
 MAX_CONCURRENT_UPDATES = 32
+# Open connections to the Bot API. httpcore looks at every pooled connection on each request, and
+# connections opened in a burst stay open, so PTB's default (256) makes every later request dearer.
+# Eight carry far more than Telegram's 30 messages/s; an update finding all eight busy waits for
+# one (up to POOL_TIMEOUT_SECONDS) instead of failing, since PTB's default wait is one second.
+CONNECTION_POOL_SIZE = 8
+POOL_TIMEOUT_SECONDS = 30.0
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -127,6 +133,8 @@ def application_builder(settings: Settings, rate_limiter: BaseRateLimiter[Any] |
         .base_file_url(settings.telegram.base_file_url)
         .rate_limiter(rate_limiter or default_rate_limiter())
         .concurrent_updates(PerChatUpdateProcessor())
+        .connection_pool_size(CONNECTION_POOL_SIZE)
+        .pool_timeout(POOL_TIMEOUT_SECONDS)
     )
 
 
