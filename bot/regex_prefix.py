@@ -13,6 +13,7 @@ that way are compiled as they are.
 
 from __future__ import annotations
 
+import functools
 import re
 
 try:  # Python 3.11+ keeps the parser and compiler here; older versions call them sre_*.
@@ -29,8 +30,13 @@ _Item = tuple[object, object]
 _MAX_ALTERNATIVES = 500
 
 
+@functools.lru_cache(maxsize=4096)
 def compile_word_start(source: str) -> re.Pattern[str]:
-    """`re.compile(source)`, rewritten to start with its letters when it starts with `\\b`."""
+    """`re.compile(source)`, rewritten to start with its letters when it starts with `\\b`.
+
+    Remembered like `re.compile` remembers its own: compiling a rewritten pattern is slow (about a
+    millisecond), and a live reload compiles every unchanged pattern of the lexicon again.
+    """
     compiled = re.compile(source)  # raises re.error for a bad pattern, as callers expect
     try:
         tree = parser.parse(source)
