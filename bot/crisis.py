@@ -189,6 +189,10 @@ def _alternation(sources: tuple[str, ...], groups: Mapping[str, str]) -> re.Patt
         raise
 
 
+# Compiled sets of phrases kept per kind (messages combine the same few again and again).
+_MAX_PHRASE_SETS = 256
+
+
 class _Phrases:
     """Phrases that act together as one alternation (the leftmost match wins, then the next one
     after it), run with only the phrases whose words are in the text: some phrases are slow to
@@ -205,6 +209,8 @@ class _Phrases:
         if not numbers:
             return form
         if numbers not in self._alternations:
+            if len(self._alternations) >= _MAX_PHRASE_SETS:  # crafted messages must not grow it without end
+                self._alternations.clear()
             self._alternations[numbers] = re.compile("|".join(f"(?:{self._expressions[n]})" for n in numbers))
         if keep_length:
             return self._alternations[numbers].sub(lambda m: " " * len(m.group(0)), form)

@@ -105,7 +105,7 @@ class Matcher:
         self.intent_ids = tuple(i.id for i in intents)
         self.choices: list[str] = []
         self.sorted_choices: list[str] = []
-        self._owner: list[int] = []
+        owner_of: list[int] = []  # each example's intent (index)
         self._token_sets: list[frozenset[str]] = []
         self.positions: dict[tuple[str, int], int] = {}  # (intent id, example index) -> position
         keywords: dict[str, set[int]] = {}
@@ -117,7 +117,7 @@ class Matcher:
                     self.positions[(intent.id, number)] = len(self.choices)
                     self.choices.append(form)
                     self.sorted_choices.append(sorted_tokens(form))
-                    self._owner.append(index)
+                    owner_of.append(index)
                     self._token_sets.append(frozenset(form.split()))
                     vocabularies[index] |= self._token_sets[-1]
             for keyword in intent.keywords:
@@ -139,7 +139,7 @@ class Matcher:
         self._intent_words = _id_rows(vocabularies, self._word_ids)
         all_weights = np.array([self._weights[t] for t in self._known] + [0.0])
         self._example_weights = all_weights[self._example_words].sum(axis=1)
-        self._owners = np.array(self._owner, dtype=np.intp)
+        self._owners = np.array(owner_of, dtype=np.intp)
         # For each word id, the examples that use it: a long message's overlap with every example
         # is then a weighted count over only the examples sharing a word with it.
         postings: list[list[int]] = [[] for _ in self._known]
@@ -270,6 +270,7 @@ class Matcher:
                 if tokens[start:start + len(words)] == words:
                     owners |= intents
         return owners
+
 
 def _best(scores: np.ndarray, count: int, exclude: int | None) -> np.ndarray:
     """Positions of the `count` highest scores; ties at the cut taken in catalog order, so the
