@@ -29,7 +29,10 @@ Requirement = tuple[Literals, ...]
 def required_literals(source: str) -> Requirement | None:
     """What every match of `source` must contain (see `Requirement`); None when unknown."""
     try:
-        return _sequence(parser.parse(source)) or None
+        parsed = parser.parse(source)
+        if parsed.state.flags & C.SRE_FLAG_IGNORECASE:  # "Kill" would match "kill": not literal
+            return None
+        return _sequence(parsed) or None
     except Exception:
         return None
 
@@ -132,7 +135,7 @@ class PatternGate:
     cost follows what the text contains, not how many patterns there are.
     """
 
-    def __init__(self, sources: Sequence[str], extra_literals: Iterable[str] = ()) -> None:
+    def __init__(self, sources: Sequence[str]) -> None:
         self._needs = [required_literals(source) for source in sources]
         self._always = [n for n, needs in enumerate(self._needs) if needs is None]
         self._filed: dict[str, list[int]] = {}
@@ -140,10 +143,10 @@ class PatternGate:
             for literal in needs[0] if needs else ():
                 self._filed.setdefault(literal, []).append(number)
         literals = {lit for needs in self._needs for options in needs or () for lit in options}
-        self._index = LiteralIndex(literals | set(extra_literals))
+        self._index = LiteralIndex(literals)
 
     def present(self, text: str) -> Literals:
-        """The literals (of the patterns and the extra ones) that `text` contains."""
+        """The patterns' literals that `text` contains."""
         return self._index.present(text)
 
     def candidates(self, present: Literals) -> list[int]:

@@ -78,3 +78,8 @@ def test_pattern_gate_picks_the_patterns_that_could_match_in_order():
     for text in ["i want to kil myself", "she overdosed", "kilmyself he overdosed want to die"]:
         matching = [n for n, source in enumerate(sources) if re.search(source, text)]
         assert set(matching) <= set(could_match(text)), text
+
+
+def test_a_case_insensitive_pattern_is_always_run():
+    """Its letters are not literal: "(?i)Kill" matches "kill"."""
+    assert required_literals(r"(?i)\bKill me") is None
