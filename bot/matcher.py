@@ -132,22 +132,14 @@ class Matcher:
         self._weights, self._unknown_weight = _informativeness(vocabularies)
         self._known = tuple(sorted(self._weights))
         self._correct = lru_cache(maxsize=50_000)(self._nearest_known)
-        # Word ids, and each example's and intent's words as a padded row of ids, so a message's
-        # word weights can be summed for every candidate at once (id `len(known)` is padding: 0).
+        # Which examples and which intents use each word: the weight of the words a message shares
+        # with every example (or intent) is then one weighted count over those lists.
         self._word_ids = {t: n for n, t in enumerate(self._known)}
-        self._example_words = _id_rows(self._token_sets, self._word_ids)
-        self._intent_words = _id_rows(vocabularies, self._word_ids)
-        all_weights = np.array([self._weights[t] for t in self._known] + [0.0])
-        self._example_weights = all_weights[self._example_words].sum(axis=1)
+        self._example_index = _WordIndex.of(self._token_sets, self._word_ids)
+        self._intent_index = _WordIndex.of(vocabularies, self._word_ids)
+        self._example_weights = self._example_index.shared(list(range(len(self._known))),
+                                                           [self._weights[t] for t in self._known])
         self._owners = np.array(owner_of, dtype=np.intp)
-        # For each word id, the examples that use it: a long message's overlap with every example
-        # is then a weighted count over only the examples sharing a word with it.
-        postings: list[list[int]] = [[] for _ in self._known]
-        for position, tokens in enumerate(self._token_sets):
-            for token in tokens:
-                postings[self._word_ids[token]].append(position)
-        self._postings = [np.array(p, dtype=np.intp) for p in postings]
-        self._posting_sizes = np.array([len(p) for p in postings], dtype=np.intp)
 
     # --- scoring -------------------------------------------------------------------------------
 
@@ -178,10 +170,11 @@ class Matcher:
             return {}
         form = " ".join(tokens)
         ids, known, query_weight = self._query_words(tokens)
-        weights = np.zeros(len(self._known) + 1)
-        weights[ids] = known
+        shared_by_example = self._example_index.shared(ids, known)
         if overlap or len(tokens) >= _OVERLAP_WORDS:
-            sharing, shared = self._sharing(ids, known)
+            # Only the examples sharing a word with the message can be near it.
+            sharing = np.flatnonzero(shared_by_example) if ids else np.arange(len(self.choices))
+            shared = shared_by_example[sharing]
             coverage = (shared / self._example_weights[sharing] + shared / query_weight) / 2
             chosen = _best(coverage, _OVERLAP_CANDIDATES, None if exclude is None else _index_of(sharing, exclude))
             candidates, coverage = sharing[chosen], coverage[chosen]
@@ -189,7 +182,7 @@ class Matcher:
             prescores = process.cdist([sorted_tokens(form)], self.sorted_choices, scorer=_PRESCORER,
                                       dtype=np.float64)[0]
             candidates = _best(prescores, _CANDIDATES, exclude)
-            shared = weights[self._example_words[candidates]].sum(axis=1)
+            shared = shared_by_example[candidates]
             coverage = (shared / self._example_weights[candidates] + shared / query_weight) / 2
         scored = process.cdist([form], [self.choices[p] for p in candidates.tolist()], scorer=SCORER,
                                dtype=np.float64)[0]
@@ -199,7 +192,7 @@ class Matcher:
             if value > best.get(owner, -1.0):
                 best[owner] = value
         owners = list(best)
-        explained = weights[self._intent_words[owners]].sum(axis=1) / query_weight
+        explained = self._intent_index.shared(ids, known)[owners] / query_weight
         keyword_owners = self._keyword_hits(canonical)
         for owner, share in zip(owners, explained.tolist(), strict=True):
             value = best[owner] * (1 - VOCABULARY_WEIGHT) + 100.0 * VOCABULARY_WEIGHT * share
@@ -223,16 +216,6 @@ class Matcher:
                 ids.append(word)
                 known.append(self._weights[token])
         return ids, known, sum(known) + self._unknown_weight * unknown
-
-    def _sharing(self, ids: list[int], known: list[float]) -> tuple[np.ndarray, np.ndarray]:
-        """The examples sharing a word with the message, and the weight of what each shares."""
-        if not ids:
-            return np.arange(len(self.choices)), np.zeros(len(self.choices))
-        postings = [self._postings[i] for i in ids]
-        counted = np.bincount(np.concatenate(postings), weights=np.repeat(known, self._posting_sizes[ids]),
-                              minlength=len(self.choices))
-        sharing = np.flatnonzero(counted)
-        return sharing, counted[sharing]
 
     def _verdict(self, best_first: list[float]) -> MatchKind:
         """Answer, clarify or fallback for scores sorted best first: the one place that decides."""
@@ -306,13 +289,29 @@ def _closing_sentences(text: str) -> str | None:
     return " ".join(sentences[-_TAIL_SENTENCES:])
 
 
-def _id_rows(word_sets: Sequence[set[str] | frozenset[str]], ids: dict[str, int]) -> np.ndarray:
-    """One row of word ids per set, padded with the id one past the last word."""
-    width = max((len(words) for words in word_sets), default=0)
-    rows = np.full((len(word_sets), max(width, 1)), len(ids), dtype=np.intp)
-    for row, words in enumerate(word_sets):
-        rows[row, : len(words)] = sorted(ids[t] for t in words)
-    return rows
+@dataclass(frozen=True, slots=True)
+class _WordIndex:
+    """For each word id, the rows (examples or intents) that use it."""
+
+    postings: list[np.ndarray]
+    sizes: np.ndarray
+    rows: int
+
+    @classmethod
+    def of(cls, word_sets: Sequence[set[str] | frozenset[str]], word_ids: dict[str, int]) -> _WordIndex:
+        postings: list[list[int]] = [[] for _ in word_ids]
+        for row, words in enumerate(word_sets):
+            for word in words:
+                postings[word_ids[word]].append(row)
+        return cls([np.array(p, dtype=np.intp) for p in postings], np.array([len(p) for p in postings]),
+                   len(word_sets))
+
+    def shared(self, ids: list[int], weights: list[float]) -> np.ndarray:
+        """Per row, the summed weight of the given words it uses (one weighted count)."""
+        if not ids:
+            return np.zeros(self.rows)
+        return np.bincount(np.concatenate([self.postings[i] for i in ids]), weights=np.repeat(weights, self.sizes[ids]),
+                           minlength=self.rows)
 
 
 def _informativeness(vocabularies: Sequence[set[str]]) -> tuple[dict[str, float], float]:
