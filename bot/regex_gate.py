@@ -37,11 +37,6 @@ def required_literals(source: str) -> Requirement | None:
         return None
 
 
-def satisfied(requirement: Requirement | None, present: Literals) -> bool:
-    """Whether a text holding the literals `present` could match (None: always)."""
-    return requirement is None or all(not needed.isdisjoint(present) for needed in requirement)
-
-
 def _sequence(items: Iterable[tuple[object, object]]) -> Requirement:
     """Everything a sequence requires: its literal runs and its required elements."""
     needs: list[Literals] = []
