@@ -1,4 +1,4 @@
-"""Compile patterns that start at a word boundary so that Python's regex engine can skip ahead.
+"""Run patterns that start at a word boundary without trying them at every character.
 
 Python's `re` scans a text quickly only when a pattern starts with a literal (or a choice of
 literals): it then jumps from one place where that literal occurs to the next. A pattern that
@@ -8,13 +8,15 @@ made running the crisis lexicon over a long message the slowest part of a reply.
 `compile_word_start` moves the boundary check behind the first letters: `\\bend it` becomes
 `end(?<!\\wend) it` ("end", not preceded by a word character), which matches exactly the same
 text at exactly the same places and lets the engine search for "end". Patterns it cannot rewrite
-that way are compiled as they are.
+that way are compiled as they are. A pattern that starts with one of many words ("he", "she",
+"my son", ...) gains little from that; `WordStarts` tries it only at the words it can start with.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable, Iterator, Sequence
 
 try:  # Python 3.11+ keeps the parser and compiler here; older versions call them sre_*.
     from re import _compiler as compiler  # type: ignore[attr-defined]
@@ -91,13 +93,100 @@ def _spelled_out(alternatives: list[list[_Item]]) -> list[list[_Item]]:
 def _letters_first(items: list[_Item]) -> list[_Item] | None:
     """Leading word letters, then 'not preceded by a word character', then the rest; None when the
     items do not start with a word letter (the boundary then means something else)."""
-    run: list[_Item] = []
-    for op, av in items:
-        if op is not C.LITERAL or not (chr(av).isalnum() or chr(av) == "_"):  # type: ignore[arg-type]
-            break
-        run.append((op, av))
+    run = items[:len(_leading_word_letters(items))]
     if not run:
         return None
     behind = parser.SubPattern(parser.State())
     behind.data = [(C.IN, [(C.CATEGORY, C.CATEGORY_WORD)]), *run]
     return [*run, (C.ASSERT_NOT, (-1, behind)), *items[len(run):]]
+
+
+def word_leads(source: str) -> tuple[str, ...] | None:
+    """The letters every match of `source` starts with, when every match starts a word.
+
+    That is the case for a pattern that starts with `\\b` (perhaps after lookbehinds, which take
+    no text) and then, in each of its alternatives, a word letter: `\\b(?:he|she) hit` starts
+    with "he" or "she" at the start of a word. None when that cannot be worked out.
+    """
+    try:
+        tree = parser.parse(source)
+    except Exception:
+        return None
+    if tree.state.flags & re.IGNORECASE:  # "He" would match too: the letters are not exact
+        return None
+    items = list(tree.data)
+    while items and items[0][0] in (C.ASSERT, C.ASSERT_NOT) and items[0][1][0] == -1:  # type: ignore[index]
+        items = items[1:]
+    if len(items) < 2 or items[0] != (C.AT, C.AT_BOUNDARY):
+        return None
+    leads = set()
+    for alternative in _spelled_out([items[1:]]):
+        lead = _leading_word_letters(alternative)
+        if not lead:
+            return None
+        leads.add(lead)
+    return tuple(sorted(leads))
+
+
+def _leading_word_letters(items: list[_Item]) -> str:
+    run = []
+    for op, av in items:
+        if op is not C.LITERAL or not (chr(av).isalnum() or chr(av) == "_"):  # type: ignore[arg-type]
+            break
+        run.append(chr(av))  # type: ignore[arg-type]
+    return "".join(run)
+
+
+class WordStarts:
+    """Where in a text each of many word-starting patterns could match: at the start of a word
+    that begins with one of the pattern's letters (`word_leads`).
+
+    Trying a pattern at those few places instead of searching finds the same matches (a match
+    cannot start anywhere else) at a fraction of the cost: a pattern starting with one of fifty
+    words is otherwise tried, fifty ways, at every character of a long message. Texts here are
+    words separated by spaces, as the crisis form is.
+    """
+
+    def __init__(self, sources: Sequence[str], min_leads: int = 1) -> None:
+        """`min_leads`: patterns starting with fewer different words are left to `re`'s own search
+        (their `leads` are None), which jumps between the places where one word occurs."""
+        self.leads = [leads if leads and len(leads) >= min_leads else None
+                      for leads in map(word_leads, sources)]
+        self._by_letter: dict[str, list[tuple[str, int]]] = {}
+        for number, leads in enumerate(self.leads):
+            for lead in leads or ():
+                self._by_letter.setdefault(lead[0], []).append((lead, number))
+        self._patterns_of = functools.lru_cache(maxsize=50_000)(self._starting_with)
+
+    def _starting_with(self, word: str) -> frozenset[int]:
+        return frozenset(n for lead, n in self._by_letter.get(word[0], ()) if word.startswith(lead))
+
+    def of(self, text: str, numbers: Iterable[int]) -> dict[int, list[int]]:
+        """For each of the patterns `numbers` that could match, the word starts (in order) where
+        it could. Only those patterns: a word like "i" starts dozens."""
+        wanted = set(numbers)
+        places: dict[str, list[int]] = {}
+        at = 0
+        for word in text.split(" "):
+            if word:
+                places.setdefault(word, []).append(at)
+            at += len(word) + 1
+        found: dict[int, list[int]] = {}
+        for word, starts in places.items():
+            for number in self._patterns_of(word) & wanted:
+                found.setdefault(number, []).extend(starts)
+        for starts in found.values():
+            starts.sort()
+        return found
+
+
+def matches_at(pattern: re.Pattern[str], text: str, starts: Sequence[int]) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(text)` when every match must begin at one of `starts` (ascending)."""
+    end = 0
+    for start in starts:
+        if start < end:
+            continue  # inside the last match: finditer goes on from where it ended
+        match = pattern.match(text, start)
+        if match is not None:
+            yield match
+            end = max(match.end(), start + 1)
