@@ -101,12 +101,14 @@ def _letters_first(items: list[_Item]) -> list[_Item] | None:
     return [*run, (C.ASSERT_NOT, (-1, behind)), *items[len(run):]]
 
 
+@functools.lru_cache(maxsize=4096)
 def word_leads(source: str) -> tuple[str, ...] | None:
     """The letters every match of `source` starts with, when every match starts a word.
 
     That is the case for a pattern that starts with `\\b` (perhaps after lookbehinds, which take
     no text) and then, in each of its alternatives, a word letter: `\\b(?:he|she) hit` starts
-    with "he" or "she" at the start of a word. None when that cannot be worked out.
+    with "he" or "she" at the start of a word. None when that cannot be worked out. Remembered,
+    as `compile_word_start` is: a live reload reads the same lexicon again.
     """
     try:
         tree = parser.parse(source)
