@@ -168,8 +168,6 @@ def _expand_groups(groups: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
     return expanded
 
 
-
-
 def _compiled(sources: tuple[str, ...], groups: Mapping[str, str]) -> list[tuple[str, str, re.Pattern[str]]]:
     """Each pattern compiled on its own: (source as written, regular expression, compiled)."""
     compiled = []
@@ -283,8 +281,7 @@ class CrisisDetector:
         form = self.form(text)
         if not form:
             return []
-        runnable = self._gate.candidates(self._gate.present(form))
-        starts = self._word_starts.of(form, runnable)
+        runnable, starts = self._runnable(form)
         informational = (self._frame_found("info", runnable, form, starts)
                          and not self._frame_found("urgent", runnable, form, starts))
         if informational:
@@ -292,8 +289,7 @@ class CrisisDetector:
             blanked = self._hypotheticals.blank(form, keep_length=True)
             if blanked != form:
                 form = blanked
-                runnable = self._gate.candidates(self._gate.present(form))
-                starts = self._word_starts.of(form, runnable)
+                runnable, starts = self._runnable(form)
         quiet = informational or self._frame_found("past", runnable, form, starts)
         found: list[Hit] = []
         for number in runnable:
@@ -310,6 +306,12 @@ class CrisisDetector:
                 else:
                     found.append(Hit(category, match.span(), source))
         return found
+
+    def _runnable(self, form: str) -> tuple[list[int], dict[int, list[int]]]:
+        """The patterns (and frames) that could match `form`, and where those that start with one
+        of many words could start."""
+        runnable = self._gate.candidates(self._gate.present(form))
+        return runnable, self._word_starts.of(form, runnable)
 
     def _frame_found(self, kind: str, runnable: list[int], form: str, starts: dict[int, list[int]]) -> bool:
         numbers = self._frames[kind]

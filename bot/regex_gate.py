@@ -56,14 +56,15 @@ def _sequence(items: Iterable[tuple[object, object]]) -> Requirement:
             # glued back, the run and each alternative's first letters say far more than "o".
             prefix = "".join(run)
             run.clear()
-            needs.append(frozenset(prefix + _leading_literal(branch) for branch in av[1]))  # type: ignore[index]
+            needs.append(frozenset(prefix + leading_literal(branch) for branch in av[1]))  # type: ignore[index]
         close_run()
         needs.extend(_element(op, av))
     close_run()
     return tuple(dict.fromkeys(sorted(needs, key=_selectivity, reverse=True)))
 
 
-def _leading_literal(items: Iterable[tuple[object, object]]) -> str:
+def leading_literal(items: Iterable[tuple[object, object]]) -> str:
+    """The literal characters a parsed sequence starts with ("" if it starts with anything else)."""
     lead = []
     for op, av in items:
         if op is not C.LITERAL:

@@ -15,6 +15,7 @@ that way are compiled as they are. A pattern that starts with one of many words 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
@@ -26,6 +27,8 @@ except ImportError:  # pragma: no cover
     import sre_compile as compiler  # type: ignore[no-redef]
     import sre_constants as C  # type: ignore[no-redef]
     import sre_parse as parser  # type: ignore[no-redef]
+
+from bot.regex_gate import leading_literal
 
 _Item = tuple[object, object]
 # Spelling out nested choices stops growing a pattern past this many alternatives.
@@ -131,12 +134,8 @@ def word_leads(source: str) -> tuple[str, ...] | None:
 
 
 def _leading_word_letters(items: list[_Item]) -> str:
-    run = []
-    for op, av in items:
-        if op is not C.LITERAL or not (chr(av).isalnum() or chr(av) == "_"):  # type: ignore[arg-type]
-            break
-        run.append(chr(av))  # type: ignore[arg-type]
-    return "".join(run)
+    """The word characters the items start with: a boundary sits before these and no others."""
+    return "".join(itertools.takewhile(lambda ch: ch.isalnum() or ch == "_", leading_literal(items)))
 
 
 class WordStarts:
