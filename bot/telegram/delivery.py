@@ -21,10 +21,10 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from telegram import Bot, Message
+from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
-from telegram.warnings import PTBDeprecationWarning
+from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot.telegram.render import OutgoingMessage, keyboard_json
 
@@ -94,27 +94,37 @@ async def send_urgent(bot: Bot, chat_id: int, messages: Sequence[OutgoingMessage
     return True
 
 
-async def _send(bot: Bot, chat_id: int, message: OutgoingMessage) -> Message:
+async def _send(bot: Bot, chat_id: int, message: OutgoingMessage) -> None:
     """Send as HTML; if Telegram refuses our HTML (a bug, but never the user's problem), send plain."""
-    markup = _reply_markup(message)
+    keyboard = {"reply_markup": keyboard_json(message.keyboard)} if message.keyboard is not None else {}
     try:
-        return await bot.send_message(chat_id, message.html, parse_mode=ParseMode.HTML, api_kwargs=markup)
+        await _send_message(bot, {"chat_id": chat_id, "text": message.html, "parse_mode": ParseMode.HTML,
+                                  **keyboard})
+        return
     except BadRequest as error:
         if "can't parse entities" not in error.message.lower():
             raise _GiveUp(describe(error)) from error
         logger.error("Telegram refused our HTML (%s); sending plain text instead", describe(error))
     try:
-        return await bot.send_message(chat_id, message.plain, api_kwargs=markup)
+        await _send_message(bot, {"chat_id": chat_id, "text": message.plain, **keyboard})
     except BadRequest as error:
         raise _GiveUp(describe(error)) from error
 
 
-def _reply_markup(message: OutgoingMessage) -> dict[str, str] | None:
-    """The keyboard in its wire form, made once per keyboard (render.keyboard_json), passed through
-    PTB's api_kwargs, which sends a string parameter as it is: the same request PTB would make from
-    `reply_markup=`, without serialising every button again on every send. (Lantern's buttons carry
-    plain callback data; PTB's arbitrary_callback_data, which needs the object, is not used.)"""
-    return {"reply_markup": keyboard_json(message.keyboard)} if message.keyboard is not None else None
+async def _send_message(bot: Bot, parameters: dict[str, object]) -> None:
+    """sendMessage, with the parameters in their wire form and Telegram's answer left unread.
+
+    `Bot.send_message` would serialise every button again and then build a `Message` from
+    Telegram's answer, which repeats the text, its entities and the whole keyboard. Lantern never
+    reads that answer, and for a reply with buttons building it costs about as much as matching
+    the question did (bench_e2e). `do_api_request` makes the same request through the same rate
+    limiter and raises the same errors; the keyboard is made once per keyboard (render.keyboard_json).
+    """
+    await bot.do_api_request("sendMessage", api_kwargs=parameters)
+
+
+# do_api_request warns that send_message exists; choosing it over send_message is the point above.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage' instead", category=PTBUserWarning)
 
 
 async def _sleep_within(seconds: float, started: float, policy: RetryPolicy) -> None:
