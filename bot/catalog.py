@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from bot.crisis import CrisisDetector, CrisisLexicon
@@ -71,7 +72,12 @@ class Catalog:
     clarify_margin: float
 
     def intent(self, intent_id: str) -> Intent | None:
-        return next((i for i in self.intents if i.id == intent_id), None)
+        return self._intents_by_id.get(intent_id)
+
+    @cached_property
+    def _intents_by_id(self) -> Mapping[str, Intent]:
+        """Looked up for every answer: a map once, not a scan of every intent per reply."""
+        return {intent.id: intent for intent in self.intents}
 
     def topic_answers(self) -> tuple[Answer, ...]:
         """The answers a topic menu offers, in the order their intents are written."""

@@ -17,6 +17,7 @@ import asyncio
 import itertools
 import logging
 import sqlite3
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -39,6 +40,7 @@ NOTE_MAX_CHARS = 1000
 UNMATCHED_MAX_CHARS = 500
 SETTINGS_READ_MAX = 500  # users' settings read in one statement (SQLite allows 32766 parameters)
 DEFAULT_BUSY_TIMEOUT_MS = 5000
+_WAL_RETRY_SECONDS = 0.02  # see _use_wal
 
 StoreFault = Literal["busy", "read_only", "full", "corrupt", "schema", "io", "closed", "other"]
 
@@ -194,8 +196,7 @@ class Store:
         try:
             await db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             if not read_only:
-                async with db.execute("PRAGMA journal_mode = WAL") as cursor:
-                    mode = (await cursor.fetchone() or ("?",))[0]
+                mode = await _use_wal(db, busy_timeout_ms / 1000)
                 if mode != "wal":
                     log.warning("%s: journal mode is %s, not WAL (file system without shared memory?)", where, mode)
             # FULL: a check-in acknowledged to the user survives a crash of the machine, not only
@@ -524,11 +525,13 @@ class Store:
         self._count("escalations", "hour, category", (hour, category))
 
     async def count_usage(self, kind: str) -> None:
+        self._writable()
         day = self._clock().astimezone(UTC).date().isoformat()
         self._count("usage_daily", "day, kind", (day, kind))
 
     async def count_intent(self, intent_id: str) -> None:
         """One more answer from this intent today (UTC): the intent id only, never who or what."""
+        self._writable()
         day = self._clock().astimezone(UTC).date().isoformat()
         self._count("intent_daily", "day, intent", (day, intent_id))
 
@@ -725,6 +728,24 @@ async def _ensure_user(db: aiosqlite.Connection, user_key: str, now: str) -> Non
         "ON CONFLICT (user_key) DO UPDATE SET last_seen = excluded.last_seen",
         (user_key, now, now),
     )
+
+
+async def _use_wal(db: aiosqlite.Connection, patience: float) -> str:
+    """Switch to WAL; returns the journal mode the file has now.
+
+    Switching takes the file's exclusive lock, and while another process switches the same new
+    file, SQLite answers 'busy' at once instead of waiting out its busy timeout (seen with two
+    bots, or a bot and `lantern chat`, starting together). So wait here, as the timeout would have.
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            async with db.execute("PRAGMA journal_mode = WAL") as cursor:
+                return str((await cursor.fetchone() or ("?",))[0])
+        except sqlite3.OperationalError as exc:
+            if _FAULTS.get(getattr(exc, "sqlite_errorname", ""), ("",))[0] != "busy" or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(_WAL_RETRY_SECONDS)
 
 
 async def _one(db: aiosqlite.Connection, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Row | None:
