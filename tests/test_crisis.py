@@ -141,6 +141,43 @@ def test_hopelessness_gets_the_gentler_elevated_reply(lantern, text):
     assert_crisis(crisis_reply(lantern, text), "elevated")
 
 
+@pytest.mark.parametrize("text", [
+    "some nights i keep wishing i was never born",
+    "sometimes i wish i didnt exist",
+    "hate myself for using again",
+    "is it normal that i wish i wasnt alive",
+    "is wishing i had never been born a sign of depression",  # about the writer, not a textbook question
+])
+def test_a_passive_wish_not_to_exist_gets_a_gentle_check_in(lantern, text):
+    assert_crisis(crisis_reply(lantern, text), "elevated")
+
+
+@pytest.mark.parametrize("text", [
+    "im trying to quit self harming",
+    "trying to stop self-harming, will i get sent to a hospital",
+    "if i ask for help to stop self harming will they lock me up",  # a fear of admission, not danger
+])
+def test_trying_to_stop_self_harm_is_read_as_self_harm_going_on(lantern, text):
+    assert_crisis(crisis_reply(lantern, text), "suicide")
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("my daughter is trying to stop self harming", "other_at_risk"),
+    ("he locked me in the bathroom again", "danger"),
+])
+def test_someone_else_trying_to_stop_or_locking_me_in_keeps_its_category(lantern, text, category):
+    assert_crisis(crisis_reply(lantern, text), category)
+
+
+@pytest.mark.parametrize("text", [
+    "i stopped self harming three years ago",
+    "is wanting to disappear a sign of depression",
+    "i dont hate myself anymore",
+])
+def test_past_or_textbook_forms_of_these_stay_calm(lantern, text):
+    assert crisis_reply(lantern, text).crisis is None
+
+
 def test_the_elevated_reply_offers_something_for_tonight(lantern):
     reply = crisis_reply(lantern, "whats the point anymore")
     assert "988" in reply.text
