@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from bot.catalog import Catalog
+from bot.catalog import Catalog, Example
 from bot.config import MatchingSettings
 from bot.content import ContentProblem, load_catalog
 from bot.crisis import CrisisDetector
@@ -107,12 +107,20 @@ def _duplicate_examples(catalog: Catalog) -> list[Finding]:
             position = positions.get((intent.id, number))
             form = (forms[position] if position is not None  # None: a form with no words, not kept
                     else catalog.normaliser.match_form(catalog.normaliser.canonical(example.text)))
-            if form in first and first[form][0] != intent.id:
-                other, where = first[form]
-                found.append(Finding(str(example.where), "error",
-                                     f"example '{example.text}' is also under intent '{other}' ({where})"))
+            if form in first:
+                found.append(_repeated(example, intent.id, *first[form]))
             first.setdefault(form, (intent.id, str(example.where)))
     return found
+
+
+def _repeated(example: Example, intent_id: str, first_intent: str, first_where: str) -> Finding:
+    """Under two intents an example teaches the matcher nonsense (an error); twice under one it
+    teaches nothing, since an intent scores by its best example (a slip worth a warning)."""
+    if first_intent != intent_id:
+        return Finding(str(example.where), "error",
+                       f"example '{example.text}' is also under intent '{first_intent}' ({first_where})")
+    return Finding(str(example.where), "warning",
+                   f"example '{example.text}' reads the same as {first_where} once normalised, so it adds nothing")
 
 
 def _unused_answers(catalog: Catalog) -> list[Finding]:

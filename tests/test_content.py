@@ -73,8 +73,8 @@ def test_an_unknown_top_level_key_is_named(content_copy):
 
 @pytest.mark.parametrize("bad", ["[not, a, string]", "{a: b}", "42", "''"])
 def test_an_example_that_is_not_text_is_named_at_its_line(content_copy, bad):
-    path = content_copy.edit("intents/smalltalk.yaml", "      - hey there\n", f"      - hey there\n      - {bad}\n")
-    line = content_copy.line_of("intents/smalltalk.yaml", "      - hey there") + 1
+    path = content_copy.edit("intents/smalltalk.yaml", "      - hiya\n", f"      - hiya\n      - {bad}\n")
+    line = content_copy.line_of("intents/smalltalk.yaml", "      - hiya") + 1
     problem = only_problem(content_copy)
     assert problem.startswith(f"{path}:{line}: ")
     assert "examples" in problem
@@ -126,7 +126,7 @@ def test_an_answer_defined_twice_names_both_places(content_copy):
 
 def test_every_problem_is_reported_at_once(content_copy):
     title = content_copy.edit("responses/smalltalk.yaml", 'title: "Hello"', f'title: "{"x" * 41}"')
-    example = content_copy.edit("intents/smalltalk.yaml", "      - hey there\n", "      - hey there\n      - [x]\n")
+    example = content_copy.edit("intents/smalltalk.yaml", "      - hiya\n", "      - hiya\n      - [x]\n")
     problems = problems_of(content_copy)
     assert any(p.startswith(f"{title}:") for p in problems)
     assert any(p.startswith(f"{example}:") for p in problems)
@@ -148,7 +148,7 @@ def test_yaml_words_on_no_yes_are_words_not_booleans(catalog):
 
 
 def test_an_example_of_yes_or_no_stays_text(content_copy):
-    content_copy.edit("intents/smalltalk.yaml", "      - hey there\n", "      - hey there\n      - yes\n      - no\n"
+    content_copy.edit("intents/smalltalk.yaml", "      - hiya\n", "      - hiya\n      - yes\n      - no\n"
                       "      - on\n      - off\n")
     catalog = load_catalog(content_copy.intents, content_copy.responses)
     texts = [e.text for e in catalog.intent("greeting").examples]

@@ -79,12 +79,24 @@ def edited(make_content_copy) -> Edited:
     # 3. An example a user would type but that gets a crisis reply instead of the answer.
     copy.edit("intents/topics.yaml", "      - tips for a bad mood\n", "      - tips for a bad mood\n"
               "      - i feel so hopeless tonight\n")
+    # 4. The same example twice under one intent.
+    copy.edit("intents/smalltalk.yaml", "      - howdy\n", "      - howdy\n      - Howdy!\n")
     return Edited(validate(copy.root), copy)
 
 
 def test_content_with_errors_exits_1(edited):
     assert edited.run.status == 1
     assert re.search(r"^failed: \d+ error\(s\), \d+ warning\(s\)$", edited.run.out, re.MULTILINE)
+
+
+def test_an_example_repeated_under_its_own_intent_is_a_warning_naming_both_lines(edited):
+    path = edited.copy.intents / "smalltalk.yaml"
+    repeat = edited.copy.line_of("intents/smalltalk.yaml", "Howdy!")
+    original = edited.copy.line_of("intents/smalltalk.yaml", "      - howdy")
+    assert not [e for e in edited.run.findings("error") if "Howdy!" in e]
+    assert [w for w in edited.run.findings("warning") if "Howdy!" in w] == [
+        f"{path}:{repeat}: warning: example 'Howdy!' reads the same as {path}:{original} once normalised, "
+        "so it adds nothing"]
 
 
 def test_a_duplicated_example_is_an_error_naming_both_lines(edited):
