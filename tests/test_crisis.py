@@ -145,6 +145,8 @@ def test_hopelessness_gets_the_gentler_elevated_reply(lantern, text):
     "some nights i keep wishing i was never born",
     "sometimes i wish i didnt exist",
     "hate myself for using again",
+    "i just honestly hate myself lately",
+    "used again last night and hate myself for it",
     "is it normal that i wish i wasnt alive",
     "is wishing i had never been born a sign of depression",  # about the writer, not a textbook question
 ])
