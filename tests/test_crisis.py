@@ -154,6 +154,35 @@ def test_a_passive_wish_not_to_exist_gets_a_gentle_check_in(lantern, text):
     assert_crisis(crisis_reply(lantern, text), "elevated")
 
 
+@pytest.mark.parametrize(("text", "category"), [
+    ("so long everyone, bye world", "suicide"),
+    ("ive been seriously considering suicide lately", "suicide"),
+    ("i nearly attempted suicide on friday", "suicide"),  # a near attempt is too recent to wait
+    ("i think suicides the right answer for me", "suicide"),
+    ("the next suicide attempt is tomorrow", "suicide"),
+    ("i dont think i can keep going like this", "elevated"),
+    ("honestly i dont want to be me anymore", "elevated"),
+    ("i feel so useless lately", "elevated"),
+    ("some days im just trying to stay alive", "elevated"),
+    ("our suicidal son comes home from the ward tomorrow", "other_at_risk"),
+])
+def test_kinds_read_in_real_posts_get_their_category(lantern, text, category):
+    assert_crisis(crisis_reply(lantern, text), category)
+
+
+@pytest.mark.parametrize("text", [
+    "im useless at cooking",
+    "bye for now, talk tomorrow",
+    "what is a suicide attempt",
+])
+def test_their_everyday_neighbours_stay_calm(lantern, text):
+    assert crisis_reply(lantern, text).crisis is None
+
+
+def test_not_considering_it_is_a_check_in_not_an_alarm(lantern):
+    assert_crisis(crisis_reply(lantern, "im not considering killing myself, dont worry"), "elevated")
+
+
 @pytest.mark.parametrize("text", [
     "im trying to quit self harming",
     "trying to stop self-harming, will i get sent to a hospital",
