@@ -165,6 +165,14 @@ def test_a_passive_wish_not_to_exist_gets_a_gentle_check_in(lantern, text):
     ("i feel so useless lately", "elevated"),
     ("some days im just trying to stay alive", "elevated"),
     ("our suicidal son comes home from the ward tomorrow", "other_at_risk"),
+    ("why cant i just die already", "suicide"),
+    ("i really dont plan on turning 25", "suicide"),
+    ("been saving up a lethal dose just in case", "suicide"),
+    ("tonights the night. goodbye", "suicide"),
+    ("sometimes i wish i could be gone", "suicide"),
+    ("i just want it all to be over", "elevated"),
+    ("death has been on my mind a lot", "elevated"),
+    ("i feel like a waste of life", "elevated"),
 ])
 def test_kinds_read_in_real_posts_get_their_category(lantern, text, category):
     assert_crisis(crisis_reply(lantern, text), category)
@@ -174,6 +182,10 @@ def test_kinds_read_in_real_posts_get_their_category(lantern, text, category):
     "im useless at cooking",
     "bye for now, talk tomorrow",
     "what is a suicide attempt",
+    "i want to be gone by noon",
+    "i dont plan on making it to the party",
+    "tonight is the night we celebrate",
+    "i want it to be over with so i can relax",
 ])
 def test_their_everyday_neighbours_stay_calm(lantern, text):
     assert crisis_reply(lantern, text).crisis is None
