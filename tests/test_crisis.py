@@ -173,6 +173,12 @@ def test_a_passive_wish_not_to_exist_gets_a_gentle_check_in(lantern, text):
     ("i just want it all to be over", "elevated"),
     ("death has been on my mind a lot", "elevated"),
     ("i feel like a waste of life", "elevated"),
+    ("posting this to say my goodbyes", "suicide"),
+    ("honestly it would be easier to be dead", "suicide"),
+    ("death seems so peaceful lately", "suicide"),
+    ("would a bottle of these be enough to kill me", "suicide"),
+    ("i really cant do it anymore", "elevated"),
+    ("i dont want to carry on like this", "elevated"),
 ])
 def test_kinds_read_in_real_posts_get_their_category(lantern, text, category):
     assert_crisis(crisis_reply(lantern, text), category)
@@ -186,6 +192,9 @@ def test_kinds_read_in_real_posts_get_their_category(lantern, text, category):
     "i dont plan on making it to the party",
     "tonight is the night we celebrate",
     "i want it to be over with so i can relax",
+    "i dont want to go on the trip",
+    "i dont want to keep going back and forth",
+    "i hate pictures of myself",  # "off myself" cannot be told from "of myself" once letters are squeezed
 ])
 def test_their_everyday_neighbours_stay_calm(lantern, text):
     assert crisis_reply(lantern, text).crisis is None
