@@ -179,6 +179,13 @@ def test_a_passive_wish_not_to_exist_gets_a_gentle_check_in(lantern, text):
     ("would a bottle of these be enough to kill me", "suicide"),
     ("i really cant do it anymore", "elevated"),
     ("i dont want to carry on like this", "elevated"),
+    ("i feel like ending myself tonight", "suicide"),
+    ("is it selfish to not want to live anymore", "suicide"),
+    ("whats the most painless way to kill yourself", "suicide"),
+    ("i dont want my brother to end his life", "other_at_risk"),
+    ("nobody will care, i wont be missed", "elevated"),
+    ("im too weak to keep going", "elevated"),
+    ("i cant stand being alive anymore", "elevated"),
 ])
 def test_kinds_read_in_real_posts_get_their_category(lantern, text, category):
     assert_crisis(crisis_reply(lantern, text), category)
@@ -195,6 +202,9 @@ def test_kinds_read_in_real_posts_get_their_category(lantern, text, category):
     "i dont want to go on the trip",
     "i dont want to keep going back and forth",
     "i hate pictures of myself",  # "off myself" cannot be told from "of myself" once letters are squeezed
+    "i wont be missed at the party",
+    "im too tired to go on the hike",
+    "i dont want my son to die like his father did",  # a fear for him, not a report
 ])
 def test_their_everyday_neighbours_stay_calm(lantern, text):
     assert crisis_reply(lantern, text).crisis is None
@@ -240,6 +250,7 @@ def test_the_elevated_reply_offers_something_for_tonight(lantern):
     "im not going to kill myself",
     "i wont kill myself",
     "i would never kill myself",
+    "ive never been this suicidal",  # "never ... this" means more than ever: at least a check-in
 ])
 def test_a_negated_statement_still_gets_at_least_a_gentle_check_in(lantern, text):
     reply = crisis_reply(lantern, text)
