@@ -205,6 +205,7 @@ def test_kinds_read_in_real_posts_get_their_category(lantern, text, category):
     "i wont be missed at the party",
     "im too tired to go on the hike",
     "i dont want my son to die like his father did",  # a fear for him, not a report
+    "whats the easiest way out of heroin",  # a wish to quit
 ])
 def test_their_everyday_neighbours_stay_calm(lantern, text):
     assert crisis_reply(lantern, text).crisis is None
