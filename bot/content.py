@@ -305,7 +305,8 @@ def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Ca
         return None
     lexicon = Lexicon(parts.misspellings, parts.synonyms, frozenset(parts.stopwords))
     normaliser = Normaliser(lexicon)
-    matcher = Matcher([IntentPhrases(i.id, [e.text for e in i.examples], i.keywords) for i in intents],
+    matcher = Matcher([IntentPhrases(i.id, [e.text for e in i.examples], i.keywords, i.kind == "smalltalk")
+                       for i in intents],
                       normaliser, matching.threshold, matching.clarify_margin)
     regions = {code: Region(code, **r.model_dump()) for code, r in hotlines.regions.items()}
     return Catalog(

@@ -55,6 +55,9 @@ _SPELLING_MIN_LENGTH = 4
 _LONG_MESSAGE_WORDS = 14
 _TAIL_SENTENCES = 2
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
+# Small talk followed by more sentences gives way to a topic only when the rest is clearly that
+# topic on its own: the small talk was already a fair reply.
+_AFTER_SMALL_TALK_SCORE = 70.0
 
 # The deciding scorer for an example. Token-set comparison forgives extra words around the
 # question ("hi, sorry to bother you, but why cant my son just quit").
@@ -88,6 +91,7 @@ class IntentPhrases:
     id: str
     examples: Sequence[str]
     keywords: Sequence[str]
+    small_talk: bool = False
 
 
 def sorted_tokens(form: str) -> str:
@@ -103,6 +107,7 @@ class Matcher:
         self._threshold = threshold
         self._margin = clarify_margin
         self.intent_ids = tuple(i.id for i in intents)
+        self._small_talk = frozenset(index for index, intent in enumerate(intents) if intent.small_talk)
         self.choices: list[str] = []
         self.sorted_choices: list[str] = []
         owner_of: list[int] = []  # each example's intent (index)
@@ -155,11 +160,26 @@ class Matcher:
     def _ranked(self, text: str, exclude: int | None) -> tuple[str, list[tuple[int, float]]]:
         canonical = self._normaliser.canonical(text)
         best = self._scores(canonical, exclude)
-        tail = _closing_sentences(text) if not self._confident(best) else None
+        if self._confident(best):
+            return canonical, self._after_small_talk(text, best, exclude)
+        tail = _closing_sentences(text)
         if tail is not None:
             for owner, value in self._scores(self._normaliser.canonical(tail), exclude, overlap=True).items():
                 best[owner] = max(value, best.get(owner, 0.0))
-        return canonical, sorted(best.items(), key=lambda item: (-item[1], item[0]))
+        return canonical, _best_first(best)
+
+    def _after_small_talk(self, text: str, best: dict[int, float], exclude: int | None) -> list[tuple[int, float]]:
+        """Small talk first, then a question ("Thanks, that helped. What about relapse?"). When small
+        talk wins but the sentences after the first are clearly a topic on their own, that topic is what
+        was asked."""
+        ranked = _best_first(best)
+        rest = _after_first_sentence(text) if ranked[0][0] in self._small_talk else None
+        if rest is None:
+            return ranked
+        rest_ranked = _best_first(self._scores(self._normaliser.canonical(rest), exclude))
+        if not rest_ranked or rest_ranked[0][0] in self._small_talk or rest_ranked[0][1] < _AFTER_SMALL_TALK_SCORE:
+            return ranked
+        return rest_ranked if self._verdict([score for _, score in rest_ranked[:2]]) == "answer" else ranked
 
     def _scores(self, canonical: str, exclude: int | None, overlap: bool = False) -> dict[int, float]:
         """Each intent's score for one normalised text (see the module docstring). `overlap` picks
@@ -277,6 +297,16 @@ def _best(scores: np.ndarray, count: int, exclude: int | None) -> np.ndarray:
 def _index_of(positions: np.ndarray, position: int) -> int | None:
     found = np.flatnonzero(positions == position)
     return int(found[0]) if len(found) else None
+
+
+def _best_first(scores: dict[int, float]) -> list[tuple[int, float]]:
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
+def _after_first_sentence(text: str) -> str | None:
+    """What follows the first sentence, if there is more than one."""
+    sentences = [s for s in _SENTENCE_END.split(text[:4000]) if s.strip()]
+    return " ".join(sentences[1:]) if len(sentences) > 1 else None
 
 
 def _closing_sentences(text: str) -> str | None:

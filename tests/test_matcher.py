@@ -29,6 +29,9 @@ def plain_matcher(*intents: IntentPhrases, threshold: float = 72.0, margin: floa
     ("hi, sorry to bother you, but why cant my son just quit", "why_cant_they_stop"),
     ("3am cravings are bad", "night_cravings"),
     ("dual dx meaning", "dual_diagnosis"),
+    ("tell me about methadone", "medications_for_opioid_use"),  # "tell me about" reads as "what is"
+    ("thanks, that helped. what about relapse?", "relapse"),  # small talk, then the question
+    ("good morning! my husband relapsed last night", "relapse"),
 ])
 def test_questions_get_their_topic(lantern, text, intent):
     reply = lantern.reply("u", text)
@@ -48,6 +51,15 @@ def test_hello_is_small_talk(lantern):
     reply = lantern.reply("u", "hello")
     assert reply.kind == "smalltalk"
     assert reply.intent == "greeting"
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("thank you so much. you have been really helpful", "thanks"),
+    ("hi. how are you", "greeting"),
+])
+def test_small_talk_over_several_sentences_stays_small_talk(lantern, text, intent):
+    reply = lantern.reply("u", text)
+    assert (reply.kind, reply.intent) == ("smalltalk", intent)
 
 
 def test_asking_whether_lantern_is_a_person_gets_an_honest_answer(lantern):
