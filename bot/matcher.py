@@ -11,6 +11,9 @@ unknown words are corrected to the nearest word the catalog knows, and then:
 3. each intent's best is blended with how much of the message its whole vocabulary explains, and
    its keywords add a bonus.
 
+A long message that stays unsure is scored again on its closing sentences; small talk followed
+by a clear question ("thanks. what about relapse?") answers the question.
+
 Then: answer, ask which of two close intents was meant (clarify), or admit we are unsure
 (fallback). A wrong confident answer is worse than a fallback, so near-ties never answer.
 Deterministic: no randomness, ties broken by the order intents are written in.
