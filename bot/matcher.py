@@ -163,26 +163,27 @@ class Matcher:
     def _ranked(self, text: str, exclude: int | None) -> tuple[str, list[tuple[int, float]]]:
         canonical = self._normaliser.canonical(text)
         best = self._scores(canonical, exclude)
-        if self._confident(best):
-            return canonical, self._after_small_talk(text, best, exclude)
+        ranked = _best_first(best)
+        if self._answers(ranked):
+            return canonical, self._after_small_talk(text, ranked, exclude)
         tail = _closing_sentences(text)
         if tail is not None:
             for owner, value in self._scores(self._normaliser.canonical(tail), exclude, overlap=True).items():
                 best[owner] = max(value, best.get(owner, 0.0))
         return canonical, _best_first(best)
 
-    def _after_small_talk(self, text: str, best: dict[int, float], exclude: int | None) -> list[tuple[int, float]]:
+    def _after_small_talk(self, text: str, ranked: list[tuple[int, float]],
+                          exclude: int | None) -> list[tuple[int, float]]:
         """Small talk first, then a question ("Thanks, that helped. What about relapse?"). When small
         talk wins but the sentences after the first are clearly a topic on their own, that topic is what
         was asked."""
-        ranked = _best_first(best)
         rest = _after_first_sentence(text) if ranked[0][0] in self._small_talk else None
         if rest is None:
             return ranked
         rest_ranked = _best_first(self._scores(self._normaliser.canonical(rest), exclude))
         if not rest_ranked or rest_ranked[0][0] in self._small_talk or rest_ranked[0][1] < _AFTER_SMALL_TALK_SCORE:
             return ranked
-        return rest_ranked if self._verdict([score for _, score in rest_ranked[:2]]) == "answer" else ranked
+        return rest_ranked if self._answers(rest_ranked) else ranked
 
     def _scores(self, canonical: str, exclude: int | None, overlap: bool = False) -> dict[int, float]:
         """Each intent's score for one normalised text (see the module docstring). `overlap` picks
@@ -248,10 +249,10 @@ class Matcher:
             return "clarify"
         return "answer"
 
-    def _confident(self, scores: dict[int, float]) -> bool:
-        """Whether these scores already give an answer: then a long message's closing sentences,
-        scored to rescue it, would only repeat the work."""
-        return self._verdict(sorted(scores.values(), reverse=True)[:2]) == "answer"
+    def _answers(self, ranked: list[tuple[int, float]]) -> bool:
+        """Whether scores ranked best first already give an answer: then a long message's closing
+        sentences, scored to rescue it, would only repeat the work."""
+        return self._verdict([score for _, score in ranked[:2]]) == "answer"
 
     def match(self, text: str) -> MatchResult:
         canonical, ranked = self._ranked(text, None)
@@ -306,9 +307,13 @@ def _best_first(scores: dict[int, float]) -> list[tuple[int, float]]:
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
+def _sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(text[:4000]) if s.strip()]
+
+
 def _after_first_sentence(text: str) -> str | None:
     """What follows the first sentence, if there is more than one."""
-    sentences = [s for s in _SENTENCE_END.split(text[:4000]) if s.strip()]
+    sentences = _sentences(text)
     return " ".join(sentences[1:]) if len(sentences) > 1 else None
 
 
@@ -316,7 +321,7 @@ def _closing_sentences(text: str) -> str | None:
     """The last sentences of a long, multi-sentence message; None for short ones."""
     if len(text.split()) < _LONG_MESSAGE_WORDS:
         return None
-    sentences = [s for s in _SENTENCE_END.split(text[:4000]) if s.strip()]
+    sentences = _sentences(text)
     if len(sentences) <= _TAIL_SENTENCES:
         return None
     return " ".join(sentences[-_TAIL_SENTENCES:])
