@@ -743,7 +743,7 @@ async def _use_wal(db: aiosqlite.Connection, patience: float) -> str:
             async with db.execute("PRAGMA journal_mode = WAL") as cursor:
                 return str((await cursor.fetchone() or ("?",))[0])
         except sqlite3.OperationalError as exc:
-            if _FAULTS.get(getattr(exc, "sqlite_errorname", ""), ("",))[0] != "busy" or time.monotonic() > deadline:
+            if _fault(exc)[0] != "busy" or time.monotonic() > deadline:
                 raise
             await asyncio.sleep(_WAL_RETRY_SECONDS)
 
@@ -820,7 +820,12 @@ _FAULTS: dict[str, tuple[StoreFault, str]] = {
 
 def _store_error(exc: sqlite3.Error, where: str) -> StoreError:
     """A short, actionable message: SQLite's error class, never the statement's values."""
-    name = getattr(exc, "sqlite_errorname", "") or ""
-    base = name.split("_")[0:2]
-    fault, message = _FAULTS.get(name) or _FAULTS.get("_".join(base), ("other", f"database error ({exc})"))
+    fault, message = _fault(exc)
     return StoreError(f"{where}: {message}", fault)
+
+
+def _fault(exc: sqlite3.Error) -> tuple[StoreFault, str]:
+    """What kind of fault SQLite reported; an extended code (SQLITE_BUSY_RECOVERY) counts as its base."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    base = "_".join(name.split("_")[0:2])
+    return _FAULTS.get(name) or _FAULTS.get(base, ("other", f"database error ({exc})"))
