@@ -141,22 +141,25 @@ def test_hopelessness_gets_the_gentler_elevated_reply(lantern, text):
     assert_crisis(crisis_reply(lantern, text), "elevated")
 
 
-@pytest.mark.parametrize("text", [
-    "some nights i keep wishing i was never born",
-    "sometimes i wish i didnt exist",
-    "hate myself for using again",
-    "i just honestly hate myself lately",
-    "used again last night and hate myself for it",
-    "is it normal that i wish i wasnt alive",
-    "is wishing i had never been born a sign of depression",  # about the writer, not a textbook question
-])
-def test_a_passive_wish_not_to_exist_gets_a_gentle_check_in(lantern, text):
-    assert_crisis(crisis_reply(lantern, text), "elevated")
-
-
 @pytest.mark.parametrize(("text", "category"), [
+    # a passive wish not to exist, and self-hatred
+    ("some nights i keep wishing i was never born", "elevated"),
+    ("sometimes i wish i didnt exist", "elevated"),
+    ("hate myself for using again", "elevated"),
+    ("i just honestly hate myself lately", "elevated"),
+    ("used again last night and hate myself for it", "elevated"),
+    ("is it normal that i wish i wasnt alive", "elevated"),
+    ("is wishing i had never been born a sign of depression", "elevated"),  # about the writer, not a textbook question
+    # trying to stop self-harm: self-harm still going on
+    ("im trying to quit self harming", "suicide"),
+    ("trying to stop self-harming, will i get sent to a hospital", "suicide"),
+    ("if i ask for help to stop self harming will they lock me up", "suicide"),  # a fear of admission, not danger
+    ("my daughter is trying to stop self harming", "other_at_risk"),
+    ("he locked me in the bathroom again", "danger"),
+    # kinds read in real posts
     ("so long everyone, bye world", "suicide"),
     ("ive been seriously considering suicide lately", "suicide"),
+    ("im not considering killing myself, dont worry", "elevated"),  # under a negation: a check-in, not an alarm
     ("i nearly attempted suicide on friday", "suicide"),  # a near attempt is too recent to wait
     ("i think suicides the right answer for me", "suicide"),
     ("the next suicide attempt is tomorrow", "suicide"),
@@ -206,38 +209,12 @@ def test_kinds_read_in_real_posts_get_their_category(lantern, text, category):
     "im too tired to go on the hike",
     "i dont want my son to die like his father did",  # a fear for him, not a report
     "whats the easiest way out of heroin",  # a wish to quit
-])
-def test_their_everyday_neighbours_stay_calm(lantern, text):
-    assert crisis_reply(lantern, text).crisis is None
-
-
-def test_not_considering_it_is_a_check_in_not_an_alarm(lantern):
-    assert_crisis(crisis_reply(lantern, "im not considering killing myself, dont worry"), "elevated")
-
-
-@pytest.mark.parametrize("text", [
-    "im trying to quit self harming",
-    "trying to stop self-harming, will i get sent to a hospital",
-    "if i ask for help to stop self harming will they lock me up",  # a fear of admission, not danger
-])
-def test_trying_to_stop_self_harm_is_read_as_self_harm_going_on(lantern, text):
-    assert_crisis(crisis_reply(lantern, text), "suicide")
-
-
-@pytest.mark.parametrize(("text", "category"), [
-    ("my daughter is trying to stop self harming", "other_at_risk"),
-    ("he locked me in the bathroom again", "danger"),
-])
-def test_someone_else_trying_to_stop_or_locking_me_in_keeps_its_category(lantern, text, category):
-    assert_crisis(crisis_reply(lantern, text), category)
-
-
-@pytest.mark.parametrize("text", [
+    # past or textbook forms
     "i stopped self harming three years ago",
     "is wanting to disappear a sign of depression",
     "i dont hate myself anymore",
 ])
-def test_past_or_textbook_forms_of_these_stay_calm(lantern, text):
+def test_their_everyday_neighbours_stay_calm(lantern, text):
     assert crisis_reply(lantern, text).crisis is None
 
 
