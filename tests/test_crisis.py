@@ -209,6 +209,7 @@ def test_kinds_read_in_real_posts_get_their_category(lantern, text, category):
     "im too tired to go on the hike",
     "i dont want my son to die like his father did",  # a fear for him, not a report
     "whats the easiest way out of heroin",  # a wish to quit
+    "i would not want to live in a big city",
     # past or textbook forms
     "i stopped self harming three years ago",
     "is wanting to disappear a sign of depression",
