@@ -70,6 +70,8 @@ class Catalog:
     detector: CrisisDetector
     threshold: float
     clarify_margin: float
+    # Answer ids an unsure reply offers first (responses/interface.yaml); empty: the first topics.
+    starter_topics: tuple[str, ...] = ()
 
     def intent(self, intent_id: str) -> Intent | None:
         return self._intents_by_id.get(intent_id)

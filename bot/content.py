@@ -21,6 +21,7 @@ from bot.errors import LanternError
 from bot.hotlines import Region
 from bot.matcher import IntentPhrases, Matcher
 from bot.normalise import Lexicon, Normaliser
+from bot.replies import BUTTON_IDS
 from bot.yaml_lines import LineDict, LineList, line_of, load_yaml
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
@@ -33,11 +34,11 @@ REQUIRED_INTERFACE = (
     "welcome", "help", "privacy", "about", "fallback", "fallback_suggest", "clarify", "empty", "no_words",
     "non_text", "topics_header", "sources", "still_here", "content_unavailable", "store_unavailable",
     "unknown_command", "forget_confirm", "forget_yes", "forget_no", "forget_done", "forget_cancelled",
-    "region_prompt", "region_set", "region_unknown", "group_hint", "sos_button", "choose_number",
-    "goodbye_console",
+    "region_prompt", "region_set", "region_unknown", "group_hint", "sos_button", "topics_button",
+    "choose_number", "goodbye_console",
 )
 INTENT_KEYS = frozenset({"intents", "misspellings", "synonyms", "stopwords", "crisis"})
-RESPONSE_KEYS = frozenset({"answers", "hotlines", "interface", "crisis_replies"})
+RESPONSE_KEYS = frozenset({"answers", "hotlines", "interface", "crisis_replies", "starter_topics"})
 
 
 class _Strict(BaseModel):
@@ -113,6 +114,7 @@ class _Parts:
     hotlines: tuple[HotlinesModel, Where] | None
     interface: dict[str, str]
     crisis_replies: dict[str, str]
+    starter_topics: list[tuple[str, Where]]
 
 
 def yaml_files(folder: Path) -> list[Path]:
@@ -126,7 +128,7 @@ def load_catalog(intents_dir: Path, responses_dir: Path,
                  matching: MatchingSettings | None = None) -> Catalog:
     """Read, check and compile the content; raises `ContentProblem` listing every error found."""
     problems: list[str] = []
-    parts = _Parts([], {}, {}, {}, set(), [], None, {}, {})
+    parts = _Parts([], {}, {}, {}, set(), [], None, {}, {}, [])
     for folder, keys in ((intents_dir, INTENT_KEYS), (responses_dir, RESPONSE_KEYS)):
         try:
             files = yaml_files(folder)
@@ -224,10 +226,16 @@ def _collect(path: Path, data: LineDict, parts: _Parts, problems: list[str]) -> 
             texts = _validated(_TEXT_MAP, data[key], path, data, (key,), problems)
             if texts is not None:
                 getattr(parts, key).update(texts)
+    if "starter_topics" in data:
+        ids = _validated(_ID_LIST, data["starter_topics"], path, data, ("starter_topics",), problems)
+        if ids is not None:
+            parts.starter_topics += [(answer_id, Where(path, line_of(data, ("starter_topics", index))))
+                                     for index, answer_id in enumerate(ids)]
 
 
 _TEXT_MAP: TypeAdapter[dict[str, str]] = TypeAdapter(dict[Text, Text])
 _TEXT_LIST: TypeAdapter[list[str]] = TypeAdapter(list[Text])
+_ID_LIST: TypeAdapter[list[str]] = TypeAdapter(list[Id])
 
 
 class _IdOnly(_Strict):
@@ -277,10 +285,16 @@ def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Ca
                          for i, t in enumerate(model.examples))
         intents.append(Intent(model.id, model.answer, model.kind, examples, tuple(model.keywords), where))
     for answer in answers.values():
+        if answer.id in BUTTON_IDS:
+            problems.append(f"{answer.where}: answer id '{answer.id}' is reserved for a button "
+                            f"({', '.join(sorted(BUTTON_IDS))}): choose another")
         for follow_up in answer.follow_ups:
             if follow_up not in answers:
                 problems.append(f"{answer.where}: answer '{answer.id}' offers follow-up '{follow_up}', "
                                 "which is not an answer")
+    for answer_id, where in parts.starter_topics:
+        if answer_id not in answers:
+            problems.append(f"{where}: starter topic '{answer_id}' is not an answer")
     if not intents:
         problems.append("intents/:1: no intents defined")
     crisis_lexicon, crisis_where = _crisis_lexicon(parts)
@@ -316,4 +330,5 @@ def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Ca
         normaliser=normaliser, matcher=matcher,
         detector=detector,
         threshold=matching.threshold, clarify_margin=matching.clarify_margin,
+        starter_topics=tuple(dict.fromkeys(answer_id for answer_id, _ in parts.starter_topics)),
     )

@@ -16,7 +16,7 @@ from bot.config import MatchingSettings, Settings
 from bot.content import ContentProblem, load_catalog
 from bot.crisis import BUILTIN_REPLY, CrisisResult, builtin_detect
 from bot.hotlines import fill
-from bot.replies import Reply, Suggestion
+from bot.replies import SOS, TOPICS, Reply, Suggestion
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +24,13 @@ log = logging.getLogger(__name__)
 FOLLOW_UP_REPLIES = 3
 # Near candidates above this score are offered on a fallback instead of the whole topic list.
 _NEAR_SCORE = 55.0
-SOS = "sos"
+# A catalog that names no starter topics offers its first few.
+_STARTER_COUNT = 6
 # The few interface words the built-in crisis path needs when the content cannot load at all.
 _BUILTIN_UI = {
     "still_here": "I'm still here. Type /sos for help lines any time, or call or text 988 (US).",
     "sos_button": "Help now",
+    "topics_button": "All topics",
     "fallback": "I can't load my answers right now. If you need help, type /sos or call or text 988 (US).",
 }
 # Offered with an "elevated" reply: something concrete for tonight.
@@ -80,9 +82,12 @@ class Lantern:
         if answer_id == SOS:
             return self.sos(region)
         catalog = self._catalog
-        if catalog is None or answer_id not in catalog.answers:
+        if answer_id == TOPICS and catalog is not None:
+            reply = Reply("answer", self.ui("topics_header"), suggestions=self.topics())
+        elif catalog is None or answer_id not in catalog.answers:
             return self._fallback(None, ())
-        reply = self._answer_reply(catalog, answer_id, 100.0)
+        else:
+            reply = self._answer_reply(catalog, answer_id, 100.0)
         return self._keep_help_near(user_key, reply) if user_key else reply
 
     def sos(self, region: str | None = None) -> Reply:
@@ -94,6 +99,18 @@ class Lantern:
         if catalog is None:
             return ()
         return tuple(Suggestion(a.id, a.title) for a in catalog.topic_answers())
+
+    def starter_topics(self) -> tuple[Suggestion, ...]:
+        """What an unsure reply offers: a few topics and "All topics". Thirty-odd buttons are a wall
+        on a phone, for someone who was just told they were not understood."""
+        catalog = self._catalog
+        if catalog is None:
+            return ()
+        chosen = catalog.starter_topics or tuple(a.id for a in catalog.topic_answers()[:_STARTER_COUNT])
+        return (*(Suggestion(a, catalog.answers[a].title) for a in chosen), self._all_topics())
+
+    def _all_topics(self) -> Suggestion:
+        return Suggestion(TOPICS, self.ui("topics_button"))
 
     def ui(self, key: str, **values: str) -> str:
         """An interface text; a missing key gives the key's name rather than failing a reply."""
@@ -149,7 +166,7 @@ class Lantern:
         result = catalog.matcher.match(text)
         if result.kind == "empty":
             key = "no_words" if text.strip() else "empty"
-            return Reply("fallback", self.ui(key), suggestions=self.topics())
+            return Reply("fallback", self.ui(key), suggestions=self.starter_topics())
         best = result.best
         if result.kind == "answer" and best is not None:
             intent = catalog.intent(best.intent)
@@ -172,9 +189,9 @@ class Lantern:
         catalog = self._catalog
         if near and catalog is not None:
             text = f"{self.ui('fallback')}\n\n{self.ui('fallback_suggest')}"
-            suggestions = tuple(Suggestion(a, catalog.answers[a].title) for a in near)
+            suggestions = (*(Suggestion(a, catalog.answers[a].title) for a in near), self._all_topics())
         else:
-            text, suggestions = self.ui("fallback"), self.topics()
+            text, suggestions = self.ui("fallback"), self.starter_topics()
         return Reply("fallback", text, score=score, suggestions=suggestions, unmatched_text=canonical or None)
 
     def _keep_help_near(self, user_key: str, reply: Reply) -> Reply:

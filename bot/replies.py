@@ -11,6 +11,12 @@ from typing import Literal
 
 ReplyKind = Literal["answer", "crisis", "fallback", "smalltalk", "clarify"]
 
+# Buttons that ask for something other than an answer: the help lines, and the whole topic menu.
+# Content may not give an answer either id (bot.content refuses it).
+SOS = "sos"
+TOPICS = "topics"
+BUTTON_IDS = frozenset({SOS, TOPICS})
+
 
 @dataclass(frozen=True, slots=True)
 class Suggestion:

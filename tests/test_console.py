@@ -63,6 +63,17 @@ def test_topics_are_numbered_and_pickable(session, lantern):
     assert session.handle("2").startswith(lantern.catalog.answers[topics[1].answer_id].text.strip())
 
 
+def test_all_topics_after_an_unsure_reply_numbers_every_topic(session, lantern):
+    out = session.handle("asdf qwerty")
+    starters = lantern.starter_topics()
+    assert f"  {len(starters)}. {lantern.ui('topics_button')}" in out
+    every = session.handle(str(len(starters)))
+    assert every.startswith(lantern.ui("topics_header"))
+    last = lantern.topics()[-1]
+    assert f"  {len(lantern.topics())}. {last.label}" in every
+    assert session.handle(str(len(lantern.topics()))).startswith(lantern.catalog.answers[last.answer_id].text.strip())
+
+
 def test_commands(session, lantern):
     assert "/quit" in session.handle("/help")
     assert session.handle("/nonsense") == lantern.ui("unknown_command")

@@ -132,6 +132,25 @@ def test_every_problem_is_reported_at_once(content_copy):
     assert any(p.startswith(f"{example}:") for p in problems)
 
 
+def test_a_starter_topic_that_is_not_an_answer_is_named_at_its_line(content_copy):
+    path = content_copy.edit("responses/menu.yaml", "  - dual_diagnosis\n", "  - dual_diagnoses\n")
+    line = content_copy.line_of("responses/menu.yaml", "dual_diagnoses")
+    problem = only_problem(content_copy)
+    assert problem.startswith(f"{path}:{line}: ")
+    assert "dual_diagnoses" in problem
+
+
+@pytest.mark.parametrize("reserved", ["sos", "topics"])
+def test_an_answer_may_not_take_a_button_id(content_copy, reserved):
+    """A 'topics' answer would be unreachable: its button opens the topic list instead."""
+    path = content_copy.edit("responses/smalltalk.yaml", "\n  greeting:\n", f"\n  {reserved}:\n")
+    content_copy.edit("intents/smalltalk.yaml", "    answer: greeting\n", f"    answer: {reserved}\n")
+    line = content_copy.line_of("responses/smalltalk.yaml", f"  {reserved}:")
+    problem = only_problem(content_copy)
+    assert problem.startswith(f"{path}:{line}: ")
+    assert f"'{reserved}' is reserved" in problem
+
+
 def test_a_missing_content_folder_is_named(tmp_path):
     with pytest.raises(ContentProblem) as caught:
         load_catalog(tmp_path / "nowhere", tmp_path / "nothing")
@@ -180,7 +199,8 @@ def test_answers_about_suicide_use_safe_language(catalog):
 def test_every_interface_text_the_core_and_console_use_exists(catalog):
     used = {"welcome", "help", "privacy", "about", "fallback", "fallback_suggest", "clarify", "empty",
             "no_words", "topics_header", "sources", "still_here", "content_unavailable", "unknown_command",
-            "forget_done", "region_set", "region_unknown", "sos_button", "choose_number", "goodbye_console"}
+            "forget_done", "region_set", "region_unknown", "sos_button", "topics_button", "choose_number",
+            "goodbye_console"}
     assert used <= set(catalog.interface), f"missing: {sorted(used - set(catalog.interface))}"
 
 

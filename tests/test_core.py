@@ -12,10 +12,11 @@ import logging
 import pytest
 
 from bot.config import ContentSettings, Settings
+from bot.content import load_catalog
 from bot.core import FOLLOW_UP_REPLIES, SOS, Lantern
 from bot.crisis import BUILTIN_REPLY
 from bot.matcher import Matcher
-from bot.replies import Reply
+from bot.replies import TOPICS, Reply
 from bot.validate import CORE_PHRASES
 
 KINDS = {"answer", "crisis", "fallback", "smalltalk", "clarify"}
@@ -177,7 +178,7 @@ def test_empty_messages_get_a_gentle_prompt_and_topics(lantern, text):
     reply = lantern.reply("ann", text)
     assert reply.kind == "fallback"
     assert reply.text == lantern.ui("empty")
-    assert reply.suggestions == lantern.topics()
+    assert reply.suggestions == lantern.starter_topics()
 
 
 def test_emoji_only_gets_the_no_words_reply(lantern):
@@ -250,7 +251,33 @@ def test_answer_gives_a_topic_directly(lantern):
 def test_answer_for_an_unknown_topic_falls_back(lantern):
     reply = lantern.answer("no_such_topic")
     assert reply.kind == "fallback"
+    assert reply.suggestions == lantern.starter_topics()
+
+
+def test_an_unsure_reply_offers_the_menu_topics_then_all_topics(lantern):
+    """Six buttons and a way to the rest, not a wall of thirty on a phone."""
+    starters = lantern.starter_topics()
+    menu = lantern.catalog.starter_topics
+    assert [s.answer_id for s in starters] == [*menu, TOPICS]
+    assert "why_cant_they_stop" in menu and "finding_treatment" in menu
+    assert [s.label for s in starters[:-1]] == [lantern.catalog.answers[a].title for a in menu]
+    assert starters[-1].label == lantern.ui("topics_button") == "All topics"
+    assert len(starters) < len(lantern.topics())
+
+
+def test_the_all_topics_button_lists_every_topic(lantern):
+    reply = lantern.answer(TOPICS, user_key="ann")
+    assert reply.kind == "answer"
+    assert reply.text == lantern.ui("topics_header")
     assert reply.suggestions == lantern.topics()
+    assert {s.answer_id for s in reply.suggestions} == {a.id for a in lantern.catalog.topic_answers()}
+
+
+def test_without_a_menu_the_first_topics_are_offered(content_copy):
+    (content_copy.responses / "menu.yaml").unlink()
+    lantern = Lantern(load_catalog(content_copy.intents, content_copy.responses))
+    first = [a.id for a in lantern.catalog.topic_answers()[:6]]
+    assert [s.answer_id for s in lantern.starter_topics()] == [*first, TOPICS]
 
 
 def test_the_sos_button_gives_the_help_lines(lantern):

@@ -16,6 +16,7 @@ from bot.core import Lantern
 from bot.matcher import KEYWORD_BONUS, IntentPhrases, Matcher
 from bot.normalise import Lexicon, Normaliser
 from bot.paths import DEFAULT_INTENTS_DIR, DEFAULT_RESPONSES_DIR
+from bot.replies import TOPICS
 
 
 def plain_matcher(*intents: IntentPhrases, threshold: float = 72.0, margin: float = 4.0) -> Matcher:
@@ -78,7 +79,10 @@ def test_nonsense_gets_an_honest_fallback_with_topics(lantern, text):
     assert "not sure" in reply.text.lower()
     topic_ids = {a.id for a in lantern.catalog.topic_answers()}
     assert reply.suggestions, "a fallback must offer somewhere to go"
-    assert {s.answer_id for s in reply.suggestions} <= topic_ids
+    *offered, last = reply.suggestions
+    assert offered and {s.answer_id for s in offered} <= topic_ids
+    # A short list, then the way to every topic.
+    assert last.answer_id == TOPICS
     # Operators see what nothing matched, in its normalised form.
     assert reply.unmatched_text == lantern.catalog.normaliser.canonical(text)
 

@@ -166,6 +166,17 @@ async def test_a_long_answer_is_split_at_paragraphs_and_every_part_arrives(bot: 
     assert all(c.status == 200 for c in bot.api.calls_to("sendMessage"))
 
 
+async def test_an_unsure_reply_offers_a_few_topics_and_a_button_to_all_of_them(bot: RunningBot) -> None:
+    (unsure,) = await bot.say(CHAT, "asdf qwerty")
+    starters = bot.lantern.starter_topics()
+    assert unsure.button_labels == [s.label for s in starters]
+    assert unsure.button_labels[-1] == "All topics"
+    (menu,) = await bot.press(CHAT, unsure.callback_data[-1])
+    assert menu.plain_text == bot.lantern.ui("topics_header")
+    assert menu.button_labels == [t.label for t in bot.lantern.topics()]
+    assert len(bot.api.answered_callbacks) == 1
+
+
 async def test_an_edited_message_is_answered_like_a_new_one(bot: RunningBot) -> None:
     (first,) = await bot.say(CHAT, "asdf qwerty")
     assert first.plain_text.startswith("I'm not sure I understood that")
