@@ -42,6 +42,7 @@ class Intent:
     examples: tuple[Example, ...]
     keywords: tuple[str, ...]
     where: Where
+    needs_one_of: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,8 @@ class IntentModel(_Strict):
     answer: Id
     kind: Literal["answer", "smalltalk"] = "answer"
     keywords: list[Text] = []
+    # A message must hold one of these words or phrases for this intent to be the answer.
+    needs_one_of: list[Text] = []
     examples: list[Text] = Field(min_length=1)
 
 
@@ -283,7 +285,8 @@ def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Ca
                             "which no file in responses/ defines")
         examples = tuple(Example(t, Where(where.path, lines[i] if i < len(lines) else where.line))
                          for i, t in enumerate(model.examples))
-        intents.append(Intent(model.id, model.answer, model.kind, examples, tuple(model.keywords), where))
+        intents.append(Intent(model.id, model.answer, model.kind, examples, tuple(model.keywords), where,
+                              tuple(model.needs_one_of)))
     for answer in answers.values():
         if answer.id in BUTTON_IDS:
             problems.append(f"{answer.where}: answer id '{answer.id}' is reserved for a button "
@@ -319,8 +322,8 @@ def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Ca
         return None
     lexicon = Lexicon(parts.misspellings, parts.synonyms, frozenset(parts.stopwords))
     normaliser = Normaliser(lexicon)
-    matcher = Matcher([IntentPhrases(i.id, [e.text for e in i.examples], i.keywords, i.kind == "smalltalk")
-                       for i in intents],
+    matcher = Matcher([IntentPhrases(i.id, [e.text for e in i.examples], i.keywords, i.kind == "smalltalk",
+                                     i.needs_one_of) for i in intents],
                       normaliser, matching.threshold, matching.clarify_margin)
     regions = {code: Region(code, **r.model_dump()) for code, r in hotlines.regions.items()}
     return Catalog(

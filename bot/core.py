@@ -16,14 +16,17 @@ from bot.config import MatchingSettings, Settings
 from bot.content import ContentProblem, load_catalog
 from bot.crisis import BUILTIN_REPLY, CrisisResult, builtin_detect
 from bot.hotlines import fill
+from bot.matcher import Ranked
 from bot.replies import SOS, TOPICS, Reply, Suggestion
 
 log = logging.getLogger(__name__)
 
 # After an escalation, this many further replies keep the help lines one tap away.
 FOLLOW_UP_REPLIES = 3
-# Near candidates above this score are offered on a fallback instead of the whole topic list.
-_NEAR_SCORE = 55.0
+# Topics scoring within this much under the threshold are offered on a fallback ("Maybe one of
+# these is close") ahead of the starter topics. Closer than this and they are mostly right; further
+# and they are mostly noise (read on 944 external questions that fell back).
+_NEAR_BELOW = 3.0
 # A catalog that names no starter topics offers its first few.
 _STARTER_COUNT = 6
 # The few interface words the built-in crisis path needs when the content cannot load at all.
@@ -175,8 +178,14 @@ class Lantern:
             options = tuple(dict.fromkeys(catalog.intent(r.intent).answer for r in result.ranked[:2]))
             return Reply("clarify", self.ui("clarify"), score=best.score,
                          suggestions=tuple(Suggestion(a, catalog.answers[a].title) for a in options))
-        near = tuple(dict.fromkeys(catalog.intent(r.intent).answer for r in result.ranked if r.score >= _NEAR_SCORE))
-        return self._fallback(result.canonical, near, best.score if best else 0.0)
+        return self._fallback(result.canonical, self._near(catalog, result.ranked), best.score if best else 0.0)
+
+    @staticmethod
+    def _near(catalog: Catalog, ranked: tuple[Ranked, ...]) -> tuple[str, ...]:
+        """The answers of topics just under the threshold: small talk is no topic to offer."""
+        floor = catalog.threshold - _NEAR_BELOW
+        intents = (catalog.intent(r.intent) for r in ranked if r.score >= floor)
+        return tuple(dict.fromkeys(i.answer for i in intents if i is not None and i.kind == "answer"))
 
     def _answer_reply(self, catalog: Catalog, answer_id: str, score: float, intent_id: str | None = None,
                       kind: str = "answer") -> Reply:

@@ -9,7 +9,10 @@ unknown words are corrected to the nearest word the catalog knows, and then:
 2. stage two rescores those with `token_set_ratio`, scaled by how much of the informative words
    (weighted by how few intents use them) the example and the message explain of each other;
 3. each intent's best is blended with how much of the message its whole vocabulary explains, and
-   its keywords add a bonus.
+   its keywords add a bonus;
+4. an intent that needs one of some words (`needs_one_of`) and finds none of them in the message
+   stays below the threshold: "is it my fault he uses" shares a whole frame with "is it my fault my
+   son died", and a grief answer to a parent whose son is alive is the worst kind of wrong answer.
 
 A long message that stays unsure is scored again on its closing sentences; small talk followed
 by a clear question ("thanks. what about relapse?") answers the question.
@@ -50,6 +53,8 @@ COVERAGE_WEIGHT = 0.3
 VOCABULARY_WEIGHT = 0.4
 # A keyword (a distinctive word or phrase an operator lists for an intent) adds this much.
 KEYWORD_BONUS = 8.0
+# How far under the threshold an intent is held when the message has none of its needed words.
+_HELD_BACK_GAP = 1.0
 # An unknown word at least this similar to a catalog word is read as that word ("withdrawl").
 _SPELLING_CUTOFF = 82.0
 _SPELLING_MIN_LENGTH = 4
@@ -89,12 +94,14 @@ class MatchResult:
 
 @dataclass(frozen=True, slots=True)
 class IntentPhrases:
-    """What the matcher needs of an intent: its id, example phrasings and keywords."""
+    """What the matcher needs of an intent: its id, example phrasings, keywords and the words one
+    of which a message must hold for this intent to be answered (none: no such condition)."""
 
     id: str
     examples: Sequence[str]
     keywords: Sequence[str]
     small_talk: bool = False
+    needs_one_of: Sequence[str] = ()
 
 
 def sorted_tokens(form: str) -> str:
@@ -116,7 +123,6 @@ class Matcher:
         owner_of: list[int] = []  # each example's intent (index)
         self._token_sets: list[frozenset[str]] = []
         self.positions: dict[tuple[str, int], int] = {}  # (intent id, example index) -> position
-        keywords: dict[str, set[int]] = {}
         vocabularies: list[set[str]] = [set() for _ in intents]
         for index, intent in enumerate(intents):
             for number, example in enumerate(intent.examples):
@@ -128,15 +134,9 @@ class Matcher:
                     owner_of.append(index)
                     self._token_sets.append(frozenset(form.split()))
                     vocabularies[index] |= self._token_sets[-1]
-            for keyword in intent.keywords:
-                canonical = normaliser.canonical(keyword)
-                if canonical:
-                    keywords.setdefault(canonical, set()).add(index)
-        # Keywords filed under their first word, as word lists with the intents they point to.
-        self._keywords_by_start: dict[str, list[tuple[list[str], set[int]]]] = {}
-        for keyword, owners in keywords.items():
-            words = keyword.split()
-            self._keywords_by_start.setdefault(words[0], []).append((words, owners))
+        self._keywords = _PhraseIndex.of([intent.keywords for intent in intents], normaliser)
+        self._needs = _PhraseIndex.of([intent.needs_one_of for intent in intents], normaliser)
+        self._gated = frozenset(index for index, intent in enumerate(intents) if intent.needs_one_of)
         self._weights, self._unknown_weight = _informativeness(vocabularies)
         self._known = tuple(sorted(self._weights))
         self._correct = lru_cache(maxsize=50_000)(self._nearest_known)
@@ -217,13 +217,29 @@ class Matcher:
                 best[owner] = value
         owners = list(best)
         explained = self._intent_index.shared(ids, known)[owners] / query_weight
-        keyword_owners = self._keyword_hits(canonical)
+        keyword_owners = self._keywords.hits(canonical)
         for owner, share in zip(owners, explained.tolist(), strict=True):
             value = best[owner] * (1 - VOCABULARY_WEIGHT) + 100.0 * VOCABULARY_WEIGHT * share
             if owner in keyword_owners:
                 value += KEYWORD_BONUS
             best[owner] = min(100.0, value)
+        self._hold_back_unmet(canonical, best)
         return best
+
+    def lacks_needed_words(self, intent_id: str, text: str) -> bool:
+        """Whether `text` holds none of the words `intent_id` needs, so it can never be that answer."""
+        index = self.intent_ids.index(intent_id)
+        return index in self._gated and index not in self._needs.hits(self._normaliser.canonical(text))
+
+    def _hold_back_unmet(self, canonical: str, best: dict[int, float]) -> None:
+        """Keep an intent whose needed words are all missing just under the threshold: it may still
+        be offered as a nearby topic, but it is never the answer."""
+        gated = self._gated.intersection(best)
+        if not gated:
+            return
+        unmet = gated - self._needs.hits(canonical)
+        for owner in unmet:
+            best[owner] = min(best[owner], self._threshold - _HELD_BACK_GAP)
 
     def _query_words(self, tokens: list[str]) -> tuple[list[int], list[float], float]:
         """The ids and informativeness of the message's words the catalog knows, and the total
@@ -267,16 +283,6 @@ class Matcher:
         found = process.extractOne(token, self._known, scorer=fuzz.ratio, score_cutoff=_SPELLING_CUTOFF)
         return found[0] if found else token
 
-    def _keyword_hits(self, canonical: str) -> set[int]:
-        """Intents with a keyword in the message; only keywords starting with a word of it are tried."""
-        tokens = canonical.split()
-        owners: set[int] = set()
-        filed = self._keywords_by_start
-        for start, token in enumerate(tokens):
-            for words, intents in filed.get(token, ()):
-                if tokens[start:start + len(words)] == words:
-                    owners |= intents
-        return owners
 
 
 def _best(scores: np.ndarray, count: int, exclude: int | None) -> np.ndarray:
@@ -325,6 +331,39 @@ def _closing_sentences(text: str) -> str | None:
     if len(sentences) <= _TAIL_SENTENCES:
         return None
     return " ".join(sentences[-_TAIL_SENTENCES:])
+
+
+class _PhraseIndex:
+    """Words and phrases per intent (keywords, needed words), found in a message by its own words."""
+
+    def __init__(self, by_start: dict[str, list[tuple[list[str], set[int]]]]) -> None:
+        self._by_start = by_start
+
+    @classmethod
+    def of(cls, phrase_lists: Sequence[Sequence[str]], normaliser: Normaliser) -> _PhraseIndex:
+        """Phrases are normalised as messages are, so a misspelt or synonym form still counts; they
+        are filed under their first word, so a message only tries those starting with one of its own."""
+        owners_of: dict[str, set[int]] = {}
+        for index, phrases in enumerate(phrase_lists):
+            for phrase in phrases:
+                canonical = normaliser.canonical(phrase)
+                if canonical:
+                    owners_of.setdefault(canonical, set()).add(index)
+        by_start: dict[str, list[tuple[list[str], set[int]]]] = {}
+        for phrase, owners in owners_of.items():
+            words = phrase.split()
+            by_start.setdefault(words[0], []).append((words, owners))
+        return cls(by_start)
+
+    def hits(self, canonical: str) -> set[int]:
+        """The intents with one of their phrases in the (normalised) message."""
+        tokens = canonical.split()
+        owners: set[int] = set()
+        for start, token in enumerate(tokens):
+            for words, intents in self._by_start.get(token, ()):
+                if tokens[start:start + len(words)] == words:
+                    owners |= intents
+        return owners
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,7 +93,7 @@ def blocking_checks(catalog: Catalog) -> list[Finding]:
 def advisory_checks(catalog: Catalog) -> list[Finding]:
     """Warnings an operator should read, none of which stops the content from serving."""
     return (_unused_answers(catalog) + _example_counts(catalog) + _answer_lengths(catalog)
-            + _confusable_examples(catalog) + _crisis_examples(catalog))
+            + _confusable_examples(catalog) + _crisis_examples(catalog) + _examples_missing_needs(catalog))
 
 
 def _duplicate_examples(catalog: Catalog) -> list[Finding]:
@@ -162,6 +162,16 @@ def _confusable_examples(catalog: Catalog) -> list[Finding]:
                                      f"example '{example.text}' matches intent '{better.intent}' "
                                      f"({better.score:.0f}) better than its own '{intent.id}' ({own:.0f})"))
     return found
+
+
+def _examples_missing_needs(catalog: Catalog) -> list[Finding]:
+    """An example without any of its intent's needed words describes a message that intent will
+    never answer: either the example or the word list is wrong."""
+    return [Finding(str(example.where), "warning",
+                    f"example '{example.text}' has none of intent '{intent.id}'s needs_one_of words, "
+                    "so a message like it never gets this answer")
+            for intent in catalog.intents if intent.needs_one_of
+            for example in intent.examples if catalog.matcher.lacks_needed_words(intent.id, example.text)]
 
 
 def _crisis_examples(catalog: Catalog) -> list[Finding]:

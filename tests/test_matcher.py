@@ -192,6 +192,51 @@ def test_a_keyword_lifts_its_intent():
     assert boosted > plain
 
 
+def test_an_intent_whose_needed_words_are_missing_is_never_the_answer():
+    def garden(needs: list[str]) -> Matcher:
+        return plain_matcher(IntentPhrases("loss", ["is it my fault my roses died"], [], needs_one_of=needs),
+                             threshold=60.0)
+    # The same frame without the word that makes it about a loss: held just under the threshold.
+    assert garden([]).match("is it my fault my roses wilt").kind == "answer"
+    held = garden(["died", "dead"]).match("is it my fault my roses wilt")
+    assert held.kind == "fallback" and held.best.score == 59.0
+    # Any one of the words, as a whole word or phrase of the message, lets it answer as before.
+    assert garden(["died", "dead"]).match("is it my fault my roses died").kind == "answer"
+    assert garden(["are dead"]).match("is it my fault my roses are dead").kind == "answer"
+    assert garden(["died"]).match("is it my fault my roses diedd").kind == "fallback"
+
+
+def test_a_needed_word_counts_in_its_normalised_form():
+    lexicon = Lexicon({"dyed": "died"}, {"passed away": "died"}, frozenset())
+    matcher = Matcher([IntentPhrases("loss", ["is it my fault my roses died"], [], needs_one_of=["died"])],
+                      Normaliser(lexicon), 60.0, 4.0)
+    assert matcher.match("is it my fault my roses passed away").kind == "answer"
+    assert matcher.match("is it my fault my roses dyed").kind == "answer"
+    assert matcher.lacks_needed_words("loss", "is it my fault my roses wilt")
+    assert not matcher.lacks_needed_words("loss", "my roses passed away")
+
+
+@pytest.mark.parametrize("text", ["is it my fault he uses", "how do i get my wife back",
+                                  "how do i know if my daughter is using again"])
+def test_living_loved_ones_never_get_the_grief_or_suicide_answer(lantern, text):
+    reply = lantern.reply("u", text)
+    assert reply.intent not in {"grief_after_overdose", "suicide_risk"}
+
+
+def test_a_death_still_gets_the_grief_answer(lantern):
+    assert lantern.reply("u", "is it my fault my son died, i gave him money").intent == "grief_after_overdose"
+
+
+def test_a_held_back_topic_is_offered_on_the_fallback(lantern):
+    """An overdose may or may not have been a death: ask, with the grief topic among the near ones."""
+    reply = lantern.reply("u", "my wife overdosed last month, was it my fault")
+    assert reply.kind == "fallback"
+    *near, last = [s.answer_id for s in reply.suggestions]
+    assert "grief_after_overdose" in near and len(near) <= 3
+    assert last == TOPICS
+    assert reply.text.endswith(lantern.ui("fallback_suggest"))
+
+
 def test_no_words_is_empty_not_fallback():
     matcher = plain_matcher(IntentPhrases("a", ["hello"], []))
     assert matcher.match("😢😢😢").kind == "empty"

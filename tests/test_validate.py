@@ -81,6 +81,9 @@ def edited(make_content_copy) -> Edited:
               "      - i feel so hopeless tonight\n")
     # 4. The same example twice under one intent.
     copy.edit("intents/smalltalk.yaml", "      - howdy\n", "      - howdy\n      - Howdy!\n")
+    # 5. A grief example without any of the words the grief answer needs: it can never be answered.
+    copy.edit("intents/topics.yaml", "      - grieving an overdose death\n",
+              "      - grieving an overdose death\n      - how do i forgive my brother\n")
     return Edited(validate(copy.root), copy)
 
 
@@ -125,6 +128,15 @@ def test_an_example_that_trips_the_crisis_detector_is_a_warning(edited):
     assert "elevated" in warnings[0]
     # It names the crisis pattern that fired, so the operator can see why.
     assert re.search(r"pattern at .+crisis\.yaml:\d+", warnings[0])
+
+
+def test_an_example_without_its_intents_needed_words_is_a_warning(edited):
+    path = edited.copy.intents / "topics.yaml"
+    line = edited.copy.line_of("intents/topics.yaml", "how do i forgive my brother")
+    warnings = [w for w in edited.run.findings("warning") if "how do i forgive my brother" in w and "needs" in w]
+    assert warnings == [
+        f"{path}:{line}: warning: example 'how do i forgive my brother' has none of intent "
+        "'grief_after_overdose's needs_one_of words, so a message like it never gets this answer"]
 
 
 # --- the core crisis phrases cannot be edited away ----------------------------------------------------------
