@@ -71,7 +71,7 @@ class Catalog:
     detector: CrisisDetector
     threshold: float
     clarify_margin: float
-    # Answer ids an unsure reply offers first (responses/interface.yaml); empty: the first topics.
+    # Answer ids an unsure reply offers first (responses/menu.yaml); empty: the first topics.
     starter_topics: tuple[str, ...] = ()
 
     def intent(self, intent_id: str) -> Intent | None:

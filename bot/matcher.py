@@ -223,23 +223,31 @@ class Matcher:
             if owner in keyword_owners:
                 value += KEYWORD_BONUS
             best[owner] = min(100.0, value)
-        self._hold_back_unmet(canonical, best)
+        self._hold_back_unmet(canonical, form, best)
         return best
 
     def lacks_needed_words(self, intent_id: str, text: str) -> bool:
         """Whether `text` holds none of the words `intent_id` needs, so it can never be that answer."""
         index = self.intent_ids.index(intent_id)
-        return index in self._gated and index not in self._needs.hits(self._normaliser.canonical(text))
+        if index not in self._gated:
+            return False
+        canonical = self._normaliser.canonical(text)
+        corrected = " ".join(map(self._correct, self._normaliser.match_words(canonical)))
+        return index not in self._needs_met(canonical, corrected)
 
-    def _hold_back_unmet(self, canonical: str, best: dict[int, float]) -> None:
+    def _hold_back_unmet(self, canonical: str, corrected: str, best: dict[int, float]) -> None:
         """Keep an intent whose needed words are all missing just under the threshold: it may still
         be offered as a nearby topic, but it is never the answer."""
         gated = self._gated.intersection(best)
         if not gated:
             return
-        unmet = gated - self._needs.hits(canonical)
-        for owner in unmet:
+        for owner in gated - self._needs_met(canonical, corrected):
             best[owner] = min(best[owner], self._threshold - _HELD_BACK_GAP)
+
+    def _needs_met(self, canonical: str, corrected: str) -> set[int]:
+        """Intents with a needed word in the message as written or as spelling-corrected ("dide" is
+        "died"; stopwords are gone from the corrected form, so phrases are found in the first)."""
+        return self._needs.hits(canonical) | self._needs.hits(corrected)
 
     def _query_words(self, tokens: list[str]) -> tuple[list[int], list[float], float]:
         """The ids and informativeness of the message's words the catalog knows, and the total
