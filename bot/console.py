@@ -151,10 +151,12 @@ class ConsoleSession:
             return None
         if name == "sos":
             return self.render(self.lantern.sos(self.region))
-        if name in {"topics", "start"}:
+        if name == "start":
+            self.choices = list(self.lantern.starter_topics())
+            return self.lantern.ui("welcome") + "\n\n" + self.lantern.ui("choose_number") + "\n" + self._numbered()
+        if name == "topics":
             self.choices = list(self.lantern.topics())
-            intro = self.lantern.ui("welcome") + "\n\n" if name == "start" else ""
-            return intro + self.lantern.ui("topics_header") + "\n" + self._numbered()
+            return self.lantern.ui("topics_header") + "\n" + self._numbered()
         if name == "help":
             return self.lantern.ui("help") + "\n/quit: leave the chat"
         if name == "region":

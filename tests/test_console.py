@@ -63,6 +63,15 @@ def test_topics_are_numbered_and_pickable(session, lantern):
     assert session.handle("2").startswith(lantern.catalog.answers[topics[1].answer_id].text.strip())
 
 
+def test_start_offers_a_few_topics_and_all_topics(session, lantern):
+    out = session.handle("/start")
+    starters = lantern.starter_topics()
+    assert out.startswith(lantern.ui("welcome"))
+    assert f"  1. {starters[0].label}" in out
+    assert f"  {len(starters)}. All topics" in out and f"  {len(starters) + 1}. " not in out
+    assert session.handle("1").startswith(lantern.catalog.answers[starters[0].answer_id].text.strip())
+
+
 def test_all_topics_after_an_unsure_reply_numbers_every_topic(session, lantern):
     out = session.handle("asdf qwerty")
     starters = lantern.starter_topics()

@@ -105,12 +105,13 @@ class CommandForOtherBot(MessageFilter):
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Welcome: what Lantern can and cannot do, privacy in a line, topics, help now."""
+    """Welcome: what Lantern can and cannot do, privacy in a line, a few topics and "All topics",
+    help now. A first message with thirty-odd buttons under it would bury the welcome."""
     lantern = services(context).lantern
     text = lantern.ui("welcome")
     if _in_group(update.effective_chat):
         text = f"{text}\n\n{lantern.ui('group_hint')}"
-    await _send_text(update, context, text, render.suggestion_keyboard(lantern.topics()))
+    await _send_text(update, context, text, render.suggestion_keyboard(lantern.starter_topics()))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
