@@ -28,15 +28,21 @@ def only_problem(copy) -> str:
     return problems[0]
 
 
+def only_problem_at(copy, relative: str, needle: str) -> str:
+    """The one problem, which must name the file and the first line holding `needle`: where an
+    operator would look."""
+    problem = only_problem(copy)
+    assert problem.startswith(f"{copy.root / relative}:{copy.line_of(relative, needle)}: "), problem
+    return problem
+
+
 # --- broken content -------------------------------------------------------------------------------------
 
 
 def test_bad_indentation_names_the_file_and_line(content_copy):
-    path = content_copy.edit("intents/topics.yaml", "  - id: dual_diagnosis\n    answer: dual_diagnosis\n",
-                             "  - id: dual_diagnosis\n      answer: dual_diagnosis\n")
-    line = content_copy.line_of("intents/topics.yaml", "      answer: dual_diagnosis")
-    problem = only_problem(content_copy)
-    assert problem.startswith(f"{path}:{line}: ")
+    content_copy.edit("intents/topics.yaml", "  - id: dual_diagnosis\n    answer: dual_diagnosis\n",
+                      "  - id: dual_diagnosis\n      answer: dual_diagnosis\n")
+    problem = only_problem_at(content_copy, "intents/topics.yaml", "      answer: dual_diagnosis")
     assert "YAML" in problem
 
 
@@ -50,10 +56,8 @@ def test_an_intent_without_examples_is_named(content_copy):
 
 
 def test_an_answer_title_over_40_characters_is_named_at_its_line(content_copy):
-    path = content_copy.edit("responses/smalltalk.yaml", 'title: "Hello"', f'title: "{"x" * 41}"')
-    line = content_copy.line_of("responses/smalltalk.yaml", "x" * 41)
-    problem = only_problem(content_copy)
-    assert problem.startswith(f"{path}:{line}: ")
+    content_copy.edit("responses/smalltalk.yaml", 'title: "Hello"', f'title: "{"x" * 41}"')
+    problem = only_problem_at(content_copy, "responses/smalltalk.yaml", "x" * 41)
     assert "title" in problem and "40" in problem
 
 
@@ -64,10 +68,8 @@ def test_a_title_of_exactly_40_characters_is_fine(content_copy):
 
 
 def test_an_unknown_top_level_key_is_named(content_copy):
-    path = content_copy.edit("responses/smalltalk.yaml", "\nanswers:\n", "\nanwsers:\n  greeting: {}\nanswers:\n")
-    line = content_copy.line_of("responses/smalltalk.yaml", "anwsers:")
-    problem = only_problem(content_copy)
-    assert problem.startswith(f"{path}:{line}: ")
+    content_copy.edit("responses/smalltalk.yaml", "\nanswers:\n", "\nanwsers:\n  greeting: {}\nanswers:\n")
+    problem = only_problem_at(content_copy, "responses/smalltalk.yaml", "anwsers:")
     assert "anwsers" in problem
 
 
@@ -81,37 +83,29 @@ def test_an_example_that_is_not_text_is_named_at_its_line(content_copy, bad):
 
 
 def test_an_intent_pointing_at_a_missing_answer_is_named(content_copy):
-    path = content_copy.edit("intents/smalltalk.yaml", "    answer: thanks\n", "    answer: thanks_a_lot\n")
-    line = content_copy.line_of("intents/smalltalk.yaml", "- id: thanks")
-    problem = only_problem(content_copy)
-    assert problem.startswith(f"{path}:{line}: ")
+    content_copy.edit("intents/smalltalk.yaml", "    answer: thanks\n", "    answer: thanks_a_lot\n")
+    problem = only_problem_at(content_copy, "intents/smalltalk.yaml", "- id: thanks")
     assert "thanks_a_lot" in problem
 
 
 def test_a_follow_up_to_a_missing_answer_is_named(content_copy):
-    path = content_copy.edit("responses/smalltalk.yaml", "follow_ups: [caring_for_yourself, life_in_recovery]",
-                             "follow_ups: [caring_for_yourself, no_such_answer]")
-    line = content_copy.line_of("responses/smalltalk.yaml", "  thanks:")
-    problem = only_problem(content_copy)
-    assert problem.startswith(f"{path}:{line}: ")
+    content_copy.edit("responses/smalltalk.yaml", "follow_ups: [caring_for_yourself, life_in_recovery]",
+                      "follow_ups: [caring_for_yourself, no_such_answer]")
+    problem = only_problem_at(content_copy, "responses/smalltalk.yaml", "  thanks:")
     assert "no_such_answer" in problem
 
 
 def test_a_crisis_pattern_that_does_not_compile_is_named(content_copy):
-    path = content_copy.edit("intents/crisis.yaml", "      - \\blet me die\\b\n",
-                             "      - \\blet me die\\b\n      - \\b(?:unclosed group\n")
-    line = content_copy.line_of("intents/crisis.yaml", "unclosed group")
-    problem = only_problem(content_copy)
-    assert problem.startswith(f"{path}:{line}: ")
+    content_copy.edit("intents/crisis.yaml", "      - \\blet me die\\b\n",
+                      "      - \\blet me die\\b\n      - \\b(?:unclosed group\n")
+    problem = only_problem_at(content_copy, "intents/crisis.yaml", "unclosed group")
     assert "does not compile" in problem
 
 
 def test_an_unknown_group_in_a_crisis_pattern_is_named(content_copy):
-    path = content_copy.edit("intents/crisis.yaml", "      - \\blet me die\\b\n",
-                             "      - \\blet me die\\b\n      - \\b{nosuchgroup} die\\b\n")
-    line = content_copy.line_of("intents/crisis.yaml", "{nosuchgroup}")
-    problem = only_problem(content_copy)
-    assert problem.startswith(f"{path}:{line}: ")
+    content_copy.edit("intents/crisis.yaml", "      - \\blet me die\\b\n",
+                      "      - \\blet me die\\b\n      - \\b{nosuchgroup} die\\b\n")
+    problem = only_problem_at(content_copy, "intents/crisis.yaml", "{nosuchgroup}")
     assert "nosuchgroup" in problem
 
 
@@ -133,21 +127,17 @@ def test_every_problem_is_reported_at_once(content_copy):
 
 
 def test_a_starter_topic_that_is_not_an_answer_is_named_at_its_line(content_copy):
-    path = content_copy.edit("responses/menu.yaml", "  - dual_diagnosis\n", "  - dual_diagnoses\n")
-    line = content_copy.line_of("responses/menu.yaml", "dual_diagnoses")
-    problem = only_problem(content_copy)
-    assert problem.startswith(f"{path}:{line}: ")
+    content_copy.edit("responses/menu.yaml", "  - dual_diagnosis\n", "  - dual_diagnoses\n")
+    problem = only_problem_at(content_copy, "responses/menu.yaml", "dual_diagnoses")
     assert "dual_diagnoses" in problem
 
 
 @pytest.mark.parametrize("reserved", ["sos", "topics"])
 def test_an_answer_may_not_take_a_button_id(content_copy, reserved):
     """A 'topics' answer would be unreachable: its button opens the topic list instead."""
-    path = content_copy.edit("responses/smalltalk.yaml", "\n  greeting:\n", f"\n  {reserved}:\n")
+    content_copy.edit("responses/smalltalk.yaml", "\n  greeting:\n", f"\n  {reserved}:\n")
     content_copy.edit("intents/smalltalk.yaml", "    answer: greeting\n", f"    answer: {reserved}\n")
-    line = content_copy.line_of("responses/smalltalk.yaml", f"  {reserved}:")
-    problem = only_problem(content_copy)
-    assert problem.startswith(f"{path}:{line}: ")
+    problem = only_problem_at(content_copy, "responses/smalltalk.yaml", f"  {reserved}:")
     assert f"'{reserved}' is reserved" in problem
 
 
