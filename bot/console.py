@@ -23,10 +23,10 @@ from bot.checkin import (
     mood_summary,
 )
 from bot.config import Settings
-from bot.core import SOS, Lantern
+from bot.core import Lantern
 from bot.errors import LanternError
 from bot.pseudonym import id_key_for_chat, user_key
-from bot.replies import Reply, Suggestion
+from bot.replies import SOS, Reply, Suggestion
 from bot.store import Store, StoreError
 
 USER = "console"

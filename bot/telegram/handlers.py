@@ -28,8 +28,8 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 from telegram.ext.filters import MessageFilter
 
-from bot.core import SOS as SOS_ANSWER
-from bot.replies import Reply, Suggestion
+from bot.replies import SOS as SOS_ANSWER
+from bot.replies import TOPICS, Reply, Suggestion
 from bot.store import StoreError
 from bot.telegram import render
 from bot.telegram.delivery import URGENT, RetryPolicy, describe, send_reply, send_urgent
@@ -191,6 +191,9 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     query = update.callback_query
     await _answer_query(update)
     _, answer_id = render.parse_callback(query.data if query else None)
+    if answer_id == TOPICS:  # "All topics": the menu, as /topics; a menu is not an answer to count
+        await topics(update, context)
+        return
     await _respond(update, context,
                    lambda lantern, key, region: lantern.answer(answer_id, user_key=key, region=region))
 

@@ -177,6 +177,9 @@ async def test_an_unsure_reply_offers_a_few_topics_and_a_button_to_all_of_them(b
     assert menu.plain_text == bot.lantern.ui("topics_header")
     assert menu.button_labels == [t.label for t in bot.lantern.topics()]
     assert len(bot.api.answered_callbacks) == 1
+    # The operators' figures count one message that fell back; opening the menu answered nothing.
+    await bot.settled(CHAT)
+    assert sorted((kind, n) for _, kind, n in await bot.store.usage_counts()) == [("fallback", 1)]
 
 
 async def test_an_edited_message_is_answered_like_a_new_one(bot: RunningBot) -> None:
