@@ -295,9 +295,10 @@ def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Ca
             if follow_up not in answers:
                 problems.append(f"{answer.where}: answer '{answer.id}' offers follow-up '{follow_up}', "
                                 "which is not an answer")
+    topics = {intent.answer for intent in intents if intent.kind == "answer"}
     for answer_id, where in parts.starter_topics:
-        if answer_id not in answers:
-            problems.append(f"{where}: starter topic '{answer_id}' is not an answer")
+        if answer_id not in topics:
+            problems.append(f"{where}: starter topic '{answer_id}' is not the answer of any topic intent")
     if not intents:
         problems.append("intents/:1: no intents defined")
     crisis_lexicon, crisis_where = _crisis_lexicon(parts)

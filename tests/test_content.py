@@ -126,10 +126,12 @@ def test_every_problem_is_reported_at_once(content_copy):
     assert any(p.startswith(f"{example}:") for p in problems)
 
 
-def test_a_starter_topic_that_is_not_an_answer_is_named_at_its_line(content_copy):
-    content_copy.edit("responses/menu.yaml", "  - dual_diagnosis\n", "  - dual_diagnoses\n")
-    problem = only_problem_at(content_copy, "responses/menu.yaml", "dual_diagnoses")
-    assert "dual_diagnoses" in problem
+@pytest.mark.parametrize("starter", ["dual_diagnoses", "greeting"])
+def test_a_starter_topic_that_is_no_topic_is_named_at_its_line(content_copy, starter):
+    """A typo, or small talk: "Hello" is no topic to offer someone who was not understood."""
+    content_copy.edit("responses/menu.yaml", "  - dual_diagnosis\n", f"  - {starter}\n")
+    problem = only_problem_at(content_copy, "responses/menu.yaml", f"  - {starter}")
+    assert f"'{starter}' is not the answer of any topic intent" in problem
 
 
 @pytest.mark.parametrize("reserved", ["sos", "topics"])
