@@ -189,7 +189,7 @@ class Matcher:
         """Each intent's score for one normalised text (see the module docstring). `overlap` picks
         the candidates by shared words whatever the length (for the closing sentences of a long
         message, read in the light of the whole)."""
-        tokens = list(map(self._correct, self._normaliser.match_words(canonical)))
+        tokens = self._corrected_words(canonical)
         if not tokens:
             return {}
         form = " ".join(tokens)
@@ -232,8 +232,7 @@ class Matcher:
         if index not in self._gated:
             return False
         canonical = self._normaliser.canonical(text)
-        corrected = " ".join(map(self._correct, self._normaliser.match_words(canonical)))
-        return index not in self._needs_met(canonical, corrected)
+        return index not in self._needs_met(canonical, " ".join(self._corrected_words(canonical)))
 
     def _hold_back_unmet(self, canonical: str, corrected: str, best: dict[int, float]) -> None:
         """Keep an intent whose needed words are all missing just under the threshold: it may still
@@ -285,12 +284,15 @@ class Matcher:
             return MatchResult("empty", top, canonical)
         return MatchResult(self._verdict([r.score for r in top]), top, canonical)
 
+    def _corrected_words(self, canonical: str) -> list[str]:
+        """The words matching reads: stopwords dropped, unknown words corrected to known ones."""
+        return list(map(self._correct, self._normaliser.match_words(canonical)))
+
     def _nearest_known(self, token: str) -> str:
         if token in self._weights or len(token) < _SPELLING_MIN_LENGTH:
             return token
         found = process.extractOne(token, self._known, scorer=fuzz.ratio, score_cutoff=_SPELLING_CUTOFF)
         return found[0] if found else token
-
 
 
 def _best(scores: np.ndarray, count: int, exclude: int | None) -> np.ndarray:
