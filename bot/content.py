@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
 from bot.catalog import Answer, Catalog, Example, Intent, Where
+from bot.concepts import MAX_PHRASE_WORDS, ConceptLexicon, ConceptReader, Escalation
 from bot.config import MatchingSettings
 from bot.crisis import BUILTIN_LEXICON, CATEGORIES, CrisisDetector, CrisisLexicon, PatternError
 from bot.errors import LanternError
@@ -37,7 +38,9 @@ REQUIRED_INTERFACE = (
     "region_prompt", "region_set", "region_unknown", "group_hint", "sos_button", "topics_button",
     "choose_number", "goodbye_console",
 )
-INTENT_KEYS = frozenset({"intents", "misspellings", "synonyms", "stopwords", "crisis"})
+# Crisis replies a content may leave out: the reply they refine serves instead.
+OPTIONAL_CRISIS_REPLIES = {"overdose_self": "overdose"}
+INTENT_KEYS = frozenset({"intents", "misspellings", "synonyms", "stopwords", "crisis", "crisis_concepts"})
 RESPONSE_KEYS = frozenset({"answers", "hotlines", "interface", "crisis_replies", "starter_topics"})
 
 
@@ -91,6 +94,26 @@ class CrisisModel(_Strict):
     soft_patterns: dict[Literal[CATEGORIES], list[Text]] = {}  # type: ignore[valid-type]
 
 
+class EscalationModel(_Strict):
+    category: Literal[CATEGORIES]  # type: ignore[valid-type]
+    all_of: list[Id] = Field(min_length=1)
+    none_of: list[Id] = []
+    firm: bool = False
+
+
+class ConceptsModel(_Strict):
+    """`crisis_concepts`: risk concepts, each word written once (see bot/concepts.py)."""
+
+    concepts: dict[Id, list[Text]] = Field(min_length=1)
+    excluded: dict[Id, list[Text]] = {}
+    soft: dict[Id, Literal[CATEGORIES]] = {}  # type: ignore[valid-type]
+    escalations: list[EscalationModel] = []
+    clearances: list[Id] = []
+    self_clearances: list[Id] = []
+    negations: list[Text] = []
+    follow_ups: list[Text] = []
+
+
 # YAML reads `a: b` inside an unquoted list item as a mapping; regexes with "(?: " often hit this.
 _QUOTE_HINT = " (YAML read this line as 'key: value': put text that contains ': ' in single quotes)"
 
@@ -113,6 +136,7 @@ class _Parts:
     synonyms: dict[str, str]
     stopwords: set[str]
     crisis: list[tuple[CrisisModel, Path, LineDict]]
+    concepts: list[tuple[ConceptsModel, Path, LineDict]]
     hotlines: tuple[HotlinesModel, Where] | None
     interface: dict[str, str]
     crisis_replies: dict[str, str]
@@ -130,7 +154,7 @@ def load_catalog(intents_dir: Path, responses_dir: Path,
                  matching: MatchingSettings | None = None) -> Catalog:
     """Read, check and compile the content; raises `ContentProblem` listing every error found."""
     problems: list[str] = []
-    parts = _Parts([], {}, {}, {}, set(), [], None, {}, {}, [])
+    parts = _Parts([], {}, {}, {}, set(), [], [], None, {}, {}, [])
     for folder, keys in ((intents_dir, INTENT_KEYS), (responses_dir, RESPONSE_KEYS)):
         try:
             files = yaml_files(folder)
@@ -205,6 +229,10 @@ def _collect(path: Path, data: LineDict, parts: _Parts, problems: list[str]) -> 
         crisis = _validated(CrisisModel, data["crisis"], path, data, ("crisis",), problems)
         if crisis is not None:
             parts.crisis.append((crisis, path, data["crisis"]))
+    if "crisis_concepts" in data:
+        concepts = _validated(ConceptsModel, data["crisis_concepts"], path, data, ("crisis_concepts",), problems)
+        if concepts is not None:
+            parts.concepts.append((concepts, path, data["crisis_concepts"]))
     if "answers" in data:
         answers = data["answers"]
         if not isinstance(answers, LineDict):
@@ -270,6 +298,63 @@ def _crisis_lexicon(parts: _Parts) -> tuple[CrisisLexicon, dict[str, Where]]:
     return lexicon, where
 
 
+def _concept_reader(parts: _Parts, problems: list[str]) -> ConceptReader | None:
+    """The content's risk concepts (all files merged), each name checked where it is used; None
+    (the built-in concepts serve) when no file defines any."""
+    if not parts.concepts:
+        return None
+    concepts: dict[str, list[str]] = {}
+    excluded: dict[str, list[str]] = {}
+    soft: dict[str, str] = {}
+    escalations: list[Escalation] = []
+    clearances: list[str] = []
+    self_clearances: list[str] = []
+    negations: list[str] = []
+    follow_ups: list[str] = []
+    for model, _, _ in parts.concepts:
+        for name, words in model.concepts.items():
+            concepts.setdefault(name, []).extend(words)
+        for name, words in model.excluded.items():
+            excluded.setdefault(name, []).extend(words)
+        soft.update(model.soft)
+        escalations += [Escalation(e.category, tuple(e.all_of), tuple(e.none_of), e.firm) for e in model.escalations]
+        clearances += model.clearances
+        self_clearances += model.self_clearances
+        negations += model.negations
+        follow_ups += model.follow_ups
+    for model, path, raw in parts.concepts:
+        _check_concept_names(model, path, raw, set(concepts), problems)
+    return ConceptReader(ConceptLexicon(
+        concepts={k: tuple(v) for k, v in concepts.items()}, excluded={k: tuple(v) for k, v in excluded.items()},
+        soft=soft, escalations=tuple(escalations), clearances=tuple(dict.fromkeys(clearances)),
+        self_clearances=tuple(dict.fromkeys(self_clearances)),
+        negations=tuple(negations), follow_ups=tuple(follow_ups)))
+
+
+def _check_concept_names(model: ConceptsModel, path: Path, raw: LineDict, known: set[str],
+                         problems: list[str]) -> None:
+    """Every concept a rule names exists, and no phrase is longer than the reader looks."""
+    def unknown(name: str, where: tuple[Any, ...]) -> None:
+        if name not in known:
+            problems.append(f"{path}:{line_of(raw, where)}: unknown concept '{name}' "
+                            f"(defined: {', '.join(sorted(known))})")
+
+    for name in model.soft:
+        unknown(name, ("soft", name))
+    for index, escalation in enumerate(model.escalations):
+        for name in (*escalation.all_of, *escalation.none_of):
+            unknown(name, ("escalations", index))
+    for index, name in enumerate(model.clearances):
+        unknown(name, ("clearances", index))
+    for index, name in enumerate(model.self_clearances):
+        unknown(name, ("self_clearances", index))
+    for name, words in model.concepts.items():
+        for index, phrase in enumerate(words):
+            if len(phrase.lstrip("=").split()) > MAX_PHRASE_WORDS:
+                problems.append(f"{path}:{line_of(raw, ('concepts', name, index))}: concept phrase '{phrase}' "
+                                f"has more than {MAX_PHRASE_WORDS} words")
+
+
 def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Catalog | None:
     answers = {k: Answer(k, m.title, m.text, tuple(m.sources), tuple(m.follow_ups), w)
                for k, (m, w) in parts.answers.items()}
@@ -302,8 +387,9 @@ def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Ca
     if not intents:
         problems.append("intents/:1: no intents defined")
     crisis_lexicon, crisis_where = _crisis_lexicon(parts)
+    concept_reader = _concept_reader(parts, problems)
     try:
-        detector = CrisisDetector(crisis_lexicon.merged(BUILTIN_LEXICON))
+        detector = CrisisDetector(crisis_lexicon.merged(BUILTIN_LEXICON), concept_reader)
     except PatternError as exc:
         where = crisis_where.get(exc.source, "intents/crisis.yaml:1")
         problems.append(f"{where}: crisis pattern '{exc.source}': {exc}")
@@ -314,7 +400,7 @@ def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Ca
     if hotlines.default_region not in hotlines.regions:
         problems.append(f"{hotlines_where}: default_region '{hotlines.default_region}' is not one of the regions")
     for key in (*CATEGORIES, "sos"):
-        if key not in parts.crisis_replies:
+        if key not in parts.crisis_replies and key not in OPTIONAL_CRISIS_REPLIES:
             problems.append(f"responses/:1: crisis_replies has no reply for '{key}'")
     for key in REQUIRED_INTERFACE:
         if key not in parts.interface:

@@ -9,13 +9,18 @@ help lines stay one tap away for their next few messages; it lives in memory and
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from bot.catalog import Catalog
+from bot.concepts import FULL
 from bot.config import MatchingSettings, Settings
-from bot.content import ContentProblem, load_catalog
+from bot.content import OPTIONAL_CRISIS_REPLIES, ContentProblem, load_catalog
 from bot.crisis import BUILTIN_REPLY, CrisisResult, builtin_detect
 from bot.hotlines import fill
+from bot.language import looks_spanish
 from bot.matcher import Ranked
 from bot.replies import SOS, TOPICS, Reply, Suggestion
 
@@ -36,6 +41,12 @@ _BUILTIN_UI = {
     "topics_button": "All topics",
     "fallback": "I can't load my answers right now. If you need help, type /sos or call or text 988 (US).",
 }
+# How long a risky message is remembered, so a follow-up ("ok i took them") is read against it.
+RISK_MEMORY_SECONDS = 30 * 60
+# At most this many conversations remembered at once (the oldest are dropped first).
+_RISK_MEMORY_SIZE = 10_000
+# The quiet help line under a fallback or clarify when the content cannot give one.
+_BUILTIN_NET = "If you need someone to talk to right now: call or text 988 (US) or your local emergency number."
 # Offered with an "elevated" reply: something concrete for tonight.
 _ELEVATED_SUGGESTIONS = ("coping_low_mood", "night_cravings")
 
@@ -47,6 +58,8 @@ class Lantern:
         self._catalog = catalog
         self._default_region = default_region
         self._open_escalations: dict[str, int] = {}
+        # user key -> (category, when): the last risk seen in a conversation. No text is kept.
+        self._risk: dict[str, tuple[str, float]] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Lantern:
@@ -64,20 +77,31 @@ class Lantern:
 
     def forget(self, user_key: str) -> None:
         self._open_escalations.pop(user_key, None)
+        self._risk.pop(user_key, None)
 
     # --- replies -------------------------------------------------------------------------------
 
     def reply(self, user_key: str, text: str, *, region: str | None = None) -> Reply:
-        """The reply to one message. Never raises: any failure after the crisis check is logged."""
+        """The reply to one message. Never raises: any failure after the crisis check is logged.
+
+        Three levels: a crisis takes the reply over; a message that touches a risk (or comes
+        after one) gets its answer with the help line beside it; and every fallback and clarify
+        carries a quiet help line, so a miss never ends in a reply with no number.
+        """
         text = text if isinstance(text, str) else ""
-        crisis = self._detect(text)
-        if crisis is not None:
+        crisis = self._in_context(user_key, text, self._detect(text))
+        if crisis is not None and crisis.full:
             return self._crisis_reply(user_key, crisis, region)
         try:
-            reply = self._answer_message(text)
+            notice = self._spanish_notice(region) if self._is_spanish(text) else None
+            reply = notice or self._answer_message(text)
         except Exception:
             log.exception("reply failed after the crisis check (message text not logged)")
-            reply = Reply("fallback", self.ui("content_unavailable"))
+            reply = Reply("fallback", self.ui("content_unavailable"), help_line=True)
+        if crisis is not None:
+            reply = self._with_help_line(reply, crisis, region)
+        elif reply.kind in ("fallback", "clarify") and not reply.help_line:
+            reply = self._with_net(reply, region)
         return self._keep_help_near(user_key, reply)
 
     def answer(self, answer_id: str, *, user_key: str | None = None, region: str | None = None) -> Reply:
@@ -135,32 +159,112 @@ class Lantern:
         catalog = self._catalog
         try:
             if catalog is not None:
-                return catalog.detector.detect(text)
+                return self._in_language(text, catalog.detector.detect(text))
         except Exception:
             log.exception("crisis detector failed; using the built-in core")
-        return builtin_detect(text)
+        return self._in_language(text, builtin_detect(text))
+
+    def _in_language(self, text: str, crisis: CrisisResult | None) -> CrisisResult | None:
+        if crisis is None or not self._is_spanish(text):
+            return crisis
+        return replace(crisis, lang="es")
+
+    @staticmethod
+    def _is_spanish(text: str) -> bool:
+        try:
+            return looks_spanish(text)
+        except Exception:
+            log.exception("language check failed (message text not logged)")
+            return False
+
+    def _in_context(self, user_key: str, text: str, crisis: CrisisResult | None) -> CrisisResult | None:
+        """Read a message against the conversation's last risk: "ok i took them" after talk of
+        pills is an emergency, and a second touch of risk is not a soft one any more."""
+        now = time.monotonic()
+        remembered = self._risk.get(user_key)
+        if remembered is not None and now - remembered[1] > RISK_MEMORY_SECONDS:
+            remembered = None
+            del self._risk[user_key]
+        if remembered is not None:
+            if crisis is not None and not crisis.full:
+                crisis = replace(crisis, level=FULL)
+            elif crisis is None and self._follows_up(text):
+                crisis = CrisisResult(remembered[0], lang="es" if self._is_spanish(text) else "en")
+        if crisis is not None:
+            self._remember_risk(user_key, crisis.category, now)
+        return crisis
+
+    def _follows_up(self, text: str) -> bool:
+        catalog = self._catalog
+        try:
+            return catalog is not None and catalog.detector.is_follow_up(text)
+        except Exception:
+            log.exception("follow-up check failed (message text not logged)")
+            return False
+
+    def _remember_risk(self, user_key: str, category: str, now: float) -> None:
+        self._risk.pop(user_key, None)
+        if len(self._risk) >= _RISK_MEMORY_SIZE:
+            del self._risk[next(iter(self._risk))]
+        self._risk[user_key] = (category, now)
 
     def _crisis_reply(self, user_key: str, crisis: CrisisResult, region: str | None) -> Reply:
         self._open_escalations[user_key] = FOLLOW_UP_REPLIES
         return self._render_crisis(crisis, region)
+
+    def _with_help_line(self, reply: Reply, crisis: CrisisResult, region: str | None) -> Reply:
+        """The soft level: the answer as asked, with the help line for what the message touched."""
+        line = self._crisis_text(f"soft_{crisis.category}", crisis.lang, region) or self._net_line(region)
+        sos = Suggestion(SOS, self.ui("sos_button"))
+        return replace(reply, text=f"{reply.text}\n\n{line}", suggestions=(sos, *reply.suggestions),
+                       help_line=True, urgent=True)
+
+    def _with_net(self, reply: Reply, region: str | None) -> Reply:
+        return replace(reply, text=f"{reply.text}\n\n{self._net_line(region)}", help_line=True)
+
+    def _net_line(self, region: str | None) -> str:
+        return self._crisis_text("net", "en", region) or _BUILTIN_NET
+
+    def _crisis_text(self, key: str, lang: str, region: str | None) -> str | None:
+        """A crisis text filled for the region (and language): None when the content lacks it."""
+        catalog = self._catalog
+        if catalog is None:
+            return None
+        try:
+            template = _replies_in(catalog, lang).get(key) or catalog.crisis_replies.get(key)
+            return fill(template, _region_values(catalog, region or self._default_region, lang)) if template else None
+        except Exception:
+            log.exception("crisis text '%s' could not be filled", key)
+            return None
+
+    def _spanish_notice(self, region: str | None) -> Reply | None:
+        """A Spanish message that is no crisis: told in Spanish that answers are in English for now,
+        and where help in Spanish is."""
+        catalog = self._catalog
+        template = catalog.interface.get("spanish_notice") if catalog is not None else None
+        if catalog is None or template is None:
+            return None
+        text = fill(template, _region_values(catalog, region or self._default_region, "es"))
+        return Reply("fallback", text, suggestions=self.starter_topics(), help_line=True)
 
     def _render_crisis(self, crisis: CrisisResult, region: str | None) -> Reply:
         try:
             catalog = self._catalog
             if catalog is None:
                 raise LookupError("no catalog")
-            values = catalog.region(region or self._default_region).values()
-            parts = [fill(catalog.crisis_replies[crisis.category], values)]
-            parts += [fill(catalog.crisis_replies[f"also_{c}"], values) for c in crisis.also
-                      if f"also_{c}" in catalog.crisis_replies]
+            values = _region_values(catalog, region or self._default_region, crisis.lang)
+            replies = {**catalog.crisis_replies, **_replies_in(catalog, crisis.lang)}
+            category = crisis.category if crisis.category in replies else OPTIONAL_CRISIS_REPLIES[crisis.category]
+            parts = [fill(replies[category], values)]
+            parts += [fill(replies[f"also_{c}"], values) for c in crisis.also if f"also_{c}" in replies]
             names = _ELEVATED_SUGGESTIONS if crisis.category == "elevated" else ()
             suggestions = tuple(Suggestion(a, catalog.answers[a].title) for a in names if a in catalog.answers)
             return Reply("crisis", "\n\n".join(parts), crisis=crisis.category, score=100.0,
-                         suggestions=suggestions, urgent=True)
+                         suggestions=suggestions, urgent=True, help_line=True)
         except Exception:
             if self._catalog is not None:
                 log.exception("crisis reply could not be built from content; sending the built-in one")
-            return Reply("crisis", BUILTIN_REPLY, crisis=crisis.category, score=100.0, urgent=True)
+            return Reply("crisis", BUILTIN_REPLY, crisis=crisis.category, score=100.0, urgent=True, help_line=True)
 
     def _answer_message(self, text: str) -> Reply:
         catalog = self._catalog
@@ -212,10 +316,22 @@ class Lantern:
             del self._open_escalations[user_key]
         else:
             self._open_escalations[user_key] = left - 1
+        if reply.help_line:  # the soft level or the net already put a help line on it
+            return reply
         sos = Suggestion(SOS, self.ui("sos_button"))
-        return Reply(reply.kind, f"{reply.text}\n\n{self.ui('still_here')}", reply.intent, reply.score,
-                     reply.crisis, (sos, *reply.suggestions), reply.sources, urgent=True,
-                     unmatched_text=reply.unmatched_text)
+        return replace(reply, text=f"{reply.text}\n\n{self.ui('still_here')}", suggestions=(sos, *reply.suggestions),
+                       urgent=True, help_line=True)
+
+
+def _replies_in(catalog: Catalog, lang: str) -> Mapping[str, str]:
+    """The crisis replies written in `lang` (English ones serve where a language lacks a key)."""
+    if lang == "es":
+        return getattr(catalog, "crisis_replies_es", None) or {}
+    return catalog.crisis_replies
+
+
+def _region_values(catalog: Catalog, region: str, lang: str) -> dict[str, str]:
+    return catalog.region(region).values(lang)
 
 
 def try_load(intents_dir: Path, responses_dir: Path, matching: MatchingSettings) -> Catalog | None:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import extractOne
 
+from bot.concepts import FULL, SOFT, ConceptLexicon, ConceptReader, Escalation
 from bot.normalise import fold, words
 from bot.regex_gate import PatternGate
 from bot.regex_prefix import WordStarts, compile_word_start, matches_at
@@ -25,7 +26,7 @@ from bot.regex_prefix import WordStarts, compile_word_start, matches_at
 # Order is priority: an overdose happening now needs 911 before anything else. Patterns about
 # someone else or about violence are narrower than first-person ones, so they are tried first and
 # a first-person pattern that only re-reads the same words does not override them.
-CATEGORIES = ("overdose", "other_at_risk", "danger", "suicide", "elevated")
+CATEGORIES = ("overdose", "overdose_self", "other_at_risk", "danger", "suicide", "elevated")
 # Under a negation, "im not going to kill myself" still earns a gentle check-in (elevated), while
 # "she never said anything about hurting herself" or "im not hopeless" reports no risk at all.
 _NEGATED_BECOMES = {"suicide": "elevated", "other_at_risk": None, "elevated": None}
@@ -39,6 +40,12 @@ _DOUBLED = re.compile(r"([a-z])\1+")
 # Three single letters in a row ("k i l l"), the only case `_join_spaced_letters` changes.
 _SPACED_LETTERS = re.compile(r"(?<![a-z0-9])[a-z] [a-z] [a-z](?![a-z0-9])")
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+# Long messages are read in windows of this many characters, half overlapping (see `hits`).
+_WINDOW = 600
+# Sentences longer than this many words are read in half-overlapping runs of it.
+_SENTENCE_WORDS = 30
+# Where a message is cut into sentences for the concept reading (before punctuation goes).
+_SENTENCE_END = re.compile(r"[.!?;\n]+|\s+(?:but|then|and then|and now)\s+")
 # A pattern starting with one of this many words or more ("{person} ...") is tried only where one
 # of them starts a word; with fewer, `re` finds its first word faster by itself.
 _MANY_LEADS = 6
@@ -90,6 +97,14 @@ class CrisisResult:
     # Further categories found in other words of the same message ("he hits me and i want to
     # die"): the reply adds a line for each.
     also: tuple[str, ...] = ()
+    # FULL: the crisis reply takes over. SOFT: the answer goes out with this category's help line.
+    level: int = FULL
+    # "es" when the message is Spanish, so the reply and its help lines are Spanish too.
+    lang: str = "en"
+
+    @property
+    def full(self) -> bool:
+        return self.level >= FULL
 
 
 class PatternError(ValueError):
@@ -115,6 +130,10 @@ def squeeze(word: str) -> str:
 
 
 def _unleet(token: str) -> str:
+    stripped = token.rstrip("!|")  # "blue!!!" is shouting, not "bluei"
+    if not stripped:
+        return token
+    token = stripped
     if _LEET_CHARS.isdisjoint(token) or _NUMBER_WITH_UNIT.match(token) or not any(c.isalpha() for c in token):
         return token
     return token.translate(_LEET)
@@ -222,7 +241,8 @@ class CrisisDetector:
     """A compiled lexicon. Immutable (a cache of compiled phrase sets aside); safe to share between
     threads and swap on reload."""
 
-    def __init__(self, lexicon: CrisisLexicon) -> None:
+    def __init__(self, lexicon: CrisisLexicon, concepts: ConceptReader | None = None) -> None:
+        self._concepts = concepts or _BUILTIN_CONCEPTS
         groups = _expand_groups(lexicon.groups)
         self._idioms = _Phrases(lexicon.idioms, groups)
         self._hypotheticals = _Phrases(lexicon.hypotheticals, groups)
@@ -261,9 +281,61 @@ class CrisisDetector:
         form = " ".join(map(self._correct, squeeze(joined).split()))
         return self._idioms.blank(form, keep_length=False)
 
+    def sentence_forms(self, text: str) -> list[str]:
+        """The crisis form of each sentence (long sentences in overlapping runs of words), for the
+        concept reading: concepts count together only when they are near each other."""
+        forms: list[str] = []
+        for sentence in _SENTENCE_END.split(text):
+            tokens = self.form(sentence).split()
+            if len(tokens) <= _SENTENCE_WORDS:
+                forms.append(" ".join(tokens))
+                continue
+            step = _SENTENCE_WORDS // 2
+            forms += [" ".join(tokens[i:i + _SENTENCE_WORDS]) for i in range(0, len(tokens) - step, step)]
+        return [f for f in forms if f]
+
     def detect(self, text: str) -> CrisisResult | None:
-        """The most urgent category the message signals, or None."""
-        hits = self.hits(text)
+        """The most urgent category the message signals, at the level it calls for, or None.
+
+        Two readings: the pattern lexicon (known phrasings, full replies) and the concepts
+        (escalate by default). The more urgent of the two leads; the other is added as `also`.
+        """
+        hard = self._pattern_result(self.hits(text))
+        if hard is not None and self._cleared(text):
+            hard = replace(hard, level=SOFT)
+        reading = self._concepts.read(self.sentence_forms(text))
+        if hard is None and reading.level == 0:
+            return None
+        if hard is None or (not hard.full and reading.level >= FULL):
+            category = _who_overdosed(reading.category or "elevated", reading.concepts)
+            return CrisisResult(category, level=reading.level)
+        if not hard.full:
+            return replace(hard, category=_who_overdosed(hard.category, reading.concepts))
+        categories = [hard.category, *hard.also]
+        if reading.level >= FULL and reading.category and reading.category not in categories:
+            categories.append(reading.category)
+        categories = [_who_overdosed(c, reading.concepts) for c in categories]
+        # A known phrasing's category leads, unless the concepts name a graver one than violence or
+        # despair ("my dad has a gun and says he will use it on himself": someone at risk, and danger).
+        lead = categories[0] if categories[0] not in _YIELDING else None
+        ranked = sorted(dict.fromkeys(categories), key=lambda c: (c != lead, CATEGORIES.index(c)))
+        if len(ranked) > 1 and "elevated" in ranked:
+            ranked.remove("elevated")
+        return CrisisResult(ranked[0], also=tuple(ranked[1:]))
+
+    def _cleared(self, text: str) -> bool:
+        """Whether every sentence a pattern matched on its own carries a clearance (a story told
+        as past, a dream, a joke, news, a negation): the reply then drops one step, to the
+        answer with the help line. A match that needs two sentences is never cleared."""
+        matched = [sentence for sentence in _SENTENCE_END.split(text) if self.hits(sentence)]
+        return bool(matched) and all(self._concepts.clears(self.form(s)) for s in matched)
+
+    def is_follow_up(self, text: str) -> bool:
+        """A message that, right after a risky one, reports the risk went ahead ("ok i took them")."""
+        return self._concepts.is_follow_up(self.form(text))
+
+    @staticmethod
+    def _pattern_result(hits: list[Hit]) -> CrisisResult | None:
         if not hits:
             return None
         chosen: list[str] = []
@@ -277,10 +349,25 @@ class CrisisDetector:
         return CrisisResult(chosen[0], also=tuple(chosen[1:]))
 
     def hits(self, text: str) -> list[Hit]:
-        """Every pattern match found, negations applied (see `_NEGATED_BECOMES`)."""
+        """Every pattern match found, negations applied (see `_NEGATED_BECOMES`).
+
+        A long message is read in overlapping windows, so its cost grows with its length and no
+        pattern ever runs over more than `_WINDOW` characters (patterns span far less).
+        """
         form = self.form(text)
-        if not form:
-            return []
+        if len(form) <= _WINDOW:
+            return self._hits_in(form) if form else []
+        found: dict[tuple[str, tuple[int, int]], Hit] = {}
+        for start in range(0, len(form) - _WINDOW // 2, _WINDOW // 2):
+            cut = form.rfind(" ", 0, start) + 1 if start else 0
+            end = form.find(" ", cut + _WINDOW)
+            window = form[cut:end if end > 0 else len(form)]
+            for hit in self._hits_in(window):
+                span = (hit.span[0] + cut, hit.span[1] + cut)
+                found.setdefault((hit.category, span), Hit(hit.category, span, hit.pattern))
+        return list(found.values())
+
+    def _hits_in(self, form: str) -> list[Hit]:
         runnable, starts = self._runnable(form)
         informational = (self._frame_found("info", runnable, form, starts)
                          and not self._frame_found("urgent", runnable, form, starts))
@@ -341,7 +428,8 @@ def _nearest(token: str, vocabulary: tuple[str, ...]) -> str:
     if len(token) < 5 or token in vocabulary:
         return token
     found = extractOne(token, vocabulary, scorer=OSA.distance, score_cutoff=1)
-    return found[0] if found else token
+    # A typo keeps its first letter; a real word one letter away rarely does ("laughter", "daughter").
+    return found[0] if found and found[0][0] == token[0] else token
 
 
 # --- The built-in core: always part of detection, and all of it when content cannot load. ---
@@ -377,6 +465,7 @@ BUILTIN_LEXICON = CrisisLexicon(
             r"\bcommit(?:ing)? suicide\b",
             r"(?<![0-9]\x20)(?<![0-9])\bkms\b",
             r"\bunalive\b",
+            r"\b(?:sleep|go to sleep) and (?:not|never) wake up\b",
         ),
         "other_at_risk": (
             r"\bkill {other}\b",
@@ -394,10 +483,44 @@ BUILTIN_LEXICON = CrisisLexicon(
             r"\bhopeless\b",
             r"\bwhats the point (?:anymore|of living|of life)\b",
             r"\bnot suicidal but\b",
-            r"\b(?:sleep|go to sleep) and (?:not|never) wake up\b",
         ),
     },
 )
+
+# Categories a known phrasing found that give way to a graver one the concepts found.
+_YIELDING = frozenset({"danger", "elevated"})
+# Concepts that name someone other than the writer ("he", "my son", "somebody").
+_SOMEONE_ELSE = frozenset({"other_person", "generic_person"})
+
+
+def _who_overdosed(category: str, concepts: frozenset[str]) -> str:
+    """An overdose told of oneself ("i took too much i cant breathe") gets the reply for the person
+    themself; told of someone else, the bystander's steps."""
+    if category == "overdose" and "first_person" in concepts and concepts.isdisjoint(_SOMEONE_ELSE):
+        return "overdose_self"
+    return category
+
+
+# The built-in concepts: always there when the content cannot load (the content's own concepts
+# replace them when it does). Kept small: who is spoken of, wishes to die, an overdose happening.
+BUILTIN_CONCEPTS = ConceptLexicon(
+    concepts={
+        "first_person": ("i", "im", "me", "my", "myself", "ive", "id", "ill"),
+        "other_person": ("he", "she", "hes", "shes", "him", "her", "himself", "herself", "they", "son", "daughter",
+                         "husband", "wife", "brother", "sister", "mom", "dad", "friend", "boyfriend", "girlfriend",
+                         "partner", "kid", "child"),
+        "death_wish": ("suicide", "suicidal", "kill myself", "end my life", "want to die", "wanna die",
+                       "not wake up", "take my life", "be dead"),
+        "overdose_sign": ("not breathing", "cant breathe", "wont wake up", "unresponsive", "turning blue",
+                          "lips are blue", "overdosing"),
+    },
+    soft={"death_wish": "suicide", "overdose_sign": "overdose"},
+    escalations=(Escalation("suicide", ("first_person", "death_wish"), ("other_person",)),
+                 Escalation("other_at_risk", ("other_person", "death_wish")),
+                 Escalation("overdose", ("overdose_sign",))),
+    negations=("not", "no", "never", "dont", "wont", "didnt"),
+)
+_BUILTIN_CONCEPTS = ConceptReader(BUILTIN_CONCEPTS)
 
 # What Lantern says to a crisis when its content cannot load: US lines, and the rest of the
 # world told to use their local emergency number. Numbers: 988lifeline.org, crisistextline.org.

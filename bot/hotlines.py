@@ -26,7 +26,7 @@ class Region:
     overdose_law: str = ""
     source: str = ""
 
-    def values(self) -> dict[str, str]:
+    def values(self, lang: str = "en") -> dict[str, str]:
         return {f: getattr(self, f) for f in FIELDS} | {"region": self.name}
 
 

@@ -42,6 +42,9 @@ class Reply:
     urgent: bool = False
     # The normalised words of a message nothing matched, for the operators' unmatched list.
     unmatched_text: str | None = None
+    # True when the text carries a help line: a crisis reply, an answer with the help line shown
+    # beside it (the "soft" level), or the quiet line under every fallback and clarify.
+    help_line: bool = False
 
     def as_json(self, message: str) -> dict[str, object]:
         """The shape `lantern ask --json` prints, one object per message."""
@@ -54,4 +57,5 @@ class Reply:
             "reply": self.text,
             "suggestions": [s.answer_id for s in self.suggestions],
             "sources": list(self.sources),
+            "help_line": self.help_line,
         }

@@ -97,7 +97,7 @@ def test_without_content_every_core_phrase_still_gets_help(category, phrase):
     # The built-in core is all there is when content cannot load; the basics must all be there.
     reply = Lantern(None).reply("ann", phrase)
     assert reply.kind == "crisis", f"{phrase!r} got no crisis reply in crisis-only mode"
-    assert reply.crisis == category
+    assert reply.crisis.removesuffix("_self") == category  # "i took too much" is the writer's own overdose
     assert "988" in reply.text or "911" in reply.text
 
 
@@ -177,15 +177,16 @@ def test_swapping_the_catalog_takes_effect_at_once(catalog):
 def test_empty_messages_get_a_gentle_prompt_and_topics(lantern, text):
     reply = lantern.reply("ann", text)
     assert reply.kind == "fallback"
-    assert reply.text == lantern.ui("empty")
+    assert reply.text.startswith(lantern.ui("empty"))
+    assert reply.help_line and "988" in reply.text  # the quiet help line under every fallback
     assert reply.suggestions == lantern.starter_topics()
 
 
 def test_emoji_only_gets_the_no_words_reply(lantern):
     reply = lantern.reply("ann", "😢😢😢")
     assert reply.kind == "fallback"
-    assert reply.text == lantern.ui("no_words")
-    assert "/sos" in reply.text
+    assert reply.text.startswith(lantern.ui("no_words"))
+    assert "/sos" in reply.text and "988" in reply.text
 
 
 def test_a_huge_message_still_has_its_last_words_read_for_crisis(lantern):

@@ -92,12 +92,10 @@ OVERDOSE = [
     "he is not breathing",
     "her lips are turning blue",
     "my son wont wake up",
-    "i think i took too much",
     "he is oding",
     "hes oding",
     "he is od-ing",
     "my daughter is overdosing",
-    "i think im overdoseing",
     "she is overdoseing",
     "cant wake him up he is oding",
 ]
@@ -106,6 +104,19 @@ OVERDOSE = [
 @pytest.mark.parametrize("text", OVERDOSE)
 def test_an_overdose_happening_now_gets_the_overdose_reply(lantern, text):
     assert_crisis(crisis_reply(lantern, text), "overdose")
+
+
+@pytest.mark.parametrize("text", [
+    "i think i took too much",
+    "i think im overdoseing",
+    "i took too much i can barely breathe",
+    "used after 3 months clean and my chest is so heavy",
+    "took too much. i cant stay awake",
+])
+def test_an_overdose_of_the_writer_gets_the_reply_for_themself(lantern, text):
+    reply = crisis_reply(lantern, text)
+    assert_crisis(reply, "overdose_self")
+    assert "911" in reply.text and "alone" in reply.text  # call now, and do not stay alone
 
 
 # --- someone else at risk, danger from others, elevated ----------------------------------------------
@@ -133,23 +144,33 @@ def test_danger_from_someone_gets_the_danger_reply(lantern, text):
     "whats the point anymore",
     "what's the point anymore",
     "im not suicidal but i feel empty",
-    "i just want to sleep and not wake up",
-    "i want to sleep and never wake up",
     "i feel hopeless",
+    "i give up",
+    "i hate my life so much right now",
 ])
 def test_hopelessness_gets_the_gentler_elevated_reply(lantern, text):
     assert_crisis(crisis_reply(lantern, text), "elevated")
 
 
+@pytest.mark.parametrize("text", [
+    "i just want to sleep and not wake up",
+    "i want to sleep and never wake up",
+    "everyone would be better off without me",
+])
+def test_passive_ideation_gets_the_suicide_reply(lantern, text):
+    """A wish not to wake up is suicidal ideation: it gets 988, not the milder check-in."""
+    assert_crisis(crisis_reply(lantern, text), "suicide")
+
+
 @pytest.mark.parametrize(("text", "category"), [
     # a passive wish not to exist, and self-hatred
-    ("some nights i keep wishing i was never born", "elevated"),
-    ("sometimes i wish i didnt exist", "elevated"),
+    ("some nights i keep wishing i was never born", "suicide"),
+    ("sometimes i wish i didnt exist", "suicide"),
     ("hate myself for using again", "elevated"),
     ("i just honestly hate myself lately", "elevated"),
     ("used again last night and hate myself for it", "elevated"),
-    ("is it normal that i wish i wasnt alive", "elevated"),
-    ("is wishing i had never been born a sign of depression", "elevated"),  # about the writer, not a textbook question
+    ("is it normal that i wish i wasnt alive", "suicide"),
+    ("is wishing i had never been born a sign of depression", "suicide"),  # about the writer, not a textbook question
     # trying to stop self-harm: self-harm still going on
     ("im trying to quit self harming", "suicide"),
     ("trying to stop self-harming, will i get sent to a hospital", "suicide"),
@@ -186,7 +207,7 @@ def test_hopelessness_gets_the_gentler_elevated_reply(lantern, text):
     ("is it selfish to not want to live anymore", "suicide"),
     ("whats the most painless way to kill yourself", "suicide"),
     ("i dont want my brother to end his life", "other_at_risk"),
-    ("nobody will care, i wont be missed", "elevated"),
+    ("nobody will care, i wont be missed", "suicide"),
     ("im too weak to keep going", "elevated"),
     ("i cant stand being alive anymore", "elevated"),
 ])

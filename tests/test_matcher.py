@@ -142,7 +142,7 @@ def test_when_two_topics_tie_lantern_asks_which_was_meant(garden):
     reply = garden.reply("u", "how do i look after my garden")
     assert reply.kind == "clarify"
     assert {s.answer_id for s in reply.suggestions} == {"roses", "tulips"}
-    assert reply.text == garden.ui("clarify")
+    assert reply.text.startswith(garden.ui("clarify")) and reply.help_line
 
 
 def test_a_clear_winner_is_answered_not_clarified(garden):
@@ -235,7 +235,7 @@ def test_a_held_back_topic_is_offered_on_the_fallback(lantern):
     *near, last = [s.answer_id for s in reply.suggestions]
     assert "grief_after_overdose" in near and len(near) <= 3
     assert last == TOPICS
-    assert reply.text.endswith(lantern.ui("fallback_suggest"))
+    assert lantern.ui("fallback_suggest") in reply.text
 
 
 def test_no_words_is_empty_not_fallback():

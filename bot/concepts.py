@@ -1,0 +1,250 @@
+"""Risk concepts: the crisis detector's second reading, "could this person be in danger?".
+
+The pattern lexicon (`bot.crisis`) knows phrasings; people in danger rarely use the phrasing one
+expected. This module reads a message as the concepts it touches, sentence by sentence: death
+wishes, self-harm, lethal means, signs of an overdose, violence, hopelessness, who the sentence is
+about. Operators write each concept's words once (`intents/crisis_concepts.yaml`); every
+inflection follows (`hang` also finds "hangs", "hanging", "hanged", "hung"; `pill` finds "pills").
+
+A sentence that touches a risk concept escalates unless a clearance applies; combinations of
+concepts (`escalations`) escalate to a full crisis reply. A clearance (an informational question,
+news or media, a past and resolved story, a dream, a joke, a negation) lowers the level by one
+step, never to nothing while the writer speaks of a present risk of their own. Matching is by
+word n-grams in a hash table: linear in the message, whatever the operator writes.
+Not for choosing the reply: that is `bot.core`'s.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+# Levels of answer, lowest first: nothing, a help line shown with the answer, the crisis reply.
+NONE, SOFT, FULL = 0, 1, 2
+# The longest phrase a concept may hold, in words (longer ones are refused by validation).
+MAX_PHRASE_WORDS = 6
+# A negation followed by one of these words negates nothing ("i dont know how much more i can take").
+_NOT_NEGATING = frozenset({"know", "care", "understand", "think", "se", "get"})  # squeezed: "see" is "se"
+_VOWELS = frozenset("aeiou")
+# Words never inflected inside a phrase: they carry the grammar, not the concept.
+_FUNCTION_WORDS = frozenset(
+    "a an the to of in on at by for from up out off with and or not no nor my his her their our your "
+    "me him them us it its i im ive id ill is am are was were be been being so too very all any this that "
+    "these those there here what how why when where who can cant wont dont didnt doesnt isnt wasnt will "
+    "would could should just".split()
+)
+# Irregular forms (past, participle, other) of verbs that crisis messages use.
+_IRREGULAR: Mapping[str, tuple[str, ...]] = {
+    "hang": ("hung", "hanged"), "take": ("took", "taken", "takin"), "shoot": ("shot",),
+    "cut": ("cut",), "slit": ("slit",), "buy": ("bought",), "get": ("got", "gotten"),
+    "give": ("gave", "given"), "go": ("went", "gone"), "do": ("did", "done"), "find": ("found",),
+    "leave": ("left",), "write": ("wrote", "written"), "say": ("said",), "tell": ("told",),
+    "feel": ("felt",), "think": ("thought",), "have": ("has", "had"), "bleed": ("bled",),
+    "hit": ("hit",), "beat": ("beaten",), "fall": ("fell", "fallen"), "wake": ("woke", "woken"),
+    "drink": ("drank", "drunk"), "lose": ("lost",), "hold": ("held",), "keep": ("kept",),
+    "sleep": ("slept",), "overdose": ("od", "oded", "oding", "ods", "odd"), "od": ("oded", "oding", "ods", "odd"),
+    "swallow": ("swalowed",), "stab": ("stabbed",), "throw": ("threw", "thrown"), "break": ("broke", "broken"),
+    "freeze": ("froze", "frozen"), "swim": ("swam",), "drive": ("drove", "driven"), "run": ("ran",),
+    "send": ("sent",), "put": ("put",), "make": ("made",), "mean": ("meant",), "see": ("saw", "seen"),
+    "come": ("came",), "stand": ("stood",), "sit": ("sat",), "choose": ("chose", "chosen"),
+    "be": ("am", "is", "are", "was", "were", "been", "being"), "die": ("died", "dying", "dies", "dieing"),
+    "lie": ("lay", "lying"), "bite": ("bit", "bitten"), "fight": ("fought",), "win": ("won",),
+}
+
+
+def squeeze(word: str) -> str:
+    """Doubled letters become single, as in the crisis form ("kill" -> "kil")."""
+    return re.sub(r"([a-z])\1+", r"\1", word)
+
+
+def inflections(word: str) -> tuple[str, ...]:
+    """A word and its regular and irregular inflections; nouns get their plural the same way."""
+    forms = {word, *_IRREGULAR.get(word, ())}
+    if not word.isalpha() or len(word) < 2:
+        return tuple(sorted(forms))
+    stem = word[:-1] if word.endswith("e") and not word.endswith(("ee", "ye", "oe")) else word
+    if word.endswith("ie"):
+        forms.add(word[:-2] + "ying")
+    forms.add(stem + "ing")
+    forms.add(stem + "in")  # "dyin", "cuttin": dropped g, as typed
+    if word.endswith("y") and len(word) > 2 and word[-2] not in _VOWELS:
+        forms.update({word[:-1] + "ies", word[:-1] + "ied"})
+    elif word.endswith(("s", "x", "z", "ch", "sh", "o")):
+        forms.update({word + "es", word + "ed"})
+    else:
+        forms.add(word + "s")
+        forms.add(stem + "ed" if word.endswith("e") else word + "ed")
+    if len(word) <= 4 and word[-1] not in _VOWELS and word[-1] not in "wxy" and word[-2] in _VOWELS:
+        forms.update({word + word[-1] + "ing", word + word[-1] + "ed", word + word[-1] + "er"})
+    return tuple(sorted(forms))
+
+
+def phrase_forms(phrase: str) -> set[str]:
+    """Every form of a concept phrase: each content word inflected, function words kept.
+
+    A phrase written with a leading `=` is taken exactly as written ("=died" in a list that
+    must not hold a past tense is written by listing the exact forms it wants).
+    """
+    if phrase.startswith("="):
+        return {squeeze(" ".join(phrase[1:].split()))}
+    options: list[tuple[str, ...]] = []
+    for word in phrase.split():
+        options.append((word,) if word in _FUNCTION_WORDS else inflections(word))
+    forms = [""]
+    for choices in options:
+        forms = [f"{f} {c}".strip() for f in forms for c in choices]
+        if len(forms) > 400:  # a phrase of many content words: keep the forms found so far
+            break
+    return {squeeze(f) for f in forms}
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """Concepts that together, in one sentence, call for the full crisis reply of `category`."""
+
+    category: str
+    all_of: tuple[str, ...]
+    none_of: tuple[str, ...] = ()
+    # A firm rule is not lowered by a clearance: a method question is a question, and a crisis.
+    firm: bool = False
+
+
+@dataclass(frozen=True)
+class ConceptLexicon:
+    """What `crisis_concepts` in the content holds, before indexing."""
+
+    concepts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Words a concept must not count even though an inflection produces them ("died" for a wish).
+    excluded: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Concepts that on their own show a help line, with the category whose line is shown.
+    soft: Mapping[str, str] = field(default_factory=dict)
+    escalations: tuple[Escalation, ...] = ()
+    # Concepts that lower a sentence's level by one step (question, media, past, dream, joke, ...).
+    clearances: tuple[str, ...] = ()
+    # The clearances that still apply when the writer speaks of a risk of their own: a story
+    # told as past or a dream lowers it; a question or a worry does not ("how many would it take").
+    self_clearances: tuple[str, ...] = ()
+    # Concepts that mean the writer speaks of themself: clearance never lowers their risk to nothing.
+    first_person: str = "first_person"
+    # Concepts that mean someone else is spoken of: then the risk may be theirs, not the writer's.
+    others: tuple[str, ...] = ("other_subject", "generic_person")
+    # Words that negate a concept word up to four words after them ("not suicidal", "no thoughts of dying").
+    negations: tuple[str, ...] = ()
+    # A follow-up that, after a risky message, means the risk went ahead ("ok i took them").
+    follow_ups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One message's concept reading: the level, the category, and the concepts seen (no text)."""
+
+    level: int
+    category: str | None
+    concepts: frozenset[str] = frozenset()
+
+
+NO_RISK = Reading(NONE, None)
+
+
+class ConceptReader:
+    """An indexed concept lexicon. Immutable; safe to share between threads and swap on reload."""
+
+    def __init__(self, lexicon: ConceptLexicon) -> None:
+        self._lexicon = lexicon
+        index: dict[str, set[str]] = {}
+        for name, phrases in lexicon.concepts.items():
+            excluded = {squeeze(w) for w in lexicon.excluded.get(name, ())}
+            for phrase in phrases:
+                for form in phrase_forms(phrase) - excluded:
+                    index.setdefault(form, set()).add(name)
+        self._index = {form: frozenset(names) for form, names in index.items()}
+        self._longest = max((form.count(" ") + 1 for form in self._index), default=1)
+        self._negations = frozenset(squeeze(n) for n in lexicon.negations)
+        self._follow_ups = frozenset(squeeze(" ".join(f.split())) for f in lexicon.follow_ups)
+        self._risky = frozenset(lexicon.soft) | {c for e in lexicon.escalations for c in e.all_of}
+
+    @property
+    def lexicon(self) -> ConceptLexicon:
+        return self._lexicon
+
+    def concepts_in(self, tokens: list[str]) -> dict[str, list[int]]:
+        """Each concept found in a sentence's words, with the word positions it starts at."""
+        found: dict[str, list[int]] = {}
+        for start in range(len(tokens)):
+            for length in range(1, min(self._longest, len(tokens) - start) + 1):
+                names = self._index.get(" ".join(tokens[start:start + length]))
+                if names:
+                    for name in names:
+                        found.setdefault(name, []).append(start)
+        return found
+
+    def read(self, sentences: Iterable[str]) -> Reading:
+        """The highest level any sentence, or two sentences side by side, reaches (sentences are
+        crisis forms): "took too much. cant stay awake" is one report in two sentences."""
+        best = NO_RISK
+        seen: set[str] = set()
+        previous: list[str] = []
+        for sentence in sentences:
+            tokens = sentence.split()
+            for words in (tokens, previous + tokens) if previous else (tokens,):
+                reading = self._read_sentence(words)
+                seen |= reading.concepts
+                if reading.level > best.level:
+                    best = reading
+            previous = tokens
+        return Reading(best.level, best.category, frozenset(seen))
+
+    def clears(self, sentence: str) -> bool:
+        """Whether a clearance applies to a sentence a known phrasing matched (to lower that hit by
+        a step). Only the clearances that hold for first-person risk: the patterns read questions
+        and negations themselves."""
+        found = self.concepts_in(sentence.split())
+        return not set(self._lexicon.self_clearances).isdisjoint(found)
+
+    def is_follow_up(self, form: str) -> bool:
+        """A short message that reports the risk went ahead ("i did it", "took them all")."""
+        tokens = form.split()
+        return any(" ".join(tokens[i:i + n]) in self._follow_ups
+                   for n in range(1, 6) for i in range(len(tokens) - n + 1))
+
+    def _read_sentence(self, tokens: list[str]) -> Reading:
+        found = self.concepts_in(tokens)
+        if not found:
+            return NO_RISK
+        live = self._live(found, tokens)
+        level, category, firm = self._level(live)
+        if level == NONE:
+            return Reading(NONE, None, frozenset(found))
+        if not firm and self._clearances_for(live) & found.keys():
+            floor = SOFT if self._first_person_risk(live) else NONE
+            level = max(level - 1, floor)
+        return Reading(level, category if level else None, frozenset(found))
+
+    def _live(self, found: dict[str, list[int]], tokens: list[str]) -> set[str]:
+        """The concepts found that are not negated (only risk concepts can be)."""
+        return {name for name, starts in found.items()
+                if name not in self._lexicon.soft or not all(self._negated(tokens, s) for s in starts)}
+
+    def _clearances_for(self, live: set[str]) -> set[str]:
+        if self._first_person_risk(live):
+            return set(self._lexicon.self_clearances)
+        return set(self._lexicon.clearances)
+
+    def _level(self, live: set[str]) -> tuple[int, str | None, bool]:
+        for escalation in self._lexicon.escalations:
+            if all(c in live for c in escalation.all_of) and not any(c in live for c in escalation.none_of):
+                return FULL, escalation.category, escalation.firm
+        for name, category in self._lexicon.soft.items():
+            if name in live:
+                return SOFT, category, False
+        return NONE, None, False
+
+    def _first_person_risk(self, live: set[str]) -> bool:
+        """The writer speaks of a risk of their own: first person, a risk word, and nobody else."""
+        return (self._lexicon.first_person in live and live.isdisjoint(self._lexicon.others)
+                and any(c in live for c in self._lexicon.soft))
+
+    def _negated(self, tokens: list[str], start: int) -> bool:
+        return any(tokens[i] in self._negations and (i + 1 >= len(tokens) or tokens[i + 1] not in _NOT_NEGATING)
+                   for i in range(max(0, start - 4), start))
