@@ -82,10 +82,11 @@ def test_no_text_shows_another_regions_number(lantern, catalog, code):
 
 
 @pytest.mark.parametrize("code", REGIONS)
-def test_no_placeholder_or_empty_bullet_is_left(lantern, code):
+def test_no_placeholder_empty_bullet_or_gap_is_left(lantern, code):
     for name, text in everything_shown(lantern, code).items():
         assert not re.search(r"\{\w+\}", text), f"{code} {name} shows an unfilled placeholder"
         assert all(line.strip() != "•" for line in text.splitlines()), f"{code} {name} has an empty bullet"
+        assert "\n\n\n" not in text, f"{code} {name}: a dropped line left a double gap; keep it inside a paragraph"
 
 
 @pytest.mark.parametrize("code", REGIONS)
