@@ -153,12 +153,13 @@ class ConsoleSession:
             return self.render(self.lantern.sos(self.region))
         if name == "start":
             self.choices = list(self.lantern.starter_topics())
-            return self.lantern.ui("welcome") + "\n\n" + self.lantern.ui("choose_number") + "\n" + self._numbered()
+            welcome = self.lantern.ui("welcome", region_code=self.region)
+            return welcome + "\n\n" + self.lantern.ui("choose_number") + "\n" + self._numbered()
         if name == "topics":
             self.choices = list(self.lantern.topics())
             return self.lantern.ui("topics_header") + "\n" + self._numbered()
         if name == "help":
-            return self.lantern.ui("help") + "\n/quit: leave the chat"
+            return self.lantern.ui("help", region_code=self.region) + "\n/quit: leave the chat"
         if name == "region":
             return self._set_region(argument.strip().upper())
         if name == "forget":
@@ -170,7 +171,7 @@ class ConsoleSession:
         if name in {"checkin", "mood"} and self.checkins is not None:
             return self.checkins.start() if name == "checkin" else self.checkins.mood()
         if name in {"privacy", "about"}:
-            return self.lantern.ui(name)
+            return self.lantern.ui(name, region_code=self.region)
         return self.lantern.ui("unknown_command")
 
     def _set_region(self, code: str) -> str:
@@ -209,7 +210,7 @@ def run_console(lantern: Lantern, lines: Iterable[str], write: Callable[[str], N
     finally:
         if checkins is not None:
             checkins.close()
-    write(lantern.ui("goodbye_console"))
+    write(lantern.ui("goodbye_console", region_code=session.region))
 
 
 def prompt_lines(prompt: str = "you> ") -> Iterable[str]:

@@ -8,6 +8,7 @@ fits another intent better, are in `bot.validate`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -19,7 +20,7 @@ from bot.concepts import MAX_PHRASE_WORDS, ConceptLexicon, ConceptReader, Escala
 from bot.config import MatchingSettings
 from bot.crisis import BUILTIN_LEXICON, CATEGORIES, CrisisDetector, CrisisLexicon, PatternError
 from bot.errors import LanternError
-from bot.hotlines import Region
+from bot.hotlines import FIELDS, Region
 from bot.matcher import IntentPhrases, Matcher
 from bot.normalise import Lexicon, Normaliser
 from bot.replies import BUTTON_IDS
@@ -247,6 +248,7 @@ def _collect(path: Path, data: LineDict, parts: _Parts, problems: list[str]) -> 
                 answer = _validated(AnswerModel, raw, path, data, ("answers", answer_id), problems)
                 if answer is not None and _validated(_IdOnly, {"id": answer_id}, path, data, ("answers",), problems):
                     parts.answers[answer_id] = (answer, where)
+                    problems += _answer_text_problems(path, answer_id, raw)
     if "hotlines" in data:
         hotlines = _validated(HotlinesModel, data["hotlines"], path, data, ("hotlines",), problems)
         if hotlines is not None:
@@ -256,11 +258,61 @@ def _collect(path: Path, data: LineDict, parts: _Parts, problems: list[str]) -> 
             texts = _validated(_TEXT_MAP, data[key], path, data, (key,), problems)
             if texts is not None:
                 getattr(parts, key).update(texts)
+                problems += _placeholder_problems(path, data[key], texts, key)
     if "starter_topics" in data:
         ids = _validated(_ID_LIST, data["starter_topics"], path, data, ("starter_topics",), problems)
         if ids is not None:
             parts.starter_topics += [(answer_id, Where(path, line_of(data, ("starter_topics", index))))
                                      for index, answer_id in enumerate(ids)]
+
+
+# What a `{name}` in a text may name: a region's help lines and its name (filled from hotlines.yaml
+# for the user's region), plus the few values the code passes to interface texts (`Lantern.ui`).
+# Anything else would reach a user as a raw "{emergncy}" and no region would ever fill it.
+REGION_PLACEHOLDERS = frozenset({*FIELDS, "region"})
+UI_PLACEHOLDERS = REGION_PLACEHOLDERS | {"regions"}
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+# A source written as a file name ("seeds/000_ee65.txt") means nothing to a reader.
+_FILE_EXTENSION = re.compile(r"\.(txt|md|pdf|html?|ya?ml|json|csv|docx?)$", re.IGNORECASE)
+
+
+def _text_lines(node: LineDict, key: str, text: str) -> list[tuple[int, str]]:
+    """Each line of a text with its line in the file: a block (`|`) starts on the line after its key."""
+    first = node.lines.get(key, node.line)
+    lines = text.splitlines() or [text]
+    return [(first + (index + 1 if len(lines) > 1 else 0), line) for index, line in enumerate(lines)]
+
+
+def _placeholder_problems(path: Path, node: LineDict, texts: dict[str, str], section: str) -> list[str]:
+    """Placeholders no region fills, at their line: one typo would show every user '{emergncy}'."""
+    allowed = UI_PLACEHOLDERS if section == "interface" else REGION_PLACEHOLDERS
+    found = []
+    for key, text in texts.items():
+        for line, words in _text_lines(node, key, text):
+            for name in _PLACEHOLDER.findall(words):
+                if name not in allowed:
+                    found.append(f"{path}:{line}: {section}.{key}: placeholder '{{{name}}}' is not a region field "
+                                 f"(use one of {', '.join(sorted('{' + a + '}' for a in allowed))})")
+    return found
+
+
+def _answer_text_problems(path: Path, answer_id: str, raw: LineDict) -> list[str]:
+    """An answer's placeholders must be region fields, and its sources readable names, not files."""
+    found = _placeholder_problems(path, raw, {"text": raw["text"]}, f"answers.{answer_id}")
+    sources = raw.get("sources")
+    for index, source in enumerate(sources if isinstance(sources, LineList) else []):
+        if isinstance(source, str) and _looks_like_a_file(source.strip()):
+            found.append(f"{path}:{sources.lines[index]}: answers.{answer_id}: source '{source}' is a file name; "
+                         "write the publisher and the title as people read them, e.g. "
+                         "'NIDA: Drugs, Brains, and Behavior: The Science of Addiction'")
+    return found
+
+
+def _looks_like_a_file(source: str) -> bool:
+    """A file path or file name: one word with a folder or a file extension (a full https link is fine)."""
+    if not source or any(c.isspace() for c in source) or source.lower().startswith(("https://", "http://")):
+        return False
+    return "/" in source or "\\" in source or bool(_FILE_EXTENSION.search(source))
 
 
 _TEXT_MAP: TypeAdapter[dict[str, str]] = TypeAdapter(dict[Text, Text])

@@ -94,10 +94,10 @@ class Lantern:
             return self._crisis_reply(user_key, crisis, region)
         try:
             notice = self._spanish_notice(region) if self._is_spanish(text) else None
-            reply = notice or self._answer_message(text)
+            reply = notice or self._answer_message(text, region)
         except Exception:
             log.exception("reply failed after the crisis check (message text not logged)")
-            reply = Reply("fallback", self.ui("content_unavailable"), help_line=True)
+            reply = Reply("fallback", self.ui("content_unavailable", region_code=region))
         if crisis is not None:
             reply = self._with_help_line(reply, crisis, region)
         elif reply.kind in ("fallback", "clarify") and not reply.help_line:
@@ -114,7 +114,7 @@ class Lantern:
         elif catalog is None or answer_id not in catalog.answers:
             return self._fallback(None, ())
         else:
-            reply = self._answer_reply(catalog, answer_id, 100.0)
+            reply = self._answer_reply(catalog, answer_id, 100.0, region=region)
         return self._keep_help_near(user_key, reply) if user_key else reply
 
     def sos(self, region: str | None = None) -> Reply:
@@ -139,15 +139,24 @@ class Lantern:
     def _all_topics(self) -> Suggestion:
         return Suggestion(TOPICS, self.ui("topics_button"))
 
-    def ui(self, key: str, **values: str) -> str:
-        """An interface text; a missing key gives the key's name rather than failing a reply."""
+    def ui(self, key: str, *, region_code: str | None = None, **values: str) -> str:
+        """An interface text with the help lines of `region_code` (the user's region; None: the default).
+
+        A missing key gives the key's name rather than failing a reply. `values` win over the
+        region's own, so `ui("region_set", region="Australia")` names the region just chosen.
+        """
         catalog = self._catalog
         template = catalog.interface.get(key) if catalog else None
-        if template is None:
+        if catalog is None or template is None:
             if key == "content_unavailable":
                 return BUILTIN_REPLY
             return _BUILTIN_UI.get(key, key.replace("_", " "))
-        return fill(template, values) if values else template.strip()
+        return fill(template, self._region_values(catalog, region_code) | values)
+
+    def _region_values(self, catalog: Catalog, region: str | None) -> dict[str, str]:
+        """What fills `{emergency}`, `{crisis}` and the rest for a region: numbers are never written
+        into answers or interface texts, so a user in the UK is never told to call 911."""
+        return catalog.region(region or self._default_region).values()
 
     def regions(self) -> dict[str, str]:
         catalog = self._catalog
@@ -266,7 +275,7 @@ class Lantern:
                 log.exception("crisis reply could not be built from content; sending the built-in one")
             return Reply("crisis", BUILTIN_REPLY, crisis=crisis.category, score=100.0, urgent=True, help_line=True)
 
-    def _answer_message(self, text: str) -> Reply:
+    def _answer_message(self, text: str, region: str | None = None) -> Reply:
         catalog = self._catalog
         if catalog is None:
             return Reply("fallback", self.ui("content_unavailable"))
@@ -277,7 +286,7 @@ class Lantern:
         best = result.best
         if result.kind == "answer" and best is not None:
             intent = catalog.intent(best.intent)
-            return self._answer_reply(catalog, intent.answer, best.score, intent.id, intent.kind)
+            return self._answer_reply(catalog, intent.answer, best.score, intent.id, intent.kind, region)
         if result.kind == "clarify":
             options = tuple(dict.fromkeys(catalog.intent(r.intent).answer for r in result.ranked[:2]))
             return Reply("clarify", self.ui("clarify"), score=best.score,
@@ -292,10 +301,11 @@ class Lantern:
         return tuple(dict.fromkeys(i.answer for i in intents if i is not None and i.kind == "answer"))
 
     def _answer_reply(self, catalog: Catalog, answer_id: str, score: float, intent_id: str | None = None,
-                      kind: str = "answer") -> Reply:
+                      kind: str = "answer", region: str | None = None) -> Reply:
         answer = catalog.answers[answer_id]
         follow_ups = tuple(Suggestion(f, catalog.answers[f].title) for f in answer.follow_ups)
-        return Reply("smalltalk" if kind == "smalltalk" else "answer", answer.text.strip(),
+        text = fill(answer.text, self._region_values(catalog, region))
+        return Reply("smalltalk" if kind == "smalltalk" else "answer", text,
                      intent=intent_id or answer_id, score=score, suggestions=follow_ups, sources=answer.sources)
 
     def _fallback(self, canonical: str | None, near: tuple[str, ...], score: float = 0.0) -> Reply:

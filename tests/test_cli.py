@@ -99,7 +99,7 @@ def test_chat_driven_by_stdin(monkeypatch, capsys):
     assert "988" in out  # /sos in the default region
     assert "Australia" in out
     assert "13 11 14" in out  # the crisis reply after /region AU
-    assert out.rstrip().endswith("or your local emergency number.")
+    assert out.rstrip().endswith("In an emergency, call 000.")  # the goodbye gives the chosen region's lines
 
 
 def test_chat_picks_the_first_suggestion_with_1(monkeypatch, capsys, catalog):

@@ -209,3 +209,55 @@ def test_topic_answers_follow_the_order_intents_are_written(catalog):
 def test_the_default_region_is_a_region(catalog):
     assert catalog.region(None).code == catalog.default_region == "US"
     assert catalog.region("zz").code == "US"
+
+
+# --- placeholders and sources -----------------------------------------------------------------------
+
+
+def test_a_placeholder_no_region_fills_is_named_at_its_line_in_an_answer(content_copy):
+    content_copy.edit("responses/answers.yaml", "call {emergency} at any sign of overdose.\n    sources:\n"
+                      "      - \"Florida Springs", "call {emergncy} at any sign of overdose.\n    sources:\n"
+                      "      - \"Florida Springs")
+    problem = only_problem_at(content_copy, "responses/answers.yaml", "{emergncy}")
+    assert "answers.relapse" in problem and "'{emergncy}'" in problem and "{emergency}" in problem
+
+
+def test_a_placeholder_no_region_fills_is_named_in_an_interface_text(content_copy):
+    content_copy.edit("responses/interface.yaml", "    • In an emergency, call {emergency}.\n  help:",
+                      "    • In an emergency, call {emergncy}.\n  help:")
+    problem = only_problem_at(content_copy, "responses/interface.yaml", "{emergncy}")
+    assert "interface.welcome" in problem
+
+
+def test_a_placeholder_in_a_one_line_text_is_named_at_that_line(content_copy):
+    content_copy.edit("responses/interface.yaml", 'region_set: "Got it: I\'ll use help lines for {region}."',
+                      'region_set: "Got it: I\'ll use help lines for {country}."')
+    only_problem_at(content_copy, "responses/interface.yaml", "{country}")
+
+
+def test_a_source_written_as_a_file_name_is_refused_at_its_line(content_copy):
+    content_copy.edit("responses/answers.yaml",
+                      '      - "CDC: Polysubstance Use Facts"\n',
+                      '      - "CDC: Polysubstance Use Facts"\n      - seeds/000_ee655aed771726bf.txt\n')
+    problem = only_problem_at(content_copy, "responses/answers.yaml", "seeds/000_ee655aed771726bf.txt")
+    assert "answers.mixing_substances" in problem and "publisher" in problem
+
+
+@pytest.mark.parametrize("source", ["notes.txt", "docs\\\\nida.pdf", "sources/cdc"])
+def test_other_file_like_sources_are_refused(content_copy, source):
+    content_copy.edit("responses/answers.yaml", '      - "CDC: Polysubstance Use Facts"\n',
+                      f'      - "{source}"\n')
+    assert "is a file name" in only_problem(content_copy)
+
+
+@pytest.mark.parametrize("source", ["SAMHSA", "https://findtreatment.gov/locator", "NIDA: Heroin DrugFacts"])
+def test_readable_sources_and_links_are_accepted(content_copy, source):
+    content_copy.edit("responses/answers.yaml", '      - "CDC: Polysubstance Use Facts"\n',
+                      f'      - "{source}"\n')
+    assert source in load_catalog(content_copy.intents, content_copy.responses).answers["mixing_substances"].sources
+
+
+def test_no_shipped_source_is_a_file_name(catalog):
+    for answer in catalog.answers.values():
+        for source in answer.sources:
+            assert "seeds/" not in source and not source.endswith(".txt"), f"{answer.id}: {source}"

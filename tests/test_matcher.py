@@ -38,7 +38,7 @@ def test_questions_get_their_topic(lantern, text, intent):
     reply = lantern.reply("u", text)
     assert reply.kind == "answer"
     assert reply.intent == intent
-    assert reply.text == lantern.catalog.answers[lantern.catalog.intent(intent).answer].text.strip()
+    assert reply.text == lantern.answer(lantern.catalog.intent(intent).answer).text
 
 
 def test_an_answer_offers_its_follow_ups_and_names_its_sources(lantern):

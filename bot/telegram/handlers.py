@@ -108,7 +108,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Welcome: what Lantern can and cannot do, privacy in a line, a few topics and "All topics",
     help now. A first message with thirty-odd buttons under it would bury the welcome."""
     lantern = services(context).lantern
-    text = lantern.ui("welcome")
+    text = lantern.ui("welcome", region_code=await _user_region(update, context))
     if _in_group(update.effective_chat):
         text = f"{text}\n\n{lantern.ui('group_hint')}"
     await _send_text(update, context, text, render.suggestion_keyboard(lantern.starter_topics()))
@@ -183,7 +183,7 @@ async def non_text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     with the way to help now one tap away (a voice note may have been a cry for help)."""
     lantern = services(context).lantern
     help_now = render.suggestion_keyboard([Suggestion(SOS_ANSWER, lantern.ui("sos_button"))])
-    await _send_text(update, context, lantern.ui("non_text"), help_now)
+    await _send_text(update, context, lantern.ui("non_text", region_code=await _user_region(update, context)), help_now)
 
 
 async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -374,7 +374,14 @@ async def _stored(what: str, call: Awaitable[T]) -> T | None:
 
 
 async def _send_ui(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, **values: Any) -> None:
-    await _send_text(update, context, services(context).lantern.ui(key, **values))
+    region_code = await _user_region(update, context)
+    await _send_text(update, context, services(context).lantern.ui(key, region_code=region_code, **values))
+
+
+async def _user_region(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """The sender's region, for interface texts that give help lines (the welcome, /about)."""
+    user = update.effective_user
+    return await _region(context, services(context).user_key(user.id)) if user is not None else None
 
 
 async def _send_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,

@@ -30,7 +30,7 @@ async def test_start_publishes_the_commands_and_welcomes_with_topic_buttons(bot:
     assert published[:len(OUR_COMMANDS)] == OUR_COMMANDS
     (welcome,) = await bot.say(CHAT, "/start")
     assert welcome.plain_text == bot.lantern.ui("welcome")
-    for promise in ("automated helper", "not a clinician", "I don't keep what you write", "/sos"):
+    for promise in ("automated helper", "not a clinician", "/privacy", "/sos"):
         assert promise in welcome.plain_text
     # A few topics and "All topics", not a wall of thirty-odd buttons under the welcome.
     assert welcome.button_labels == [t.label for t in bot.lantern.starter_topics()]
