@@ -32,7 +32,8 @@ _FUNCTION_WORDS = frozenset(
     "a an the to of in on at by for from up out off with and or not no nor my his her their our your "
     "me him them us it its i im ive id ill is am are was were be been being so too very all any this that "
     "these those there here what how why when where who can cant wont dont didnt doesnt isnt wasnt will "
-    "would could should just".split()
+    "would could should just myself himself herself themselves themself yourself ourselves you we he she they "
+    "hes shes theyre youre us again away down now tonight today enough".split()
 )
 # Irregular forms (past, participle, other) of verbs that crisis messages use.
 _IRREGULAR: Mapping[str, tuple[str, ...]] = {

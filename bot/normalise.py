@@ -24,6 +24,11 @@ _CONFUSABLES = str.maketrans(
         "ß": "ss", "ø": "o", "ł": "l", "đ": "d", "æ": "ae", "œ": "oe",
     }
 )
+# Characters that show nothing (soft hyphen, zero-width space, joiners, word joiner, byte-order
+# mark, direction marks): inside a word they hide it ("sui\u00adcide"), so they go before anything
+# is read. Unicode category Cf, the ones seen in chat.
+_INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+                        "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]")
 _APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc\u0060\u00b4]")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _STRETCHED = re.compile(r"([a-z])\1{2,}")
@@ -40,6 +45,7 @@ def fold(text: str) -> str:
     """
     if text.isascii():  # most text: nothing for NFKC, the look-alikes or accents to do (10x faster)
         return _APOSTROPHES.sub("", text).lower()
+    text = _INVISIBLE.sub("", text)
     text = unicodedata.normalize("NFKC", _APOSTROPHES.sub("", text)).casefold().translate(_CONFUSABLES)
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))

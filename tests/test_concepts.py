@@ -1,0 +1,118 @@
+"""bot.concepts: the crisis detector's concept reading, on small lexicons written here.
+
+What the shipped concepts catch is tested through `Lantern.reply` in test_crisis.py; here the
+mechanism: inflections follow from a word written once, combinations escalate, clearances lower
+by one step and never to nothing for the writer's own risk, negations, follow-ups.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.concepts import (
+    FULL,
+    NONE,
+    SOFT,
+    ConceptLexicon,
+    ConceptReader,
+    Escalation,
+    inflections,
+    phrase_forms,
+    squeeze,
+)
+
+
+@pytest.mark.parametrize(("word", "forms"), [
+    ("hang", {"hang", "hangs", "hanging", "hanged", "hung"}),
+    ("overdose", {"overdose", "overdoses", "overdosing", "overdosed", "od", "oding"}),
+    ("pill", {"pill", "pills"}),
+    ("die", {"die", "dies", "dying", "died"}),
+    ("cut", {"cut", "cuts", "cutting"}),
+    ("bury", {"bury", "buries", "buried", "burying"}),
+])
+def test_a_word_written_once_finds_its_inflections(word, forms):
+    assert forms <= set(inflections(word))
+
+
+def test_phrases_inflect_their_content_words_and_keep_the_grammar():
+    forms = phrase_forms("kill myself")
+    assert {"kil myself", "kiling myself", "kiled myself", "kils myself"} <= forms  # squeezed, as messages are
+    assert not any(f.startswith("kil myselfs") for f in forms)
+    assert phrase_forms("=not breathing") == {"not breathing"}  # "=" takes it exactly as written
+
+
+LEXICON = ConceptLexicon(
+    concepts={
+        "me": ("i", "im"),
+        "someone": ("he", "she", "son"),
+        "wish": ("die", "end my life"),
+        "means": ("rope", "pill"),
+        "plan": ("going to", "bought"),
+        "how": ("how many would it take",),
+        "past": ("years ago",),
+        "question": ("=what is",),
+    },
+    soft={"wish": "suicide", "means": "suicide"},
+    escalations=(
+        Escalation("suicide", ("how",), firm=True),
+        Escalation("other_at_risk", ("someone", "wish"), ("me",)),
+        Escalation("suicide", ("me", "wish")),
+        Escalation("suicide", ("means", "plan")),
+    ),
+    clearances=("past", "question"),
+    self_clearances=("past",),
+    first_person="me",
+    others=("someone",),
+    negations=("not", "never"),
+    follow_ups=("i did it", "took them"),
+)
+
+
+@pytest.fixture(scope="module")
+def reader() -> ConceptReader:
+    return ConceptReader(LEXICON)
+
+
+def test_concepts_together_in_a_sentence_call_for_the_crisis_reply(reader):
+    assert reader.read(["i want to die"]).level == FULL
+    assert reader.read(["i want to die"]).category == "suicide"
+    assert reader.read(["my son wants to die"]).category == "other_at_risk"
+    assert reader.read(["bought a rope today"]).level == FULL  # no stock phrase, a plan and a means
+
+
+def test_a_risk_concept_alone_shows_the_help_line(reader):
+    reading = reader.read(["what does it mean to die"])
+    assert reading.level == SOFT and reading.category == "suicide"
+
+
+def test_nothing_risky_reads_as_nothing(reader):
+    assert reader.read(["how do i help my son"]).level == NONE
+
+
+def test_a_clearance_lowers_by_one_step(reader):
+    assert reader.read(["years ago i wanted to die"]).level == SOFT  # full -> soft, not to nothing
+    assert reader.read(["what is a rope"]).level == NONE  # soft -> none: a question about someone else's words
+
+
+def test_a_question_never_clears_the_writers_own_risk(reader):
+    assert reader.read(["what is the point i want to die"]).level == FULL
+
+
+def test_a_firm_rule_is_not_cleared(reader):
+    assert reader.read(["what is it how many would it take"]).level == FULL
+
+
+def test_a_negated_risk_word_counts_for_nothing(reader):
+    assert reader.read(["i never want to die"]).level == NONE
+    assert reader.read(["i do not want to end my life"]).level == NONE
+
+
+def test_two_sentences_side_by_side_are_read_together(reader):
+    assert reader.read(["bought a rope", "going to do it"]).level == FULL
+    assert reader.read(["i am so tired", "my son wants to die"]).category == "other_at_risk"
+
+
+def test_follow_ups_are_recognised_anywhere_in_a_short_message(reader):
+    assert reader.is_follow_up("ok i did it")
+    assert reader.is_follow_up(squeeze("took them all"))  # messages arrive as crisis forms, squeezed
+    assert not reader.is_follow_up("i did my homework")
