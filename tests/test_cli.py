@@ -15,7 +15,7 @@ import pytest
 
 from bot.cli import main
 
-JSON_KEYS = {"text", "kind", "intent", "score", "crisis", "reply", "suggestions"}
+JSON_KEYS = {"text", "kind", "intent", "score", "crisis", "reply", "suggestions", "help_line"}
 
 
 @pytest.fixture(autouse=True)
@@ -43,6 +43,8 @@ def test_ask_json_prints_one_object_per_stdin_line(monkeypatch, capsys):
     assert isinstance(rows[0]["suggestions"], list) and rows[0]["suggestions"]
     assert rows[1]["kind"] == "crisis" and rows[1]["crisis"] == "suicide" and "988" in rows[1]["reply"]
     assert rows[2]["kind"] == "fallback" and rows[2]["intent"] is None
+    # help_line: the crisis reply, and the quiet line under the fallback; not the plain answer
+    assert [row["help_line"] for row in rows] == [False, True, True]
 
 
 def test_ask_treats_every_line_as_its_own_conversation(monkeypatch, capsys):

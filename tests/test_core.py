@@ -11,6 +11,7 @@ import logging
 
 import pytest
 
+import bot.core
 from bot.config import ContentSettings, Settings
 from bot.content import load_catalog
 from bot.core import FOLLOW_UP_REPLIES, SOS, Lantern
@@ -350,3 +351,81 @@ def test_values_given_to_ui_win_over_the_regions_own(lantern):
     chosen = lantern.ui("region_set", region_code="UK", region="Australia")
     assert chosen == "Got it: I'll use help lines for Australia."
     assert lantern.ui("region_set", region_code="UK") == "Got it: I'll use help lines for United Kingdom."
+
+
+# --- three levels, a net under every unsure reply, and the conversation's memory of risk ----------
+
+def test_a_question_touching_a_risk_gets_its_answer_with_the_help_line_beside_it(lantern):
+    reply = lantern.reply("ann", "back in 2020 i overdosed and it changed my life, what helps people stay alive")
+    assert reply.kind != "crisis"  # a story told as past: one step down, not the crisis takeover
+    assert reply.help_line and "911" in reply.text
+    assert reply.suggestions[0].answer_id == "sos"
+
+
+def test_every_fallback_carries_one_quiet_help_line_for_the_region(lantern):
+    us = lantern.reply("ann", "xyzzy plugh frobnicate")
+    uk = lantern.reply("bob", "xyzzy plugh frobnicate", region="UK")
+    assert us.kind == uk.kind == "fallback"
+    assert us.help_line and "988" in us.text and "911" in us.text
+    assert uk.help_line and "116 123" in uk.text and "999" in uk.text and "988" not in uk.text
+
+
+def test_a_clarify_reply_carries_the_help_line_too(lantern):
+    reply = lantern.reply("ann", "where can i get help for my heroine addiction")
+    assert reply.kind == "clarify"
+    assert reply.help_line and "988" in reply.text
+
+
+def test_an_ordinary_answer_has_no_help_line(lantern):
+    reply = lantern.reply("ann", "why cant my son just quit")
+    assert reply.kind == "answer" and not reply.help_line
+    assert "988" not in reply.text
+
+
+@pytest.mark.parametrize(("first", "then", "category"), [
+    ("i have all my moms pills in front of me", "ok i took them", "suicide"),
+    ("been thinking about the bridge again", "im here now", "suicide"),
+    ("my son took a lot of pills", "hes not answering", "overdose"),
+])
+def test_a_follow_up_after_a_risky_message_is_an_emergency(lantern, first, then, category):
+    lantern.reply("ann", first)
+    reply = lantern.reply("ann", then)
+    assert reply.kind == "crisis" and reply.crisis == category and reply.urgent
+
+
+def test_the_same_follow_up_alone_is_no_emergency(lantern):
+    assert lantern.reply("ann", "ok i took them").kind != "crisis"
+    assert lantern.reply("bob", "what is dual diagnosis").kind == "answer"
+    assert lantern.reply("bob", "i did it").kind != "crisis"
+
+
+def test_forget_clears_the_memory_of_risk(lantern):
+    lantern.reply("ann", "i have all my moms pills in front of me")
+    lantern.forget("ann")
+    assert lantern.reply("ann", "ok i took them").kind != "crisis"
+
+
+def test_the_memory_of_risk_fades(lantern, monkeypatch):
+    lantern.reply("ann", "i have all my moms pills in front of me")
+    later = bot.core.time.monotonic() + bot.core.RISK_MEMORY_SECONDS + 1
+    monkeypatch.setattr(bot.core.time, "monotonic", lambda: later)
+    assert lantern.reply("ann", "ok i took them").kind != "crisis"
+
+
+@pytest.mark.parametrize("text", [
+    "i want to ki\u00adll myself",  # soft hyphen
+    "sui\u200bcidal",  # zero-width space
+    "i want to d\u200die",  # zero-width joiner
+    "my son is not brea\ufeffthing",  # byte-order mark
+    "over\u2060dosing hes not waking up",  # word joiner
+])
+def test_invisible_characters_inside_a_word_do_not_hide_it(lantern, text):
+    assert lantern.reply("ann", text).kind == "crisis"
+
+
+def test_a_crisis_in_the_middle_of_a_long_message_is_found(lantern):
+    text = ("my son has been in and out of rehab for years and we are all tired. " * 20
+            + "last night he said he wants to kill himself. "
+            + "anyway he has an appointment on thursday and we will see how it goes. " * 20)
+    reply = lantern.reply("ann", text)
+    assert reply.kind == "crisis" and reply.crisis == "other_at_risk"
