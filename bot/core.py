@@ -327,7 +327,7 @@ class Lantern:
         else:
             self._open_escalations[user_key] = left - 1
         if reply.help_line:  # the soft level or the net already put a help line on it
-            return reply
+            return replace(reply, urgent=True)
         sos = Suggestion(SOS, self.ui("sos_button"))
         return replace(reply, text=f"{reply.text}\n\n{self.ui('still_here')}", suggestions=(sos, *reply.suggestions),
                        urgent=True, help_line=True)

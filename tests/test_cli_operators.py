@@ -24,7 +24,7 @@ from bot.paths import DEFAULT_INTENTS_DIR
 from bot.store import APPLICATION_ID, Store
 
 ID_KEY = b"test-id-key-0123456789abcdef"
-ASKED = {"should i change the locks on my house": 3, "is it ok to give him money for food": 2,
+ASKED = {"should i change the locks on my house": 3, "should i hide my car keys from him": 2,
          "why cant my son just quit": 1}  # the last one: the content answers it by now
 
 
@@ -122,7 +122,7 @@ def test_suggest_on_a_terminal_prints_only_the_questions_accepted(tmp_path, caps
     assert main(["unmatched", "--suggest"]) == 0
     captured = capsys.readouterr()
     assert captured.out.count("# under intent") == 1
-    assert "- is it ok to give him money for food" in captured.out
+    assert "- should i hide my car keys from him" in captured.out
     assert captured.err.count("Add it as an example there? [y/N]") == 2  # the prompts stay off stdout
 
 

@@ -261,3 +261,78 @@ def test_no_shipped_source_is_a_file_name(catalog):
     for answer in catalog.answers.values():
         for source in answer.sources:
             assert "seeds/" not in source and not source.endswith(".txt"), f"{answer.id}: {source}"
+
+
+# --- topics added for what real users asked (issue 17) ---------------------------------------------
+
+# Fresh wordings, none of them an example or a held-out row: a direct question reaches its topic.
+NEW_TOPIC_QUESTIONS = [
+    ("where do i find a doctor who prescribes suboxone", "moud_where_to_get"),
+    ("what is precipitated withdrawal and how do i avoid it", "moud_starting"),
+    ("do rehabs let you stay on methadone", "treatment_allowing_moud"),
+    ("my son wont go to rehab no matter what we say", "unwilling_adult"),
+    ("can i legally force my adult son into treatment", "involuntary_treatment"),
+    ("how can i tell if my daughter is using heroin again", "signs_of_use"),
+    ("am i enabling my son", "enabling_and_boundaries"),
+    ("can i be fired for going to rehab", "work_and_rights"),
+    ("can i get my drug charge expunged", "criminal_records"),
+    ("what are na meetings like", "recovery_groups"),
+    ("are there support groups for parents like nar anon", "family_groups"),
+    ("is kratom safe for withdrawal", "withdrawal_remedies"),
+    ("i feel so ashamed of what i did while using", "guilt_and_shame"),
+    ("is it ok to drink alcohol now that im off heroin", "substances_in_recovery"),
+    ("what is sober living", "sober_living"),
+    ("what is intensive outpatient treatment", "levels_of_care"),
+    ("how long does rehab last", "treatment_length"),
+    ("people treat me like a junkie because im on methadone", "stigma"),
+    ("im pregnant and on heroin", "pregnancy_and_opioids"),
+    ("does insurance pay for rehab", "paying_for_treatment"),
+    ("how do I find a dual diagnosis program near me", "finding_dual_diagnosis_care"),
+    ("my son gets out of prison next month, what about his tolerance", "release_from_jail"),
+    ("are test strips legal in my state", "harm_reduction"),
+    ("6 weeks!!", "milestones"),
+]
+
+
+@pytest.mark.parametrize(("question", "topic"), NEW_TOPIC_QUESTIONS)
+def test_a_direct_question_reaches_its_new_topic(lantern, question, topic):
+    reply = lantern.reply("reader", question)
+    assert (reply.kind, reply.intent) == ("answer", topic)
+
+
+@pytest.mark.parametrize("question", [
+    "does the guilt ever go away after my son died",
+    "support groups for parents whose child died of an overdose",
+])
+def test_a_bereaved_parent_gets_the_grief_answer_not_guilt_or_groups(lantern, question):
+    assert lantern.reply("reader", question).intent == "grief_after_overdose"
+
+
+@pytest.mark.parametrize("question", ["my son is 3 weeks clean and i am so proud", "is suboxone safe"])
+def test_the_pregnancy_answer_needs_a_word_about_pregnancy(lantern, question):
+    assert lantern.reply("reader", question).intent != "pregnancy_and_opioids"
+
+
+def _new_answers(catalog):
+    return [a for a in catalog.answers.values() if a.where.path.name == "answers_more.yaml"]
+
+
+def test_new_answers_are_sourced_short_and_give_no_doses(catalog):
+    answers = _new_answers(catalog)
+    assert len(answers) >= 20
+    for answer in answers:
+        assert answer.sources and all(":" in s for s in answer.sources), f"{answer.id}: name 'Publisher: title'"
+        assert 600 <= len(answer.text) <= 900, f"{answer.id} is {len(answer.text)} characters"
+        assert not re.search(r"\d\s*mg\b", answer.text, re.I), f"{answer.id} names a dose"
+
+
+def test_new_answers_help_lines_are_placeholders_that_drop_cleanly(catalog):
+    """A region without a drugs line (or any line) loses the whole line, never half a sentence."""
+    from bot.hotlines import FIELDS, fill
+
+    empty = {field: "" for field in FIELDS}
+    for answer in _new_answers(catalog):
+        assert "1-800" not in answer.text and "911" not in answer.text and "988" not in answer.text, answer.id
+        kept = fill(answer.text, empty)
+        assert "{" not in kept and "}" not in kept, answer.id
+        assert not re.search(r"(?m)^\s*•\s*$", kept), f"{answer.id}: an empty bullet is left behind"

@@ -370,12 +370,6 @@ def test_every_fallback_carries_one_quiet_help_line_for_the_region(lantern):
     assert uk.help_line and "116 123" in uk.text and "999" in uk.text and "988" not in uk.text
 
 
-def test_a_clarify_reply_carries_the_help_line_too(lantern):
-    reply = lantern.reply("ann", "where can i get help for my heroine addiction")
-    assert reply.kind == "clarify"
-    assert reply.help_line and "988" in reply.text
-
-
 def test_an_ordinary_answer_has_no_help_line(lantern):
     reply = lantern.reply("ann", "why cant my son just quit")
     assert reply.kind == "answer" and not reply.help_line
