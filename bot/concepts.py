@@ -159,11 +159,20 @@ class ConceptReader:
             for phrase in phrases:
                 for form in phrase_forms(phrase) - excluded:
                     index.setdefault(form, set()).add(name)
-        self._index = {form: frozenset(names) for form, names in index.items()}
-        self._longest = max((form.count(" ") + 1 for form in self._index), default=1)
+        # Phrases by their first word, longest first: most words start none, and cost one lookup.
+        by_first: dict[str, list[tuple[tuple[str, ...], frozenset[str]]]] = {}
+        for form, names in index.items():
+            words = tuple(form.split())
+            by_first.setdefault(words[0], []).append((words, frozenset(names)))
+        self._by_first = {first: tuple(sorted(entries, key=lambda e: -len(e[0])))
+                          for first, entries in by_first.items()}
         self._negations = frozenset(squeeze(n) for n in lexicon.negations)
         self._follow_ups = frozenset(squeeze(" ".join(f.split())) for f in lexicon.follow_ups)
-        self._risky = frozenset(lexicon.soft) | {c for e in lexicon.escalations for c in e.all_of}
+        self._soft = frozenset(lexicon.soft)
+        self._rules = tuple((frozenset(e.all_of), frozenset(e.none_of), e) for e in lexicon.escalations)
+        self._clear_all = frozenset(lexicon.clearances)
+        self._clear_self = frozenset(lexicon.self_clearances)
+        self._others = frozenset(lexicon.others)
 
     @property
     def lexicon(self) -> ConceptLexicon:
@@ -172,10 +181,9 @@ class ConceptReader:
     def concepts_in(self, tokens: list[str]) -> dict[str, list[int]]:
         """Each concept found in a sentence's words, with the word positions it starts at."""
         found: dict[str, list[int]] = {}
-        for start in range(len(tokens)):
-            for length in range(1, min(self._longest, len(tokens) - start) + 1):
-                names = self._index.get(" ".join(tokens[start:start + length]))
-                if names:
+        for start, token in enumerate(tokens):
+            for words, names in self._by_first.get(token, ()):
+                if tuple(tokens[start:start + len(words)]) == words:
                     for name in names:
                         found.setdefault(name, []).append(start)
         return found
@@ -185,23 +193,25 @@ class ConceptReader:
         crisis forms): "took too much. cant stay awake" is one report in two sentences."""
         best = NO_RISK
         seen: set[str] = set()
-        previous: list[str] = []
+        previous: tuple[set[str], set[str]] | None = None
         for sentence in sentences:
             tokens = sentence.split()
-            for words in (tokens, previous + tokens) if previous else (tokens,):
-                reading = self._read_sentence(words)
-                seen |= reading.concepts
-                if reading.level > best.level:
-                    best = reading
-            previous = tokens
+            found = self.concepts_in(tokens)
+            current = (set(found), self._live(found, tokens))
+            seen |= current[0]
+            pairs = (current, (previous[0] | current[0], previous[1] | current[1])) if previous else (current,)
+            for names, live in pairs:
+                level, category = self._judge(names, live)
+                if level > best.level:
+                    best = Reading(level, category)
+            previous = current
         return Reading(best.level, best.category, frozenset(seen))
 
     def clears(self, sentence: str) -> bool:
         """Whether a clearance applies to a sentence a known phrasing matched (to lower that hit by
         a step). Only the clearances that hold for first-person risk: the patterns read questions
         and negations themselves."""
-        found = self.concepts_in(sentence.split())
-        return not set(self._lexicon.self_clearances).isdisjoint(found)
+        return not self._clear_self.isdisjoint(self.concepts_in(sentence.split()))
 
     def is_follow_up(self, form: str) -> bool:
         """A short message that reports the risk went ahead ("i did it", "took them all")."""
@@ -209,32 +219,27 @@ class ConceptReader:
         return any(" ".join(tokens[i:i + n]) in self._follow_ups
                    for n in range(1, 6) for i in range(len(tokens) - n + 1))
 
-    def _read_sentence(self, tokens: list[str]) -> Reading:
-        found = self.concepts_in(tokens)
-        if not found:
-            return NO_RISK
-        live = self._live(found, tokens)
+    def _judge(self, names: set[str], live: set[str]) -> tuple[int, str | None]:
+        """A sentence's level and category from the concepts in it (`live`: those not negated)."""
+        if not names:
+            return NONE, None
         level, category, firm = self._level(live)
         if level == NONE:
-            return Reading(NONE, None, frozenset(found))
-        if not firm and self._clearances_for(live) & found.keys():
+            return NONE, None
+        clearances = self._clear_self if self._first_person_risk(live) else self._clear_all
+        if not firm and not clearances.isdisjoint(names):
             floor = SOFT if self._first_person_risk(live) else NONE
             level = max(level - 1, floor)
-        return Reading(level, category if level else None, frozenset(found))
+        return level, category if level else None
 
     def _live(self, found: dict[str, list[int]], tokens: list[str]) -> set[str]:
         """The concepts found that are not negated (only risk concepts can be)."""
         return {name for name, starts in found.items()
-                if name not in self._lexicon.soft or not all(self._negated(tokens, s) for s in starts)}
-
-    def _clearances_for(self, live: set[str]) -> set[str]:
-        if self._first_person_risk(live):
-            return set(self._lexicon.self_clearances)
-        return set(self._lexicon.clearances)
+                if name not in self._soft or not all(self._negated(tokens, s) for s in starts)}
 
     def _level(self, live: set[str]) -> tuple[int, str | None, bool]:
-        for escalation in self._lexicon.escalations:
-            if all(c in live for c in escalation.all_of) and not any(c in live for c in escalation.none_of):
+        for all_of, none_of, escalation in self._rules:
+            if all_of <= live and none_of.isdisjoint(live):
                 return FULL, escalation.category, escalation.firm
         for name, category in self._lexicon.soft.items():
             if name in live:
@@ -243,8 +248,7 @@ class ConceptReader:
 
     def _first_person_risk(self, live: set[str]) -> bool:
         """The writer speaks of a risk of their own: first person, a risk word, and nobody else."""
-        return (self._lexicon.first_person in live and live.isdisjoint(self._lexicon.others)
-                and any(c in live for c in self._lexicon.soft))
+        return self._lexicon.first_person in live and live.isdisjoint(self._others) and not live.isdisjoint(self._soft)
 
     def _negated(self, tokens: list[str], start: int) -> bool:
         return any(tokens[i] in self._negations and (i + 1 >= len(tokens) or tokens[i + 1] not in _NOT_NEGATING)

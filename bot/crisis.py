@@ -281,12 +281,14 @@ class CrisisDetector:
         form = " ".join(map(self._correct, squeeze(joined).split()))
         return self._idioms.blank(form, keep_length=False)
 
-    def sentence_forms(self, text: str) -> list[str]:
+    def sentence_forms(self, text: str, whole: str | None = None) -> list[str]:
         """The crisis form of each sentence (long sentences in overlapping runs of words), for the
-        concept reading: concepts count together only when they are near each other."""
+        concept reading: concepts count together only when they are near each other. `whole`, the
+        message's own form, serves when the message is one sentence."""
+        pieces = [piece for piece in _SENTENCE_END.split(text) if piece.strip()]
         forms: list[str] = []
-        for sentence in _SENTENCE_END.split(text):
-            tokens = self.form(sentence).split()
+        for sentence in pieces:
+            tokens = (whole if whole is not None and len(pieces) == 1 else self.form(sentence)).split()
             if len(tokens) <= _SENTENCE_WORDS:
                 forms.append(" ".join(tokens))
                 continue
@@ -300,10 +302,11 @@ class CrisisDetector:
         Two readings: the pattern lexicon (known phrasings, full replies) and the concepts
         (escalate by default). The more urgent of the two leads; the other is added as `also`.
         """
-        hard = self._pattern_result(self.hits(text))
+        form = self.form(text)
+        hard = self._pattern_result(self._hits_of(form))
         if hard is not None and self._cleared(text):
             hard = replace(hard, level=SOFT)
-        reading = self._concepts.read(self.sentence_forms(text))
+        reading = self._concepts.read(self.sentence_forms(text, form))
         if hard is None and reading.level == 0:
             return None
         if hard is None or (not hard.full and reading.level >= FULL):
@@ -354,7 +357,9 @@ class CrisisDetector:
         A long message is read in overlapping windows, so its cost grows with its length and no
         pattern ever runs over more than `_WINDOW` characters (patterns span far less).
         """
-        form = self.form(text)
+        return self._hits_of(self.form(text))
+
+    def _hits_of(self, form: str) -> list[Hit]:
         if len(form) <= _WINDOW:
             return self._hits_in(form) if form else []
         found: dict[tuple[str, tuple[int, int]], Hit] = {}
