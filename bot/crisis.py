@@ -155,7 +155,13 @@ def _compile_source(source: str, groups: Mapping[str, str]) -> str:
 
 def compile_pattern(source: str, groups: Mapping[str, tuple[str, ...]]) -> re.Pattern[str]:
     """One operator pattern compiled on its own, so a bad one can be named with its line."""
-    return re.compile(_compile_source(source, _expand_groups(groups)))
+    return re.compile(expand_pattern(source, groups))
+
+
+def expand_pattern(source: str, groups: Mapping[str, tuple[str, ...]]) -> str:
+    """The regular expression a pattern runs as: groups expanded, letters squeezed, spaces widened
+    (what `lantern validate` checks for shapes that can backtrack without end)."""
+    return _compile_source(source, _expand_groups(groups))
 
 
 def _expand_groups(groups: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
