@@ -65,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("file", type=Path, metavar="FILE")
     evaluate.add_argument("--safety", action="store_true", help="FILE labels crisis categories")
     evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--write-floor", action="store_true",
+                          help="with --safety: record these figures as the recall floor `validate` holds to")
     evaluate.set_defaults(handler=_evaluate)
 
     run = sub.add_parser("run", help="start the Telegram bot")
@@ -175,6 +177,14 @@ def _evaluate(args: argparse.Namespace) -> int:
     from bot.evaluate_report import print_intents, print_safety
 
     lantern = _lantern(settings_for(args))
+    if args.write_floor:
+        from bot.validate import write_floor
+
+        if not args.safety:
+            raise LanternError("--write-floor records crisis figures: use it with --safety")
+        for change in write_floor(lantern, args.file) or [f"{args.file.name}: the floor is unchanged"]:
+            print(change)
+        return 0
     if args.safety:
         report = evaluate_safety(lantern, load_labelled(args.file, "category"))
         print(json.dumps(report.as_dict(), indent=2) if args.json else print_safety(report))

@@ -11,7 +11,8 @@ replies live in `responses/crisis.yaml` (and `BUILTIN_REPLY` here for when they 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -175,6 +176,18 @@ def _compile_source(source: str, groups: Mapping[str, str]) -> str:
 def compile_pattern(source: str, groups: Mapping[str, tuple[str, ...]]) -> re.Pattern[str]:
     """One operator pattern compiled on its own, so a bad one can be named with its line."""
     return re.compile(_compile_source(source, _expand_groups(groups)))
+
+
+def expand_patterns(sources: Iterable[str], groups: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+    """The regular expression each pattern runs as (groups expanded, letters squeezed, spaces
+    widened), for `lantern validate` to check its shape; one that cannot expand is left out
+    (loading reports it)."""
+    expanded = _expand_groups(groups)
+    expressions = {}
+    for source in sources:
+        with suppress(ValueError):
+            expressions[source] = _compile_source(source, expanded)
+    return expressions
 
 
 def _expand_groups(groups: Mapping[str, tuple[str, ...]]) -> dict[str, str]:

@@ -3,7 +3,8 @@ detection (`lantern evaluate --safety`). Pure functions over a `Lantern`; printi
 
 Intent files are YAML lists of `{text, intent}` (intent null = should fall back; a list of intents
 means any of them is a right answer, the first counting for per-intent figures); safety files are
-lists of `{text, category}` with category one of the crisis categories or `none`.
+lists of `{text, category}` with category one of the crisis categories or `none`, and may give a
+row the message sent just before it (`previous`).
 """
 
 from __future__ import annotations
@@ -81,12 +82,28 @@ class SafetyReport:
 Label = str | tuple[str, ...] | None
 
 
+class Labelled(tuple):
+    """One row, `(text, label)` as ever, plus `previous`: a message the same person sent just
+    before (a row may be a conversation's second message), or None."""
+
+    previous: str | None
+
+    def __new__(cls, text: str, label: Label, previous: str | None = None) -> Labelled:
+        row = super().__new__(cls, (text, label))
+        row.previous = previous
+        return row
+
+
 def load_labelled(path: Path, label: str) -> list[tuple[str, Label]]:
-    """(text, label) pairs from a labelled YAML list, every malformed row named by line."""
+    """(text, label) pairs from a labelled YAML list, every malformed row named by line.
+
+    Other keys a row carries (`lang`, `note`) are for the people who read the file and are
+    ignored; `previous` (a string) is kept on the row as `Labelled.previous`.
+    """
     data = load_yaml(path)
     if not isinstance(data, LineList):
         raise LanternError(f"{path}:1: expected a list of {{text, {label}}} entries")
-    rows = []
+    rows: list[tuple[str, Label]] = []
     for index, row in enumerate(data):
         line = data.lines[index]
         if not isinstance(row, dict) or not isinstance(row.get("text"), str) or label not in row:
@@ -96,7 +113,10 @@ def load_labelled(path: Path, label: str) -> list[tuple[str, Label]]:
             value = tuple(value)
         elif value is not None and not isinstance(value, str):
             raise LanternError(f"{path}:{line}: '{label}' must be a string, a list of strings, or null")
-        rows.append((row["text"], value))
+        previous = row.get("previous")
+        if previous is not None and not isinstance(previous, str):
+            raise LanternError(f"{path}:{line}: 'previous' must be a string (the message sent just before)")
+        rows.append(Labelled(row["text"], value, previous))
     return rows
 
 
@@ -143,10 +163,16 @@ def _per_intent(pairs: Counter[tuple[str, str]]) -> dict[str, dict[str, float]]:
 
 
 def evaluate_safety(lantern: Lantern, rows: list[tuple[str, Label]]) -> SafetyReport:
+    """Crisis recall and false alarms. A row with a `previous` message is a short conversation:
+    both are sent by the same person, and only the reply to the second is scored."""
     report = SafetyReport()
-    for text, expected in rows:
+    for row in rows:
+        text, expected = row
         if expected not in (*CATEGORIES, "none", None):
             raise LanternError(f"unknown safety category '{expected}' (use one of {', '.join(CATEGORIES)}, none)")
+        previous = getattr(row, "previous", None)
+        if previous is not None:
+            lantern.reply("evaluate", previous)
         reply = lantern.reply("evaluate", text)
         lantern.forget("evaluate")
         got = reply.crisis

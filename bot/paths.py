@@ -1,7 +1,9 @@
 """Where the shipped content lives, in a source checkout and in an installed wheel.
 
 A wheel carries `intents/` and `responses/` inside the package as `bot/_content/`; a checkout
-(or an editable install) reads them from the repository root.
+(or an editable install) reads them from the repository root. The archived safety sets that hold
+the crisis lexicon to its recall floor (`safety_floor.yaml` and the sets it names) are
+`tests/data/` in a checkout and `bot/_content/safety/` in a wheel.
 """
 
 from pathlib import Path
@@ -13,3 +15,18 @@ _CHECKOUT = _PACKAGE.parent
 _ROOT = _BUNDLED if (_BUNDLED / "intents").is_dir() else _CHECKOUT
 DEFAULT_INTENTS_DIR = _ROOT / "intents"
 DEFAULT_RESPONSES_DIR = _ROOT / "responses"
+DEFAULT_SAFETY_DIR = _BUNDLED / "safety" if _ROOT == _BUNDLED else _CHECKOUT / "tests" / "data"
+SAFETY_FLOOR = "safety_floor.yaml"
+
+
+def safety_dir_for(intents_dir: Path) -> Path | None:
+    """The folder of archived safety sets that content in `intents_dir` is held to, or None.
+
+    The shipped content is held to the shipped sets; an operator's own copy to a `safety/` folder
+    beside its `intents/` (copy the shipped one there to keep the floor). None: no floor to check.
+    """
+    if Path(intents_dir).resolve() == DEFAULT_INTENTS_DIR.resolve():
+        candidate = DEFAULT_SAFETY_DIR
+    else:
+        candidate = Path(intents_dir).parent / "safety"
+    return candidate if (candidate / SAFETY_FLOOR).is_file() else None

@@ -3,22 +3,34 @@
 Schema errors and broken references are found while loading (`bot.content`); this adds the checks
 that need the whole catalog: the same example under two intents, unused answers, examples that
 match another intent better than their own, examples that trip the crisis detector, answers that
-are too long, and a crisis lexicon that no longer catches the built-in core phrases.
+are too long, a crisis lexicon that no longer catches the built-in core phrases, crisis patterns
+shaped so that they can backtrack without end (`bot.regex_safety`), and a crisis lexicon whose
+recall on the archived safety sets falls below the floor recorded in `safety_floor.yaml`.
 Each finding is `file:line: message`, as an error (blocks serving) or a warning.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+
+import yaml
 
 from bot.catalog import Catalog, Example
 from bot.concepts import ConceptLexicon, ConceptReader
 from bot.config import MatchingSettings
 from bot.content import ContentProblem, load_catalog
-from bot.crisis import CrisisDetector
+from bot.core import Lantern
+from bot.crisis import BUILTIN_LEXICON, CATEGORIES, CrisisDetector, CrisisLexicon, expand_patterns
 from bot.errors import LanternError
+from bot.evaluate import evaluate_safety, load_labelled
+from bot.paths import SAFETY_FLOOR, safety_dir_for
+from bot.regex_safety import unsafe_shapes
+from bot.yaml_lines import load_yaml
 
 # Phrases the operator's crisis lexicon (without the built-in core) must still catch, per
 # category. Removing what catches them is refused: see OPERATING.md.
@@ -32,6 +44,9 @@ CORE_PHRASES: dict[str, tuple[str, ...]] = {
 }
 MIN_EXAMPLES = 10
 MAX_ANSWER_CHARS = 900
+# Where the built-in core's patterns are reported (they are written in the code, not a file).
+BUILTIN_WHERE = "bot/crisis.py (built-in core)"
+_LEXICON_SECTIONS = ("idioms", "info_frames", "hypotheticals", "past_frames", "urgency", "negations")
 
 
 @dataclass(frozen=True)
@@ -63,8 +78,10 @@ def validate_dirs(intents_dir: Path, responses_dir: Path, matching: MatchingSett
         catalog = load_catalog(intents_dir, responses_dir, matching)
     except ContentProblem as exc:
         return None, [_split(p) for p in exc.problems] + _checkin_texts(responses_dir)
-    findings = blocking_checks(catalog) + _checkin_texts(responses_dir)
-    findings += advisory_checks(catalog) if advisory else []
+    findings = blocking_checks(catalog, safety_dir_for(intents_dir)) + _checkin_texts(responses_dir)
+    # A lexicon with a pattern that can backtrack without end is not run on anything.
+    runnable = not any(f.level == "error" and f.message.startswith(_SHAPE_PREFIX) for f in findings)
+    findings += advisory_checks(catalog, run_detector=runnable) if advisory else []
     if any(f.level == "error" for f in findings):
         return None, sorted(findings)
     return catalog, sorted(findings)
@@ -86,15 +103,26 @@ def _split(problem: str) -> Finding:
     return Finding(where, "error", message)
 
 
-def blocking_checks(catalog: Catalog) -> list[Finding]:
-    """Checks whose errors refuse a catalog: duplicates, unsourced answers, the crisis core."""
-    return _duplicate_examples(catalog) + _unsourced_answers(catalog) + _core_phrases(catalog)
+def blocking_checks(catalog: Catalog, safety_dir: Path | None = None) -> list[Finding]:
+    """Checks whose errors refuse a catalog: duplicates, unsourced answers, crisis pattern shapes,
+    the crisis core, and the recall floor on the archived safety sets in `safety_dir` (None: no
+    archive, so that check is skipped with a warning saying so).
+
+    The checks that run the crisis detector come last and only when no pattern can backtrack
+    without end: such a pattern could take minutes on one of their messages.
+    """
+    found = _duplicate_examples(catalog) + _unsourced_answers(catalog)
+    shapes = pattern_shapes(catalog)
+    if shapes:
+        return found + shapes
+    return found + _core_phrases(catalog) + recall_floor(catalog, safety_dir)
 
 
-def advisory_checks(catalog: Catalog) -> list[Finding]:
+def advisory_checks(catalog: Catalog, run_detector: bool = True) -> list[Finding]:
     """Warnings an operator should read, none of which stops the content from serving."""
     return (_unused_answers(catalog) + _example_counts(catalog) + _answer_lengths(catalog)
-            + _confusable_examples(catalog) + _crisis_examples(catalog) + _examples_missing_needs(catalog))
+            + _confusable_examples(catalog) + (_crisis_examples(catalog) if run_detector else [])
+            + _examples_missing_needs(catalog))
 
 
 def _duplicate_examples(catalog: Catalog) -> list[Finding]:
@@ -202,3 +230,171 @@ def _core_phrases(catalog: Catalog) -> list[Finding]:
                                      f"the crisis lexicon no longer catches core phrase '{phrase}' as {category} "
                                      f"(it finds {got}); restore the pattern that caught it"))
     return found
+
+
+# --- crisis pattern shapes ---------------------------------------------------------------------
+
+_SHAPE_PREFIX = "crisis pattern "
+
+
+def pattern_shapes(catalog: Catalog) -> list[Finding]:
+    """Every crisis pattern, phrase and group (the operator's and the built-in core's), as it runs
+    after expansion, checked for shapes that can backtrack without end (see `bot.regex_safety`)."""
+    lexicon = catalog.crisis_lexicon.merged(BUILTIN_LEXICON)
+    # Groups first, so a pattern using a faulty group does not repeat the group's finding.
+    sources = [*(f"{{{name}}}" for name in lexicon.groups), *_pattern_sources(lexicon)]
+    found: list[Finding] = []
+    in_groups: set[str] = set()
+    for source, expression in expand_patterns(sources, lexicon.groups).items():
+        where = str(catalog.crisis_where.get(source, BUILTIN_WHERE))
+        for reason in unsafe_shapes(expression):
+            if reason not in in_groups:
+                found.append(Finding(where, "error", f"{_SHAPE_PREFIX}'{_shorten(source)}': {reason}"))
+            if source.startswith("{") and source.endswith("}") and source[1:-1] in lexicon.groups:
+                in_groups.add(reason)
+    return found
+
+
+def _pattern_sources(lexicon: CrisisLexicon) -> Iterator[str]:
+    for section in _LEXICON_SECTIONS:
+        yield from getattr(lexicon, section)
+    for table in (lexicon.patterns, lexicon.soft_patterns):
+        for category in table:
+            yield from table[category]
+
+
+def _shorten(source: str, width: int = 80) -> str:
+    return source if len(source) <= width else source[:width] + "..."
+
+
+# --- the recall floor --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Floor:
+    """What the lexicon must still achieve on one archived safety set."""
+
+    recall: dict[str, float]
+    false_alarm_rate: float
+    line: int
+
+
+def recall_floor(catalog: Catalog, safety_dir: Path | None) -> list[Finding]:
+    """The content's crisis recall per category and false-alarm rate on every set the floor file
+    names, against the figures recorded there: any fall is an error with the figures."""
+    where = _lexicon_where(catalog)
+    if safety_dir is None:
+        return [Finding(where, "warning", f"crisis recall floor not checked: no safety/{SAFETY_FLOOR} beside "
+                                          "intents/ (copy the shipped one there to keep it; OPERATING.md section 5)")]
+    key = _floor_key(catalog, where, safety_dir)
+    if key not in _FLOOR_RESULTS:
+        if len(_FLOOR_RESULTS) >= 8:
+            _FLOOR_RESULTS.clear()
+        _FLOOR_RESULTS[key] = _measure_floor(catalog, where, safety_dir)
+    return list(_FLOOR_RESULTS[key])
+
+
+# Results of the floor check by what decides them (see `_floor_key`): a reload that only edits
+# topics keeps the same crisis lexicon, and is not made to measure it again (a few hundred ms).
+_FLOOR_RESULTS: dict[str, tuple[Finding, ...]] = {}
+
+
+def _floor_key(catalog: Catalog, where: str, safety_dir: Path) -> str:
+    """The crisis lexicon, where it is reported, and the bytes of the floor file and its sets."""
+    digest = hashlib.sha256(repr(catalog.crisis_lexicon).encode())
+    digest.update(f"{where}\0{safety_dir.resolve()}\0".encode())
+    for path in sorted(safety_dir.glob("*.yaml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _measure_floor(catalog: Catalog, where: str, safety_dir: Path) -> tuple[Finding, ...]:
+    floor_path = safety_dir / SAFETY_FLOOR
+    try:
+        floors = load_floor(floor_path)
+        sets = {name: load_labelled(safety_dir / name, "category") for name in floors}
+    except LanternError as exc:
+        return (_split(str(exc)),)
+    lantern = Lantern(catalog, catalog.default_region)
+    found = []
+    for name, floor in floors.items():
+        try:
+            report = evaluate_safety(lantern, sets[name])
+        except LanternError as exc:
+            return (Finding(f"{safety_dir / name}:1", "error", str(exc)),)
+        fell = [f"{category} {_pct(minimum)} -> {_pct(report.recall(category))} (floor {_pct(minimum)}, "
+                f"{report.caught[category]} of {report.positives[category]} caught)"
+                for category, minimum in floor.recall.items() if report.recall(category) < minimum - 1e-9]
+        if fell:
+            found.append(Finding(where, "error", f"crisis recall fell on {name}: {'; '.join(fell)}; "
+                                                 f"'lantern evaluate --safety {safety_dir / name}' lists the misses"))
+        if report.false_alarm_rate > floor.false_alarm_rate + 1e-9:
+            found.append(Finding(where, "error", (
+                f"crisis false alarms rose on {name}: {_pct(floor.false_alarm_rate)} -> "
+                f"{_pct(report.false_alarm_rate)} (ceiling {_pct(floor.false_alarm_rate)}, "
+                f"{len(report.false_alarms)} of {report.negatives} ordinary messages); "
+                f"'lantern evaluate --safety {safety_dir / name}' lists them")))
+    return tuple(found)
+
+
+def load_floor(path: Path) -> dict[str, Floor]:
+    """The floor file: for each set (a file name in the same folder), recall per category and the
+    false-alarm rate. Every malformed entry is named by line."""
+    data = load_yaml(path)
+    if not isinstance(data, dict) or not data:
+        raise LanternError(f"{path}:1: expected a mapping of safety set file names to their floors")
+    floors = {}
+    for name, figures in data.items():
+        line = data.lines.get(name, 1) if hasattr(data, "lines") else 1
+        if not isinstance(name, str) or "/" in name or not (path.parent / name).is_file():
+            raise LanternError(f"{path}:{line}: '{name}' is not a safety set in {path.parent}")
+        recall = figures.get("recall") if isinstance(figures, dict) else None
+        rate = figures.get("false_alarm_rate") if isinstance(figures, dict) else None
+        if (not isinstance(recall, dict) or not all(c in CATEGORIES for c in recall)
+                or not all(_fraction(v) for v in recall.values()) or not _fraction(rate)):
+            raise LanternError(f"{path}:{line}: '{name}' needs 'recall' (a fraction from 0 to 1 per crisis "
+                               f"category: {', '.join(CATEGORIES)}) and 'false_alarm_rate' (a fraction)")
+        floors[name] = Floor({c: float(v) for c, v in recall.items()}, float(rate), line)
+    return floors
+
+
+def write_floor(lantern: Lantern, set_path: Path) -> list[str]:
+    """Records what `lantern` achieves on `set_path` as that set's floor, in the floor file beside
+    it (created if missing); returns a line per figure that changed, for the operator to read."""
+    report = evaluate_safety(lantern, load_labelled(set_path, "category"))
+    floor_path = set_path.parent / SAFETY_FLOOR
+    old = load_floor(floor_path) if floor_path.is_file() else {}
+    recall = {c: math.floor(report.recall(c) * 10_000) / 10_000 for c in CATEGORIES if report.positives[c]}
+    rate = math.ceil(report.false_alarm_rate * 10_000) / 10_000
+    before = old.get(set_path.name)
+    changes = [f"{set_path.name}: {c} recall {_pct(before.recall[c]) if before and c in before.recall else 'new'}"
+               f" -> {_pct(v)}" for c, v in recall.items() if not before or before.recall.get(c) != v]
+    if not before or before.false_alarm_rate != rate:
+        changes.append(f"{set_path.name}: false alarms {_pct(before.false_alarm_rate) if before else 'new'} "
+                       f"-> {_pct(rate)}")
+    entries = {name: {"recall": f.recall, "false_alarm_rate": f.false_alarm_rate} for name, f in old.items()}
+    entries[set_path.name] = {"recall": recall, "false_alarm_rate": rate}
+    floor_path.write_text(_FLOOR_HEADER + yaml.safe_dump(entries, sort_keys=False), encoding="utf-8")
+    return changes
+
+
+_FLOOR_HEADER = """\
+# The recall floor: for each archived safety set in this folder, the crisis recall per category
+# and the false-alarm rate the lexicon achieved when it was recorded. `lantern validate` (and a
+# live reload) refuses a lexicon edit that falls below any of them. After improving the lexicon,
+# raise it with: lantern evaluate --safety tests/data/safety_eval.yaml --write-floor
+"""
+
+
+def _fraction(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def _lexicon_where(catalog: Catalog) -> str:
+    """Where the operator's crisis lexicon starts (its first pattern's file), for whole-lexicon findings."""
+    first = next(iter(catalog.crisis_where.values()), None)
+    return f"{first.path}:1" if first is not None else "intents/crisis.yaml:1"

@@ -240,3 +240,50 @@ def test_a_list_of_intents_accepts_any_of_them(lantern, tmp_path):
     report = evaluate_intents(lantern, rows)
     assert report.accuracy == 1.0
     assert "integrated_treatment" in report.per_intent  # the first label counts for per-intent figures
+
+
+# --- rows with more than text and label -------------------------------------------------------------------
+
+
+def test_extra_keys_on_a_row_are_ignored(tmp_path):
+    path = tmp_path / "labelled.yaml"
+    path.write_text("- text: i want to die\n  category: suicide\n  lang: en\n  note: from a forum\n",
+                    encoding="utf-8")
+    assert load_labelled(path, "category") == [("i want to die", "suicide")]
+
+
+def test_a_previous_message_that_is_not_text_names_the_line(tmp_path):
+    path = tmp_path / "labelled.yaml"
+    path.write_text("- text: hello\n  category: none\n- text: sure\n  category: suicide\n  previous: [a]\n",
+                    encoding="utf-8")
+    with pytest.raises(LanternError, match=rf"^{re.escape(str(path))}:3: 'previous' must be a string"):
+        load_labelled(path, "category")
+
+
+class Remembering(Scripted):
+    """A scripted Lantern that notes who sent what, and when each conversation was forgotten."""
+
+    def __init__(self, replies: dict[str, Reply]) -> None:
+        super().__init__(replies)
+        self.sent: list[tuple[str, str]] = []
+
+    def reply(self, user_key: str, text: str) -> Reply:
+        self.sent.append((user_key, text))
+        return super().reply(user_key, text)
+
+    def forget(self, user_key: str) -> None:
+        self.sent.append((user_key, "(forgotten)"))
+
+
+def test_a_row_with_a_previous_message_is_a_two_message_conversation(tmp_path):
+    path = tmp_path / "labelled.yaml"
+    path.write_text("- text: tonight\n  category: suicide\n  previous: i have a plan\n"
+                    "- text: hello\n  category: none\n", encoding="utf-8")
+    quiet, alarm = Reply("answer", "", intent=A), Reply("crisis", "", crisis="suicide")
+    lantern = Remembering({"i have a plan": quiet, "tonight": alarm, "hello": quiet})
+    report = evaluate_safety(lantern, load_labelled(path, "category"))
+    # Both messages come from one person, with nothing forgotten between them; only the second is scored.
+    assert [text for _, text in lantern.sent] == ["i have a plan", "tonight", "(forgotten)", "hello", "(forgotten)"]
+    assert len({user for user, _ in lantern.sent[:2]}) == 1
+    assert report.recall("suicide") == 1.0
+    assert report.negatives == 1 and report.false_alarms == []

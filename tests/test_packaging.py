@@ -42,6 +42,8 @@ def test_the_wheel_carries_the_shipped_content(wheel):
     assert "bot/_content/intents/crisis.yaml" in names
     assert "bot/_content/responses/hotlines.yaml" in names
     assert "bot/_content/responses/crisis.yaml" in names
+    assert "bot/_content/safety/safety_floor.yaml" in names  # the recall floor `validate` holds to
+    assert "bot/_content/safety/safety_eval.yaml" in names
     assert "bot/cli.py" in names
 
 
@@ -67,3 +69,7 @@ def test_the_installed_package_finds_its_content_and_answers(wheel, tmp_path):
     where = subprocess.run([sys.executable, "-c", "import bot.paths as p; print(p.DEFAULT_INTENTS_DIR)"],
                            cwd=elsewhere, env=env, capture_output=True, text=True, check=True)
     assert Path(where.stdout.strip()) == site / "bot" / "_content" / "intents"
+    validated = subprocess.run([sys.executable, "-m", "bot", "validate"],
+                               cwd=elsewhere, env=env, capture_output=True, text=True, check=False)
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    assert "floor not checked" not in validated.stdout  # the archived safety sets came with it

@@ -9,13 +9,15 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from bot.cli import main
-from bot.paths import DEFAULT_INTENTS_DIR
-from bot.validate import validate_dirs
+from bot.paths import DEFAULT_INTENTS_DIR, DEFAULT_SAFETY_DIR, SAFETY_FLOOR
+from bot.validate import load_floor, validate_dirs
 
 FINDING = re.compile(r"^(?P<where>.+?:\d+): (?P<level>error|warning): (?P<message>.*)$")
 
@@ -47,6 +49,7 @@ def shipped() -> Run:
 
 def test_the_shipped_content_has_no_errors(shipped):
     assert shipped.findings("error") == []
+    assert not any("floor not checked" in w for w in shipped.findings("warning"))  # the floor was checked
     assert shipped.status == 0
     assert re.search(r"^ok: \d+ intents, \d+ examples, \d+ answers, 7 regions; \d+ warning\(s\)$",
                      shipped.out, re.MULTILINE)
@@ -157,3 +160,92 @@ def test_removing_core_crisis_patterns_is_an_error(make_content_copy):
     assert any(f.message.endswith("restore the pattern that caught it") and "as suicide" in f.message
                for f in errors)
     assert all(str(f.where).startswith(str(crisis)) for f in errors)
+
+
+# --- the recall floor on the archived safety sets -------------------------------------------------------------
+
+
+def with_archive(copy) -> Path:
+    """The shipped floor and the sets it names, copied beside the content as an operator would."""
+    safety = copy.root / "safety"
+    safety.mkdir()
+    for name in [SAFETY_FLOOR, *load_floor(DEFAULT_SAFETY_DIR / SAFETY_FLOOR)]:
+        shutil.copy(DEFAULT_SAFETY_DIR / name, safety / name)
+    return safety
+
+
+def keep_danger_patterns(copy, kept: int) -> Path:
+    """An operator's edit that keeps only the first `kept` hard danger patterns."""
+    crisis = copy.intents / "crisis.yaml"
+    text = crisis.read_text(encoding="utf-8")
+    start = text.index("    danger:\n") + len("    danger:\n")
+    end = text.index("    elevated:\n", start)
+    patterns = [line for line in text[start:end].splitlines(keepends=True) if line.lstrip().startswith("- ")]
+    crisis.write_text(text[:start] + "".join(patterns[:kept]) + text[end:], encoding="utf-8")
+    return crisis
+
+
+def test_the_shipped_floor_names_every_archived_safety_set():
+    named = set(load_floor(DEFAULT_SAFETY_DIR / SAFETY_FLOOR))
+    archived = {p.name for p in DEFAULT_SAFETY_DIR.glob("safety_eval*.yaml")}
+    archived |= {p.name for p in DEFAULT_SAFETY_DIR.glob("crisis_blind_*.yaml")}
+    assert named == archived
+
+
+def test_an_edit_that_lowers_crisis_recall_is_refused_with_the_figures(content_copy):
+    with_archive(content_copy)
+    crisis = keep_danger_patterns(content_copy, kept=2)
+    run = validate(content_copy.root)
+    assert run.status == 1
+    fell = [e for e in run.findings("error") if "crisis recall fell" in e]
+    assert len(fell) == 1
+    assert re.match(rf"^{re.escape(str(crisis))}:1: error: crisis recall fell on safety_eval\.yaml: "
+                    r"danger 100\.0% -> (\d+\.\d)% \(floor 100\.0%, (\d+) of 69 caught\)", fell[0])
+    assert float(re.search(r"-> (\d+\.\d)%", fell[0]).group(1)) < 60
+    # Only danger fell: the other categories are not listed.
+    assert not re.search(r"(suicide|overdose|other_at_risk|elevated) \d", fell[0])
+
+
+def test_an_edit_that_raises_false_alarms_is_refused(content_copy):
+    with_archive(content_copy)
+    content_copy.edit("intents/crisis.yaml", "      - \\bhope?less(?:ness)?\\b\n",
+                      "      - \\bhope?less(?:ness)?\\b\n      - \\bmy son\\b\n")
+    run = validate(content_copy.root)
+    assert run.status == 1
+    rose = [e for e in run.findings("error") if "false alarms rose" in e]
+    assert len(rose) == 1
+    assert re.search(r"crisis false alarms rose on safety_eval\.yaml: 0\.0% -> \d+\.\d% \(ceiling 0\.0%, "
+                     r"\d+ of \d+ ordinary messages\)", rose[0])
+
+
+def test_content_without_an_archive_skips_the_floor_and_says_so(content_copy):
+    run = validate(content_copy.root)  # the shipped content, copied without its safety/ folder
+    assert run.status == 0
+    assert [w for w in run.findings("warning") if "floor" in w] == [
+        f"{content_copy.intents / 'crisis.yaml'}:1: warning: crisis recall floor not checked: no "
+        "safety/safety_floor.yaml beside intents/ (copy the shipped one there to keep it; OPERATING.md section 5)"]
+
+
+def test_a_malformed_floor_file_is_named_by_line(content_copy):
+    safety = with_archive(content_copy)
+    floor = safety / SAFETY_FLOOR
+    floor.write_text(floor.read_text(encoding="utf-8") + "missing_set.yaml:\n  recall: {danger: 1.0}\n"
+                     "  false_alarm_rate: 0.0\n", encoding="utf-8")
+    line = content_copy.line_of("safety/safety_floor.yaml", "missing_set.yaml:")
+    run = validate(content_copy.root)
+    assert run.status == 1
+    assert f"{floor}:{line}: error: 'missing_set.yaml' is not a safety set in {safety}" in run.out
+
+
+def test_write_floor_records_what_the_content_achieves(tmp_path, shipped_content_cached):
+    shutil.copy(DEFAULT_SAFETY_DIR / "safety_eval.yaml", tmp_path / "safety_eval.yaml")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        status = main(["evaluate", "--safety", str(tmp_path / "safety_eval.yaml"), "--write-floor"])
+    assert status == 0
+    assert "safety_eval.yaml: danger recall new -> 100.0%" in out.getvalue()
+    floors = load_floor(tmp_path / SAFETY_FLOOR)
+    assert floors["safety_eval.yaml"].recall == dict.fromkeys(
+        ("overdose", "other_at_risk", "danger", "suicide", "elevated"), 1.0)
+    assert floors["safety_eval.yaml"].false_alarm_rate == 0.0
+    assert floors == load_floor(DEFAULT_SAFETY_DIR / SAFETY_FLOOR)  # the shipped floor is what it achieves
