@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.crisis import CATEGORIES
 from bot.paths import DEFAULT_INTENTS_DIR, DEFAULT_SAFETY_DIR, SAFETY_FLOOR
 from bot.validate import load_floor, validate_dirs
 
@@ -212,7 +213,7 @@ def test_an_edit_that_raises_false_alarms_is_refused(content_copy):
                       "      - \\bhope?less(?:ness)?\\b\n      - \\bmy son\\b\n")
     run = validate(content_copy.root)
     assert run.status == 1
-    rose = [e for e in run.findings("error") if "false alarms rose" in e]
+    rose = [e for e in run.findings("error") if "false alarms rose on safety_eval.yaml" in e]
     assert len(rose) == 1
     assert re.search(r"crisis false alarms rose on safety_eval\.yaml: 0\.0% -> \d+\.\d% \(ceiling 0\.0%, "
                      r"\d+ of \d+ ordinary messages\)", rose[0])
@@ -245,7 +246,8 @@ def test_write_floor_records_what_the_content_achieves(tmp_path, shipped_content
     assert status == 0
     assert "safety_eval.yaml: danger recall new -> 100.0%" in out.getvalue()
     floors = load_floor(tmp_path / SAFETY_FLOOR)
-    assert floors["safety_eval.yaml"].recall == dict.fromkeys(
-        ("overdose", "other_at_risk", "danger", "suicide", "elevated"), 1.0)
+    assert floors["safety_eval.yaml"].recall == dict.fromkeys(CATEGORIES, 1.0)
     assert floors["safety_eval.yaml"].false_alarm_rate == 0.0
-    assert floors == load_floor(DEFAULT_SAFETY_DIR / SAFETY_FLOOR)  # the shipped floor is what it achieves
+    shipped = load_floor(DEFAULT_SAFETY_DIR / SAFETY_FLOOR)["safety_eval.yaml"]  # the shipped floor is what it achieves
+    assert (floors["safety_eval.yaml"].recall, floors["safety_eval.yaml"].false_alarm_rate) == (
+        shipped.recall, shipped.false_alarm_rate)
