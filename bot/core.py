@@ -347,9 +347,18 @@ def _region_values(catalog: Catalog, region: str, lang: str) -> dict[str, str]:
 def try_load(intents_dir: Path, responses_dir: Path, matching: MatchingSettings) -> Catalog | None:
     """The catalog, or None (with the problems logged) so Lantern can still answer crises."""
     try:
-        return load_catalog(intents_dir, responses_dir, matching)
+        catalog = load_catalog(intents_dir, responses_dir, matching)
     except ContentProblem as exc:
-        for problem in exc.problems:
-            log.error("content problem: %s", problem)
-        log.error("content could not load: serving crisis replies only")
-        return None
+        problems = exc.problems
+    else:
+        # A pattern that can backtrack without end could hold every chat on one message: such a
+        # lexicon is not served at start-up, as a live reload would not apply it either.
+        from bot.validate import pattern_shapes  # validate builds on this module
+
+        problems = [str(finding) for finding in pattern_shapes(catalog)]
+        if not problems:
+            return catalog
+    for problem in problems:
+        log.error("content problem: %s", problem)
+    log.error("content could not load: serving crisis replies only")
+    return None

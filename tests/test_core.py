@@ -423,3 +423,14 @@ def test_a_crisis_in_the_middle_of_a_long_message_is_found(lantern):
             + "anyway he has an appointment on thursday and we will see how it goes. " * 20)
     reply = lantern.reply("ann", text)
     assert reply.kind == "crisis" and reply.crisis == "other_at_risk"
+
+
+def test_a_lexicon_that_can_backtrack_without_end_is_not_served_at_start(content_copy, caplog):
+    content_copy.edit("intents/crisis.yaml", "      - \\bhope?less(?:ness)?\\b\n",
+                      "      - \\bhope?less(?:ness)?\\b\n      - \\bi (?:\\w+\\s?)*want to die\\b\n")
+    with caplog.at_level(logging.ERROR):
+        lantern = Lantern.from_settings(Settings(content=ContentSettings(
+            intents_dir=content_copy.intents, responses_dir=content_copy.responses)))
+    assert lantern.catalog is None  # crisis replies only, from the built-in core
+    assert "crisis.yaml" in caplog.text and "serving crisis replies only" in caplog.text
+    assert lantern.reply("ann", "i want to die").kind == "crisis"
