@@ -3,20 +3,25 @@
 Order on every message: crisis check first (nothing may delay or break it), then matching, then
 building the reply from the catalog. Telegram, the console and `lantern ask` are thin adapters
 over `Lantern.reply`. The only state kept here is which users had a crisis reply recently, so the
-help lines stay one tap away for their next few messages; it lives in memory and holds no text.
+help lines stay one tap away for their next few messages, and a short memory of what Lantern last
+said to each user (bot.conversation_memory), so "yes" or "and for him?" are read against it. Both
+live in memory and hold no message text.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
 from bot.catalog import Catalog
 from bot.config import MatchingSettings, Settings
 from bot.content import ContentProblem, load_catalog
+from bot.conversation_memory import ConversationMemory, Turn, chosen_number, names_no_topic, reads_as_follow_up
 from bot.crisis import BUILTIN_REPLY, CrisisResult, builtin_detect
 from bot.hotlines import fill
-from bot.matcher import Ranked
+from bot.matcher import MatchResult, Ranked
+from bot.reader import Reader, reader_of
 from bot.replies import SOS, TOPICS, Reply, Suggestion
 
 log = logging.getLogger(__name__)
@@ -38,6 +43,10 @@ _BUILTIN_UI = {
 }
 # Offered with an "elevated" reply: something concrete for tonight.
 _ELEVATED_SUGGESTIONS = ("coping_low_mood", "night_cravings")
+# Small talk intents that are replies to what Lantern last said (intents/smalltalk.yaml): "yes"
+# opens the first topic offered, "ok" offers them again. Without a memory they answer as written.
+_AGREE = "agree"
+_ACKNOWLEDGE = "acknowledge"
 
 
 class Lantern:
@@ -47,6 +56,7 @@ class Lantern:
         self._catalog = catalog
         self._default_region = default_region
         self._open_escalations: dict[str, int] = {}
+        self._memory = ConversationMemory()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Lantern:
@@ -64,6 +74,7 @@ class Lantern:
 
     def forget(self, user_key: str) -> None:
         self._open_escalations.pop(user_key, None)
+        self._memory.forget(user_key)
 
     # --- replies -------------------------------------------------------------------------------
 
@@ -74,7 +85,7 @@ class Lantern:
         if crisis is not None:
             return self._crisis_reply(user_key, crisis, region)
         try:
-            reply = self._answer_message(text)
+            reply = self._answer_message(text, user_key)
         except Exception:
             log.exception("reply failed after the crisis check (message text not logged)")
             reply = Reply("fallback", self.ui("content_unavailable"))
@@ -90,7 +101,11 @@ class Lantern:
         elif catalog is None or answer_id not in catalog.answers:
             return self._fallback(None, ())
         else:
-            reply = self._answer_reply(catalog, answer_id, 100.0)
+            turn = self._memory.recall(user_key) if user_key else None
+            reader = turn.reader if turn else "unknown"
+            reply = self._answer_reply(catalog, answer_id, 100.0, reader=reader)
+            if user_key:
+                self._remember(user_key, reply, reader)
         return self._keep_help_near(user_key, reply) if user_key else reply
 
     def sos(self, region: str | None = None) -> Reply:
@@ -111,6 +126,13 @@ class Lantern:
             return ()
         chosen = catalog.starter_topics or tuple(a.id for a in catalog.topic_answers()[:_STARTER_COUNT])
         return (*(Suggestion(a, catalog.answers[a].title) for a in chosen), self._all_topics())
+
+    def _starters_after(self, near: tuple[str, ...]) -> tuple[Suggestion, ...]:
+        """The starter topics that fill up, after the nearby topics offered first, to as many buttons
+        as an unsure reply shows anyway; then "All topics"."""
+        starters = [s for s in self.starter_topics() if s.answer_id not in near]
+        room = max(0, _STARTER_COUNT - len(near))
+        return (*[s for s in starters if s.answer_id != TOPICS][:room], self._all_topics())
 
     def _all_topics(self) -> Suggestion:
         return Suggestion(TOPICS, self.ui("topics_button"))
@@ -162,18 +184,95 @@ class Lantern:
                 log.exception("crisis reply could not be built from content; sending the built-in one")
             return Reply("crisis", BUILTIN_REPLY, crisis=crisis.category, score=100.0, urgent=True)
 
-    def _answer_message(self, text: str) -> Reply:
+    # --- matching, read against the conversation so far --------------------------------------------
+
+    def _answer_message(self, text: str, user_key: str | None = None) -> Reply:
+        """Match one message and build its reply. With a user key, the message is read against what
+        Lantern last said to that user (bot.conversation_memory), and the reply is remembered."""
         catalog = self._catalog
         if catalog is None:
             return Reply("fallback", self.ui("content_unavailable"))
+        turn = self._recall(user_key)
+        reader = reader_of(text, turn.reader if turn else "unknown")
+        reply, offered = self._reply_in_context(catalog, text, turn, reader)
+        if user_key is not None:
+            self._remember(user_key, reply, reader, offered)
+        return reply
+
+    def _recall(self, user_key: str | None) -> Turn | None:
+        """The user's last turn; none right after a crisis reply ("yes" then must not open a topic
+        offered before the crisis)."""
+        if user_key is None:
+            return None
+        if self._open_escalations.get(user_key) == FOLLOW_UP_REPLIES:
+            self._memory.forget(user_key)
+            return None
+        return self._memory.recall(user_key)
+
+    def _remember(self, user_key: str, reply: Reply, reader: Reader, offered: tuple[str, ...] | None = None) -> None:
+        """What a next "yes", "the first one" or "and for him?" will be read against: the topic
+        answered and the topics offered to pick from (`offered`; by default the reply's buttons
+        other than the help lines and the menu), ids only."""
+        catalog = self._catalog
+        intent = catalog.intent(reply.intent) if catalog and reply.intent else None
+        topic = intent.answer if intent is not None and intent.kind == "answer" else None
+        if intent is None and reply.kind == "answer" and catalog and reply.intent in catalog.answers:
+            topic = reply.intent  # a topic asked for directly
+        if offered is None:
+            offered = tuple(s.answer_id for s in reply.suggestions if s.answer_id not in {SOS, TOPICS})
+        self._memory.remember(user_key, topic=topic, offered=offered, kind=reply.kind, reader=reader)
+
+    def _reply_in_context(self, catalog: Catalog, text: str, turn: Turn | None,
+                          reader: Reader) -> tuple[Reply, tuple[str, ...] | None]:
+        """The reply, and the topics it offers to pick from when not simply its buttons."""
+        if turn is not None and turn.offered:
+            number = chosen_number(text)
+            if number is not None and number != 0 and -len(turn.offered) <= number <= len(turn.offered):
+                picked = turn.offered[number - 1 if number > 0 else number]
+                return self._answer_reply(catalog, picked, 100.0, reader=reader), None
         result = catalog.matcher.match(text)
+        if turn is not None and turn.topic is not None and reads_as_follow_up(text):
+            result = self._follow_up(catalog, text, turn.topic, result)
+        intent = catalog.intent(result.best.intent) if result.kind == "answer" and result.best else None
+        if turn is not None and turn.offered and intent is not None and result.best is not None:
+            if intent.id == _AGREE:
+                return self._answer_reply(catalog, turn.offered[0], result.best.score, reader=reader), None
+            if intent.id == _ACKNOWLEDGE:
+                reply = self._answer_reply(catalog, intent.answer, result.best.score, intent.id, intent.kind, reader)
+                again = tuple(Suggestion(a, catalog.answers[a].title) for a in turn.offered if a in catalog.answers)
+                return dataclasses.replace(reply, suggestions=again), None
+        if result.kind == "fallback":
+            near = self._near(catalog, result.ranked)
+            return self._fallback(result.canonical, near, result.best.score if result.best else 0.0), near
+        return self._reply_to(catalog, text, result, reader), None
+
+    def _follow_up(self, catalog: Catalog, text: str, topic: str, own: MatchResult) -> MatchResult:
+        """A follow-up ("and how long does that last?", "what about for him?") read with the last
+        topic: a message naming no topic of its own is that topic again (for its reader); otherwise
+        the message and the topic's title are matched together, unless the message alone is the
+        surer answer."""
+        if topic not in catalog.answers:
+            return own
+        if names_no_topic(text):
+            intent_id = _topic_intent(catalog, topic)
+            return MatchResult("answer", (Ranked(intent_id, 100.0),), own.canonical) if intent_id else own
+        joined = catalog.matcher.match(f"{text} {catalog.answers[topic].title}")
+        own_score = own.best.score if own.best else 0.0
+        joined_score = joined.best.score if joined.best else 0.0
+        if own.kind == "answer" and own_score >= joined_score:
+            return own
+        if joined.kind == "answer" or own.kind != "answer":
+            return joined
+        return own
+
+    def _reply_to(self, catalog: Catalog, text: str, result: MatchResult, reader: Reader) -> Reply:
         if result.kind == "empty":
             key = "no_words" if text.strip() else "empty"
             return Reply("fallback", self.ui(key), suggestions=self.starter_topics())
         best = result.best
         if result.kind == "answer" and best is not None:
             intent = catalog.intent(best.intent)
-            return self._answer_reply(catalog, intent.answer, best.score, intent.id, intent.kind)
+            return self._answer_reply(catalog, intent.answer, best.score, intent.id, intent.kind, reader)
         if result.kind == "clarify":
             options = tuple(dict.fromkeys(catalog.intent(r.intent).answer for r in result.ranked[:2]))
             return Reply("clarify", self.ui("clarify"), score=best.score,
@@ -188,17 +287,17 @@ class Lantern:
         return tuple(dict.fromkeys(i.answer for i in intents if i is not None and i.kind == "answer"))
 
     def _answer_reply(self, catalog: Catalog, answer_id: str, score: float, intent_id: str | None = None,
-                      kind: str = "answer") -> Reply:
+                      kind: str = "answer", reader: Reader = "unknown") -> Reply:
         answer = catalog.answers[answer_id]
         follow_ups = tuple(Suggestion(f, catalog.answers[f].title) for f in answer.follow_ups)
-        return Reply("smalltalk" if kind == "smalltalk" else "answer", answer.text.strip(),
+        return Reply("smalltalk" if kind == "smalltalk" else "answer", answer.text_for(reader).strip(),
                      intent=intent_id or answer_id, score=score, suggestions=follow_ups, sources=answer.sources)
 
     def _fallback(self, canonical: str | None, near: tuple[str, ...], score: float = 0.0) -> Reply:
         catalog = self._catalog
         if near and catalog is not None:
             text = f"{self.ui('fallback')}\n\n{self.ui('fallback_suggest')}"
-            suggestions = (*(Suggestion(a, catalog.answers[a].title) for a in near), self._all_topics())
+            suggestions = (*(Suggestion(a, catalog.answers[a].title) for a in near), *self._starters_after(near))
         else:
             text, suggestions = self.ui("fallback"), self.starter_topics()
         return Reply("fallback", text, score=score, suggestions=suggestions, unmatched_text=canonical or None)
@@ -216,6 +315,11 @@ class Lantern:
         return Reply(reply.kind, f"{reply.text}\n\n{self.ui('still_here')}", reply.intent, reply.score,
                      reply.crisis, (sos, *reply.suggestions), reply.sources, urgent=True,
                      unmatched_text=reply.unmatched_text)
+
+
+def _topic_intent(catalog: Catalog, answer_id: str) -> str | None:
+    """The first topic intent that leads to an answer (what a re-asked topic is reported as)."""
+    return next((i.id for i in catalog.intents if i.answer == answer_id and i.kind == "answer"), None)
 
 
 def try_load(intents_dir: Path, responses_dir: Path, matching: MatchingSettings) -> Catalog | None:

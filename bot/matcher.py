@@ -62,10 +62,22 @@ _SPELLING_MIN_LENGTH = 4
 # Long messages often give context first and ask last: their closing sentences are scored too.
 _LONG_MESSAGE_WORDS = 14
 _TAIL_SENTENCES = 2
-_SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\u2026\s*|\n+")
+# A short opening clause ("hi,", "thank you so much,") stands as a sentence of its own.
+_OPENING_CLAUSE = re.compile(r"^\s*((?:\S+\s+){0,3}?\S+?)\s*[,;:-]+\s+(\S.*)$", re.S)
 # Small talk followed by more sentences gives way to a topic only when the rest is clearly that
 # topic on its own: the small talk was already a fair reply.
 _AFTER_SMALL_TALK_SCORE = 70.0
+# ...or when the rest is this long: a story or a question, not a pleasantry ("thanks, that helped").
+_STORY_WORDS = 6
+
+# A message of at most this many words is compared with each example whole (`ratio` over sorted
+# words): token-set comparison scores any message found inside an example as a full match, so
+# "ok" would score 93 against "is it ok to drink on methadone". Too short to carry a topic, such a
+# message has to resemble an example, not merely appear in one.
+_SHORT_MESSAGE_WORDS = 2
+# The same holds the other way round: a one-word example ("ok", "hi", "right") is found inside many
+# longer messages, so against those it counts only as much as it resembles the whole message.
 
 # The deciding scorer for an example. Token-set comparison forgives extra words around the
 # question ("hi, sorry to bother you, but why cant my son just quit").
@@ -148,6 +160,7 @@ class Matcher:
         self._example_weights = self._example_index.shared(list(range(len(self._known))),
                                                            [self._weights[t] for t in self._known])
         self._owners = np.array(owner_of, dtype=np.intp)
+        self._one_word = np.array([len(t) == 1 for t in self._token_sets], dtype=bool)
 
     # --- scoring -------------------------------------------------------------------------------
 
@@ -164,8 +177,12 @@ class Matcher:
         canonical = self._normaliser.canonical(text)
         best = self._scores(canonical, exclude)
         ranked = _best_first(best)
+        if ranked and ranked[0][0] in self._small_talk:
+            after = self._after_small_talk(text, ranked, exclude)
+            if after is not ranked:
+                return canonical, after
         if self._answers(ranked):
-            return canonical, self._after_small_talk(text, ranked, exclude)
+            return canonical, ranked
         tail = _closing_sentences(text)
         if tail is not None:
             for owner, value in self._scores(self._normaliser.canonical(tail), exclude, overlap=True).items():
@@ -174,16 +191,20 @@ class Matcher:
 
     def _after_small_talk(self, text: str, ranked: list[tuple[int, float]],
                           exclude: int | None) -> list[tuple[int, float]]:
-        """Small talk first, then a question ("Thanks, that helped. What about relapse?"). When small
-        talk wins but the sentences after the first are clearly a topic on their own, that topic is what
-        was asked."""
-        rest = _after_first_sentence(text) if ranked[0][0] in self._small_talk else None
+        """Small talk first, then something more ("Thanks, that helped. What about relapse?", "hi its
+        2am... my son got home from detox"). When small talk leads (as the answer or in a near tie)
+        but what follows the first sentence answers on its own, that is what was asked: a clear
+        topic, a story long enough to be more than a pleasantry, or a feeling after a greeting."""
+        rest = _after_first_sentence(text)
         if rest is None:
             return ranked
         rest_ranked = _best_first(self._scores(self._normaliser.canonical(rest), exclude))
-        if not rest_ranked or rest_ranked[0][0] in self._small_talk or rest_ranked[0][1] < _AFTER_SMALL_TALK_SCORE:
+        if not rest_ranked or not self._answers(rest_ranked) or rest_ranked[0][0] == ranked[0][0]:
             return ranked
-        return rest_ranked if self._answers(rest_ranked) else ranked
+        clear = rest_ranked[0][1] >= _AFTER_SMALL_TALK_SCORE or len(rest.split()) >= _STORY_WORDS
+        if rest_ranked[0][0] in self._small_talk and not clear:
+            return ranked
+        return rest_ranked if clear else ranked
 
     def _scores(self, canonical: str, exclude: int | None, overlap: bool = False) -> dict[int, float]:
         """Each intent's score for one normalised text (see the module docstring). `overlap` picks
@@ -208,8 +229,15 @@ class Matcher:
             candidates = _best(prescores, _CANDIDATES, exclude)
             shared = shared_by_example[candidates]
             coverage = (shared / self._example_weights[candidates] + shared / query_weight) / 2
-        scored = process.cdist([form], [self.choices[p] for p in candidates.tolist()], scorer=SCORER,
-                               dtype=np.float64)[0]
+        if len(tokens) <= _SHORT_MESSAGE_WORDS and not overlap:
+            scored = prescores[candidates]
+        else:
+            scored = process.cdist([form], [self.choices[p] for p in candidates.tolist()], scorer=SCORER,
+                                   dtype=np.float64)[0]
+            one_word = np.flatnonzero(self._one_word[candidates])
+            if len(one_word):
+                scored[one_word] = process.cdist([form], [self.choices[p] for p in candidates[one_word].tolist()],
+                                                 scorer=_PRESCORER, dtype=np.float64)[0]
         values = scored * (1 - COVERAGE_WEIGHT + COVERAGE_WEIGHT * coverage)
         best: dict[int, float] = {}
         for owner, value in zip(self._owners[candidates].tolist(), values.tolist(), strict=True):
@@ -328,9 +356,12 @@ def _sentences(text: str) -> list[str]:
 
 
 def _after_first_sentence(text: str) -> str | None:
-    """What follows the first sentence, if there is more than one."""
+    """What follows the first sentence (or a short opening clause), if there is more."""
     sentences = _sentences(text)
-    return " ".join(sentences[1:]) if len(sentences) > 1 else None
+    if len(sentences) > 1:
+        return " ".join(sentences[1:])
+    opening = _OPENING_CLAUSE.match(text[:4000])
+    return opening.group(2) if opening else None
 
 
 def _closing_sentences(text: str) -> str | None:

@@ -232,9 +232,9 @@ def test_a_held_back_topic_is_offered_on_the_fallback(lantern):
     """An overdose may or may not have been a death: ask, with the grief topic among the near ones."""
     reply = lantern.reply("u", "my wife overdosed last month, was it my fault")
     assert reply.kind == "fallback"
-    *near, last = [s.answer_id for s in reply.suggestions]
-    assert "grief_after_overdose" in near and len(near) <= 3
-    assert last == TOPICS
+    offered = [s.answer_id for s in reply.suggestions]
+    assert "grief_after_overdose" in offered[:3]
+    assert offered[-1] == TOPICS
     assert reply.text.endswith(lantern.ui("fallback_suggest"))
 
 
