@@ -52,11 +52,12 @@ _ACKNOWLEDGE = "acknowledge"
 class Lantern:
     """One conversation engine; safe to share across users (per-user state is only a counter)."""
 
-    def __init__(self, catalog: Catalog | None, default_region: str = "US") -> None:
+    def __init__(self, catalog: Catalog | None, default_region: str = "US",
+                 memory: ConversationMemory | None = None) -> None:
         self._catalog = catalog
         self._default_region = default_region
         self._open_escalations: dict[str, int] = {}
-        self._memory = ConversationMemory()
+        self._memory = memory if memory is not None else ConversationMemory()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Lantern:
@@ -231,8 +232,8 @@ class Lantern:
                 picked = turn.offered[number - 1 if number > 0 else number]
                 return self._answer_reply(catalog, picked, 100.0, reader=reader), None
         result = catalog.matcher.match(text)
-        if turn is not None and turn.topic is not None and reads_as_follow_up(text):
-            result = self._follow_up(catalog, text, turn.topic, result)
+        if reads_as_follow_up(text):
+            result = self._follow_up(catalog, text, turn.topic if turn else None, result)
         intent = catalog.intent(result.best.intent) if result.kind == "answer" and result.best else None
         if turn is not None and turn.offered and intent is not None and result.best is not None:
             if intent.id == _AGREE:
@@ -246,13 +247,14 @@ class Lantern:
             return self._fallback(result.canonical, near, result.best.score if result.best else 0.0), near
         return self._reply_to(catalog, text, result, reader), None
 
-    def _follow_up(self, catalog: Catalog, text: str, topic: str, own: MatchResult) -> MatchResult:
+    def _follow_up(self, catalog: Catalog, text: str, topic: str | None, own: MatchResult) -> MatchResult:
         """A follow-up ("and how long does that last?", "what about for him?") read with the last
         topic: a message naming no topic of its own is that topic again (for its reader); otherwise
         the message and the topic's title are matched together, unless the message alone is the
         surer answer."""
-        if topic not in catalog.answers:
-            return own
+        if topic is None or topic not in catalog.answers:
+            # "what about for him?" with nothing before it: no topic to guess from its few words
+            return MatchResult("fallback", own.ranked, own.canonical) if names_no_topic(text) else own
         if names_no_topic(text):
             intent_id = _topic_intent(catalog, topic)
             return MatchResult("answer", (Ranked(intent_id, 100.0),), own.canonical) if intent_id else own

@@ -42,6 +42,10 @@ _OWN_USE = frozenset({
 })
 # "my relapse", "my cravings": the writer's own.
 _OWN_THINGS = _OWN_USE | frozenset({"addiction", "sobriety", "clean", "habit", "doctor", "dose", "meds", "counselor"})
+# Ways of asking that put "I" or "me" in a question about anyone: "tell me about methadone".
+_ASKING = (("tell", "me"), ("show", "me"), ("explain", "to", "me"), ("can", "i", "ask"), ("could", "i", "ask"),
+           ("i", "was", "wondering"), ("i", "wonder"), ("i", "want", "to", "know"), ("id", "like", "to", "know"),
+           ("i", "would", "like", "to", "know"), ("i", "heard"), ("i", "read"), ("help", "me", "understand"))
 # A verb phrase is read this many words after its subject, and no further.
 _SUBJECT_REACH = 3
 _WORD = re.compile(r"[a-z]+")
@@ -55,7 +59,7 @@ def words_of(text: str) -> list[str]:
 def reader_of(text: str, previous: Reader = "unknown") -> Reader:
     """Who `text` is about. `previous` is what the conversation was about so far: a parent who said
     "my son relapsed" and then asks "what should I do" is still a parent."""
-    words = words_of(text)
+    words = _without_asking(words_of(text))
     if _speaks_of_own_use(words):
         return "self"
     if _names_a_relative(words) or _THIRD_PERSON.intersection(words):
@@ -63,6 +67,20 @@ def reader_of(text: str, previous: Reader = "unknown") -> Reader:
     if _FIRST_PERSON.intersection(words) and not _SOMEONE.intersection(words):
         return previous if previous == "family" and not _asks_for_self(words) else "self"
     return previous
+
+
+def _without_asking(words: list[str]) -> list[str]:
+    """The words with the ways of asking taken out ("tell me about methadone" is about methadone)."""
+    kept: list[str] = []
+    index = 0
+    while index < len(words):
+        frame = next((f for f in _ASKING if tuple(words[index:index + len(f)]) == f), None)
+        if frame is None:
+            kept.append(words[index])
+            index += 1
+        else:
+            index += len(frame)
+    return kept
 
 
 def _speaks_of_own_use(words: list[str]) -> bool:

@@ -16,6 +16,7 @@ from bot.core import Lantern
 from bot.matcher import KEYWORD_BONUS, IntentPhrases, Matcher
 from bot.normalise import Lexicon, Normaliser
 from bot.paths import DEFAULT_INTENTS_DIR, DEFAULT_RESPONSES_DIR
+from bot.reader import reader_of
 from bot.replies import TOPICS
 
 
@@ -38,7 +39,8 @@ def test_questions_get_their_topic(lantern, text, intent):
     reply = lantern.reply("u", text)
     assert reply.kind == "answer"
     assert reply.intent == intent
-    assert reply.text == lantern.catalog.answers[lantern.catalog.intent(intent).answer].text.strip()
+    answer = lantern.catalog.answers[lantern.catalog.intent(intent).answer]
+    assert reply.text == answer.text_for(reader_of(text)).strip()
 
 
 def test_an_answer_offers_its_follow_ups_and_names_its_sources(lantern):
@@ -264,3 +266,44 @@ def test_matcher_and_shipped_example_agree(catalog):
         intent = catalog.intent(intent_id)
         result = catalog.matcher.match(intent.examples[0].text)
         assert result.best is not None and result.best.intent == intent_id
+
+
+# --- short messages and small talk around a question ---------------------------------------------------
+
+
+def test_a_one_word_message_inside_an_example_is_no_full_match():
+    """'ok' found inside 'is it ok to mix them' used to score as a full match."""
+    matcher = plain_matcher(IntentPhrases("mixing", ["is it ok to mix them", "mixing pills and heroin"], []),
+                            IntentPhrases("ack", ["ok", "alright"], [], small_talk=True))
+    ranked = dict((r.intent, r.score) for r in matcher.match("ok").ranked)
+    assert ranked["ack"] == 100.0
+    assert ranked.get("mixing", 0.0) < 72.0
+
+
+def test_a_one_word_example_inside_a_long_message_is_no_full_match():
+    matcher = plain_matcher(IntentPhrases("ack", ["ok", "alright"], [], small_talk=True),
+                            IntentPhrases("detox", ["what happens in medical detox", "is detox safe"], []))
+    result = matcher.match("is it ok to go through detox at home alone")
+    assert result.best is not None and result.best.intent == "detox"
+
+
+@pytest.mark.parametrize(("text", "intent"), [("ok", "acknowledge"), ("okay", "acknowledge"), ("no", "decline"),
+                                              ("nope", "decline"), ("yes", "agree"), ("sure", "agree")])
+def test_short_replies_are_small_talk_not_topics(lantern, text, intent):
+    result = lantern.catalog.matcher.match(text)
+    assert result.kind == "answer" and result.best.intent == intent
+
+
+def test_a_single_word_topic_is_still_answered(lantern):
+    for text, intent in [("naloxone", "naloxone"), ("withdrawal", "withdrawal"), ("relapse", "relapse")]:
+        assert lantern.reply("u", text).intent == intent
+
+
+def test_small_talk_in_a_near_tie_gives_way_to_the_question_after_it(lantern):
+    """'thanks, that helped.' first no longer ties with the question that follows."""
+    reply = lantern.reply("u", "thank you, that was useful. what about depression after detox?")
+    assert reply.intent == "depression_after_detox"
+
+
+def test_a_short_thanks_stays_thanks(lantern):
+    assert lantern.reply("u", "thanks, that helped").intent == "thanks"
