@@ -21,7 +21,7 @@ from bot.conversation_memory import ConversationMemory, Turn, chosen_number, nam
 from bot.crisis import BUILTIN_REPLY, CrisisResult, builtin_detect
 from bot.hotlines import fill
 from bot.matcher import MatchResult, Ranked
-from bot.reader import Reader, reader_of
+from bot.reader import Reader, reader_of, words_of
 from bot.replies import SOS, TOPICS, Reply, Suggestion
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,10 @@ _ELEVATED_SUGGESTIONS = ("coping_low_mood", "night_cravings")
 # opens the first topic offered, "ok" offers them again. Without a memory they answer as written.
 _AGREE = "agree"
 _ACKNOWLEDGE = "acknowledge"
+# A reply to what Lantern said is a few words: in a longer message, "all right" or "i dont think"
+# is part of something else.
+_REPLIES = frozenset({_AGREE, _ACKNOWLEDGE, "decline"})
+_REPLY_MOST_WORDS = 5
 
 
 class Lantern:
@@ -232,6 +236,8 @@ class Lantern:
                 picked = turn.offered[number - 1 if number > 0 else number]
                 return self._answer_reply(catalog, picked, 100.0, reader=reader), None
         result = catalog.matcher.match(text)
+        if result.best is not None and result.best.intent in _REPLIES and len(words_of(text)) > _REPLY_MOST_WORDS:
+            result = catalog.matcher.without(result, _REPLIES)
         if reads_as_follow_up(text):
             result = self._follow_up(catalog, text, turn.topic if turn else None, result)
         intent = catalog.intent(result.best.intent) if result.kind == "answer" and result.best else None

@@ -177,7 +177,7 @@ class Matcher:
         canonical = self._normaliser.canonical(text)
         best = self._scores(canonical, exclude)
         ranked = _best_first(best)
-        if ranked and ranked[0][0] in self._small_talk:
+        if ranked and ranked[0][0] in self._small_talk and ranked[0][1] >= self._threshold:
             after = self._after_small_talk(text, ranked, exclude)
             if after is not ranked:
                 return canonical, after
@@ -311,6 +311,14 @@ class Matcher:
         if not canonical.strip():
             return MatchResult("empty", top, canonical)
         return MatchResult(self._verdict([r.score for r in top]), top, canonical)
+
+    def without(self, result: MatchResult, intent_ids: frozenset[str]) -> MatchResult:
+        """The same result with some intents set aside (the core's judgement that they cannot be
+        meant), decided again over the rest by the same rule."""
+        kept = tuple(r for r in result.ranked if r.intent not in intent_ids)
+        if result.kind == "empty":
+            return MatchResult("empty", kept, result.canonical)
+        return MatchResult(self._verdict([r.score for r in kept]), kept, result.canonical)
 
     def _corrected_words(self, canonical: str) -> list[str]:
         """The words matching reads: stopwords dropped, unknown words corrected to known ones."""

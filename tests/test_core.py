@@ -497,3 +497,9 @@ def test_an_unsure_reply_offers_the_near_topic_before_the_starter_topics(lantern
     assert starters and near < min(starters)
     assert offered[-1] == TOPICS
     assert len(offered) <= 7
+
+
+@pytest.mark.parametrize("text", ["look at what is on the front page all right now",
+                                  "what are the worst things you did, i dont think i could say mine"])
+def test_a_reply_word_inside_a_longer_message_is_no_reply(lantern, text):
+    assert lantern.reply("ann", text).intent not in {"agree", "acknowledge", "decline"}
