@@ -51,6 +51,8 @@ _ACKNOWLEDGE = "acknowledge"
 # is part of something else.
 _REPLIES = frozenset({_AGREE, _ACKNOWLEDGE, "decline"})
 _REPLY_MOST_WORDS = 5
+# A follow-up scoring this much on its own is its own question, whatever came before.
+_CLEAR_ON_ITS_OWN = 85.0
 
 
 class Lantern:
@@ -255,22 +257,21 @@ class Lantern:
 
     def _follow_up(self, catalog: Catalog, text: str, topic: str | None, own: MatchResult) -> MatchResult:
         """A follow-up ("and how long does that last?", "what about for him?") read with the last
-        topic: a message naming no topic of its own is that topic again (for its reader); otherwise
-        the message and the topic's title are matched together, unless the message alone is the
-        surer answer."""
-        if topic is None or topic not in catalog.answers:
+        topic. Naming only a person, it asks that topic again (for that reader). Clear on its own
+        ("and what about sleep? i cant sleep"), it is its own question. Otherwise it is the last
+        topic if the message read with that topic's title fits it, else what the message says."""
+        intent_id = _topic_intent(catalog, topic) if topic in catalog.answers else None
+        if intent_id is None:
             # "what about for him?" with nothing before it: no topic to guess from its few words
             return MatchResult("fallback", own.ranked, own.canonical) if names_no_topic(text) else own
         if names_no_topic(text):
-            intent_id = _topic_intent(catalog, topic)
-            return MatchResult("answer", (Ranked(intent_id, 100.0),), own.canonical) if intent_id else own
-        joined = catalog.matcher.match(f"{text} {catalog.answers[topic].title}")
-        own_score = own.best.score if own.best else 0.0
-        joined_score = joined.best.score if joined.best else 0.0
-        if own.kind == "answer" and own_score >= joined_score:
+            return MatchResult("answer", (Ranked(intent_id, 100.0),), own.canonical)
+        if own.kind == "answer" and own.best is not None and own.best.score >= _CLEAR_ON_ITS_OWN:
             return own
-        if joined.kind == "answer" or own.kind != "answer":
-            return joined
+        _, joined = catalog.matcher.rank(f"{text} {catalog.answers[topic].title}")
+        fit = next((r.score for r in joined if r.intent == intent_id), 0.0)
+        if fit >= catalog.threshold:
+            return MatchResult("answer", (Ranked(intent_id, fit),), own.canonical)
         return own
 
     def _reply_to(self, catalog: Catalog, text: str, result: MatchResult, reader: Reader) -> Reply:

@@ -503,3 +503,18 @@ def test_an_unsure_reply_offers_the_near_topic_before_the_starter_topics(lantern
                                   "what are the worst things you did, i dont think i could say mine"])
 def test_a_reply_word_inside_a_longer_message_is_no_reply(lantern, text):
     assert lantern.reply("ann", text).intent not in {"agree", "acknowledge", "decline"}
+
+
+@pytest.mark.parametrize(("first", "then", "topic"), [
+    ("my girlfriend started methadone last week", "how long will she be on it?", "medications_for_opioid_use"),
+    ("what is naloxone", "is it safe", "naloxone"),
+    ("cravings are bad tonight", "how long does it last", "night_cravings"),
+])
+def test_a_follow_up_pointing_back_stays_on_the_topic(lantern, first, then, topic):
+    lantern.reply("ann", first)
+    assert lantern.reply("ann", then).intent == topic
+
+
+def test_a_follow_up_clear_on_its_own_moves_to_its_topic(lantern):
+    lantern.reply("ann", "cravings are bad tonight")
+    assert lantern.reply("ann", "and what about sleep? i cant sleep at all").intent == "sleep_in_recovery"
