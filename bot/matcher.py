@@ -146,6 +146,12 @@ class Matcher:
                     owner_of.append(index)
                     self._token_sets.append(frozenset(form.split()))
                     vocabularies[index] |= self._token_sets[-1]
+        # The words of small talk keywords that no topic uses ("hi", "thanks", not "night" or "real
+        # person"): an opening made only of these is a pleasantry before the message.
+        topic_words = set().union(*(vocabularies[i] for i in range(len(intents)) if i not in self._small_talk))
+        self._opening_words = frozenset(word for intent in intents if intent.small_talk for keyword in intent.keywords
+                                        for word in normaliser.match_words(normaliser.canonical(keyword))
+                                        if word not in topic_words)
         self._keywords = _PhraseIndex.of([intent.keywords for intent in intents], normaliser)
         self._needs = _PhraseIndex.of([intent.needs_one_of for intent in intents], normaliser)
         self._gated = frozenset(index for index, intent in enumerate(intents) if intent.needs_one_of)
@@ -174,6 +180,12 @@ class Matcher:
         return canonical, [Ranked(self.intent_ids[i], s) for i, s in ranked]
 
     def _ranked(self, text: str, exclude: int | None) -> tuple[str, list[tuple[int, float]]]:
+        rest = self._after_pleasantry(text)
+        if rest is not None:
+            canonical = self._normaliser.canonical(rest)
+            ranked = _best_first(self._scores(canonical, exclude))
+            if self._answers(ranked):
+                return canonical, ranked
         canonical = self._normaliser.canonical(text)
         best = self._scores(canonical, exclude)
         ranked = _best_first(best)
@@ -188,6 +200,15 @@ class Matcher:
             for owner, value in self._scores(self._normaliser.canonical(tail), exclude, overlap=True).items():
                 best[owner] = max(value, best.get(owner, 0.0))
         return canonical, _best_first(best)
+
+    def _after_pleasantry(self, text: str) -> str | None:
+        """The message after an opening that is nothing but small talk ("Hello. Is methadone safe
+        long term?"): a greeting or thanks only dilutes the question after it. None: no such opening."""
+        rest = _after_first_sentence(text)
+        if rest is None:
+            return None
+        opening = self._corrected_words(self._normaliser.canonical(text[: len(text) - len(rest)]))
+        return rest if opening and self._opening_words.issuperset(opening) else None
 
     def _after_small_talk(self, text: str, ranked: list[tuple[int, float]],
                           exclude: int | None) -> list[tuple[int, float]]:

@@ -307,3 +307,15 @@ def test_small_talk_in_a_near_tie_gives_way_to_the_question_after_it(lantern):
 
 def test_a_short_thanks_stays_thanks(lantern):
     assert lantern.reply("u", "thanks, that helped").intent == "thanks"
+
+
+def test_a_greeting_sentence_before_a_question_does_not_dilute_it(lantern):
+    """Scored whole, 'hello.' pulled the question under the threshold of its own topic."""
+    whole = lantern.catalog.matcher.match("hello. my son relapsed last week, what now?")
+    alone = lantern.catalog.matcher.match("my son relapsed last week, what now?")
+    assert whole.kind == alone.kind == "answer"
+    assert whole.best == alone.best
+
+
+def test_a_greeting_then_small_talk_stays_small_talk(lantern):
+    assert lantern.reply("u", "hi. how are you").intent == "greeting"
