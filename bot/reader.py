@@ -46,6 +46,8 @@ _OWN_THINGS = _OWN_USE | frozenset({"addiction", "sobriety", "clean", "habit", "
 _ASKING = (("tell", "me"), ("show", "me"), ("explain", "to", "me"), ("can", "i", "ask"), ("could", "i", "ask"),
            ("i", "was", "wondering"), ("i", "wonder"), ("i", "want", "to", "know"), ("id", "like", "to", "know"),
            ("i", "would", "like", "to", "know"), ("i", "heard"), ("i", "read"), ("help", "me", "understand"))
+_ASKING_BY_START: dict[str, tuple[tuple[str, ...], ...]] = {
+    start: tuple(f for f in _ASKING if f[0] == start) for start in {f[0] for f in _ASKING}}
 # A verb phrase is read this many words after its subject, and no further.
 _SUBJECT_REACH = 3
 _WORD = re.compile(r"[a-z]+")
@@ -71,21 +73,20 @@ def reader_of(text: str, previous: Reader = "unknown") -> Reader:
 
 def _without_asking(words: list[str]) -> list[str]:
     """The words with the ways of asking taken out ("tell me about methadone" is about methadone)."""
-    kept: list[str] = []
-    index = 0
-    while index < len(words):
-        frame = next((f for f in _ASKING if tuple(words[index:index + len(f)]) == f), None)
-        if frame is None:
-            kept.append(words[index])
-            index += 1
-        else:
-            index += len(frame)
-    return kept
+    dropped: set[int] = set()
+    for index, word in enumerate(words):
+        for frame in _ASKING_BY_START.get(word, ()):
+            if tuple(words[index:index + len(frame)]) == frame:
+                dropped.update(range(index, index + len(frame)))
+                break
+    return [w for i, w in enumerate(words) if i not in dropped] if dropped else words
 
 
 def _speaks_of_own_use(words: list[str]) -> bool:
     """"I relapsed", "i have been using", "my cravings", "what about me": the writer's own use, even
     in a message that also names others ("my wife is angry because i relapsed")."""
+    if _OWN_THINGS.isdisjoint(words):
+        return _asks_for_self(words)
     for index, word in enumerate(words):
         if word in _SUBJECT:
             for after in words[index + 1:index + 1 + _SUBJECT_REACH]:
@@ -108,6 +109,8 @@ def _used_to(words: list[str], verb: str) -> bool:
 
 def _asks_for_self(words: list[str]) -> bool:
     """"and for me?", "what about me": the writer turning the question to themselves."""
+    if "me" not in words and "myself" not in words:
+        return False
     return any(a in {"for", "about"} and b in {"me", "myself"} for a, b in pairwise(words))
 
 
