@@ -56,7 +56,8 @@ _CLEAR_ON_ITS_OWN = 85.0
 
 
 class Lantern:
-    """One conversation engine; safe to share across users (per-user state is only a counter)."""
+    """One conversation engine; safe to share across users (per-user state is a counter and a few
+    answer ids, see the module docstring)."""
 
     def __init__(self, catalog: Catalog | None, default_region: str = "US",
                  memory: ConversationMemory | None = None) -> None:
@@ -232,10 +233,11 @@ class Lantern:
     def _reply_in_context(self, catalog: Catalog, text: str, turn: Turn | None,
                           reader: Reader) -> tuple[Reply, tuple[str, ...] | None]:
         """The reply, and the topics it offers to pick from when not simply its buttons."""
-        if turn is not None and turn.offered:
+        offered = tuple(a for a in turn.offered if a in catalog.answers) if turn else ()  # a reload may drop one
+        if offered:
             number = chosen_number(text)
-            if number is not None and number != 0 and -len(turn.offered) <= number <= len(turn.offered):
-                picked = turn.offered[number - 1 if number > 0 else number]
+            if number is not None and number != 0 and -len(offered) <= number <= len(offered):
+                picked = offered[number - 1 if number > 0 else number]
                 return self._answer_reply(catalog, picked, 100.0, reader=reader), None
         result = catalog.matcher.match(text)
         if result.best is not None and result.best.intent in _REPLIES and len(words_of(text)) > _REPLY_MOST_WORDS:
@@ -243,13 +245,13 @@ class Lantern:
         if reads_as_follow_up(text):
             result = self._follow_up(catalog, text, turn.topic if turn else None, result)
         intent = catalog.intent(result.best.intent) if result.kind == "answer" and result.best else None
-        if turn is not None and turn.offered and intent is not None and result.best is not None:
+        if offered and intent is not None and result.best is not None:
             if intent.id == _AGREE:
-                return self._answer_reply(catalog, turn.offered[0], result.best.score, reader=reader), None
+                return self._answer_reply(catalog, offered[0], result.best.score, reader=reader), None
             if intent.id == _ACKNOWLEDGE:
                 reply = self._answer_reply(catalog, intent.answer, result.best.score, intent.id, intent.kind, reader)
-                again = tuple(Suggestion(a, catalog.answers[a].title) for a in turn.offered if a in catalog.answers)
-                return dataclasses.replace(reply, suggestions=again), None
+                again = tuple(Suggestion(a, catalog.answers[a].title) for a in offered)
+                return dataclasses.replace(reply, suggestions=again), offered
         if result.kind == "fallback":
             near = self._near(catalog, result.ranked)
             return self._fallback(result.canonical, near, result.best.score if result.best else 0.0), near

@@ -518,3 +518,16 @@ def test_a_follow_up_pointing_back_stays_on_the_topic(lantern, first, then, topi
 def test_a_follow_up_clear_on_its_own_moves_to_its_topic(lantern):
     lantern.reply("ann", "cravings are bad tonight")
     assert lantern.reply("ann", "and what about sleep? i cant sleep at all").intent == "sleep_in_recovery"
+
+
+def test_a_remembered_topic_that_a_reload_removed_is_not_offered(catalog):
+    """The memory outlives a content reload; an answer id the new content lacks is skipped."""
+    memory = ConversationMemory()
+    lantern = Lantern(catalog, memory=memory)
+    memory.remember("ann", topic="gone_topic", offered=("gone_topic", "naloxone"), kind="answer", reader="unknown")
+    assert lantern.reply("ann", "yes").intent == "naloxone"
+    memory.remember("ann", topic="gone_topic", offered=("gone_topic",), kind="answer", reader="unknown")
+    picked = lantern.reply("ann", "1")
+    assert picked.kind in KINDS and picked.intent != "gone_topic"
+    memory.remember("ann", topic="gone_topic", offered=(), kind="answer", reader="unknown")
+    assert lantern.reply("ann", "and what about for him").kind == "fallback"
