@@ -46,7 +46,7 @@ _CANDIDATES = 60
 # mostly measures the difference in length. Shared words single out the few that matter, so
 # fewer are kept.
 _OVERLAP_WORDS = 12
-_OVERLAP_CANDIDATES = 30
+_OVERLAP_CANDIDATES = 36
 # Weight of informative-word coverage on an example's score (0 = plain token_set_ratio).
 COVERAGE_WEIGHT = 0.3
 # Weight of the intent's whole vocabulary explaining the message (helps long, rambling messages).
