@@ -15,6 +15,7 @@ from bot.crisis import CrisisDetector, CrisisLexicon
 from bot.hotlines import Region
 from bot.matcher import Matcher
 from bot.normalise import Lexicon, Normaliser
+from bot.reader import Reader
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,14 @@ class Answer:
     sources: tuple[str, ...]
     follow_ups: tuple[str, ...]
     where: Where
+    # The same answer for one reader (see bot.reader); None: `text` serves both.
+    for_family: str | None = None
+    for_self: str | None = None
+
+    def text_for(self, reader: Reader) -> str:
+        """The text for this reader ("family", "self" or "unknown"), else the general one."""
+        variant = self.for_family if reader == "family" else self.for_self if reader == "self" else None
+        return variant or self.text
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,9 @@ from bot.pseudonym import id_key_for_chat, user_key
 from bot.replies import SOS, Reply, Suggestion
 from bot.store import Store, StoreError
 
+# The one key the console's person has in the core (`Lantern.reply`, `answer`, `forget`), for every
+# line, check-in lines included: the crisis follow-up and the conversation memory are kept per key,
+# so a second key would split one conversation in two.
 USER = "console"
 # The console has one person at it; their pseudonymous key is made from this id and the
 # per-install key file, exactly as a Telegram user's is from their id.
@@ -56,9 +59,10 @@ class ConsoleCheckins:
         return self.flow.start().as_text()
 
     def respond(self, line: str, region: str | None, render: Callable[[Reply], str]) -> str:
-        """One line typed during a check-in: crisis first, then the flow; saved when done."""
+        """One line typed during a check-in: crisis first, then the flow; saved when done. The core
+        sees the session's key (USER); the pseudonymous key is the store's."""
         assert self.flow is not None
-        step = self.flow.respond(self._lantern, self._user(), line, region=region)
+        step = self.flow.respond(self._lantern, USER, line, region=region)
         if isinstance(step, Prompt):
             return step.as_text()
         if isinstance(step, Interrupted):

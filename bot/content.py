@@ -59,9 +59,16 @@ class IntentModel(_Strict):
     examples: list[Text] = Field(min_length=1)
 
 
+AnswerText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=3500)]
+
+
 class AnswerModel(_Strict):
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=3500)]
+    text: AnswerText
+    # Where the advice differs by reader: the text for a family member, and for the person in
+    # recovery (bot.reader decides which a message calls for; `text` serves when it cannot tell).
+    for_family: AnswerText | None = None
+    for_self: AnswerText | None = None
     sources: list[Text] = []
     follow_ups: list[Id] = []
 
@@ -408,7 +415,7 @@ def _check_concept_names(model: ConceptsModel, path: Path, raw: LineDict, known:
 
 
 def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Catalog | None:
-    answers = {k: Answer(k, m.title, m.text, tuple(m.sources), tuple(m.follow_ups), w)
+    answers = {k: Answer(k, m.title, m.text, tuple(m.sources), tuple(m.follow_ups), w, m.for_family, m.for_self)
                for k, (m, w) in parts.answers.items()}
     intents: list[Intent] = []
     seen: dict[str, Where] = {}

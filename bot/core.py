@@ -3,11 +3,14 @@
 Order on every message: crisis check first (nothing may delay or break it), then matching, then
 building the reply from the catalog. Telegram, the console and `lantern ask` are thin adapters
 over `Lantern.reply`. The only state kept here is which users had a crisis reply recently, so the
-help lines stay one tap away for their next few messages; it lives in memory and holds no text.
+help lines stay one tap away for their next few messages, and a short memory of what Lantern last
+said to each user (bot.conversation_memory), so "yes" or "and for him?" are read against it. Both
+live in memory and hold no message text.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Mapping
@@ -18,10 +21,12 @@ from bot.catalog import Catalog
 from bot.concepts import FULL
 from bot.config import MatchingSettings, Settings
 from bot.content import OPTIONAL_CRISIS_REPLIES, ContentProblem, load_catalog
+from bot.conversation_memory import ConversationMemory, Turn, chosen_number, names_no_topic, reads_as_follow_up
 from bot.crisis import BUILTIN_REPLY, CrisisResult, builtin_detect
 from bot.hotlines import fill
 from bot.language import looks_spanish
-from bot.matcher import Ranked
+from bot.matcher import MatchResult, Ranked
+from bot.reader import Reader, reader_of, words_of
 from bot.replies import SOS, TOPICS, Reply, Suggestion
 
 log = logging.getLogger(__name__)
@@ -49,17 +54,30 @@ _RISK_MEMORY_SIZE = 10_000
 _BUILTIN_NET = "If you need someone to talk to right now: call or text 988 (US) or your local emergency number."
 # Offered with an "elevated" reply: something concrete for tonight.
 _ELEVATED_SUGGESTIONS = ("coping_low_mood", "night_cravings")
+# Small talk intents that are replies to what Lantern last said (intents/smalltalk.yaml): "yes"
+# opens the first topic offered, "ok" offers them again. Without a memory they answer as written.
+_AGREE = "agree"
+_ACKNOWLEDGE = "acknowledge"
+# A reply to what Lantern said is a few words: in a longer message, "all right" or "i dont think"
+# is part of something else.
+_REPLIES = frozenset({_AGREE, _ACKNOWLEDGE, "decline"})
+_REPLY_MOST_WORDS = 5
+# A follow-up scoring this much on its own is its own question, whatever came before.
+_CLEAR_ON_ITS_OWN = 85.0
 
 
 class Lantern:
-    """One conversation engine; safe to share across users (per-user state is only a counter)."""
+    """One conversation engine; safe to share across users (per-user state is a counter and a few
+    answer ids, see the module docstring)."""
 
-    def __init__(self, catalog: Catalog | None, default_region: str = "US") -> None:
+    def __init__(self, catalog: Catalog | None, default_region: str = "US",
+                 memory: ConversationMemory | None = None) -> None:
         self._catalog = catalog
         self._default_region = default_region
         self._open_escalations: dict[str, int] = {}
         # user key -> (category, when): the last risk seen in a conversation. No text is kept.
         self._risk: dict[str, tuple[str, float]] = {}
+        self._memory = memory if memory is not None else ConversationMemory()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Lantern:
@@ -78,6 +96,7 @@ class Lantern:
     def forget(self, user_key: str) -> None:
         self._open_escalations.pop(user_key, None)
         self._risk.pop(user_key, None)
+        self._memory.forget(user_key)
 
     # --- replies -------------------------------------------------------------------------------
 
@@ -94,15 +113,16 @@ class Lantern:
             return self._crisis_reply(user_key, crisis, region)
         try:
             notice = self._spanish_notice(region) if self._is_spanish(text) else None
-            reply = notice or self._answer_message(text, region)
+            reply = notice or self._answer_message(text, user_key, region)
         except Exception:
             log.exception("reply failed after the crisis check (message text not logged)")
             reply = Reply("fallback", self.ui("content_unavailable", region_code=region))
         if crisis is not None:
             reply = self._with_help_line(reply, crisis, region)
-        elif reply.kind in ("fallback", "clarify") and not reply.help_line:
+        reply = self._keep_help_near(user_key, reply)
+        if reply.kind in ("fallback", "clarify") and not reply.help_line:
             reply = self._with_net(reply, region)
-        return self._keep_help_near(user_key, reply)
+        return reply
 
     def answer(self, answer_id: str, *, user_key: str | None = None, region: str | None = None) -> Reply:
         """A topic asked for directly (a button press): no matching involved."""
@@ -114,7 +134,11 @@ class Lantern:
         elif catalog is None or answer_id not in catalog.answers:
             return self._fallback(None, ())
         else:
-            reply = self._answer_reply(catalog, answer_id, 100.0, region=region)
+            turn = self._memory.recall(user_key) if user_key else None
+            reader = turn.reader if turn else "unknown"
+            reply = self._answer_reply(catalog, answer_id, 100.0, reader=reader, region=region)
+            if user_key:
+                self._remember(user_key, reply, reader)
         return self._keep_help_near(user_key, reply) if user_key else reply
 
     def sos(self, region: str | None = None) -> Reply:
@@ -136,6 +160,13 @@ class Lantern:
         chosen = catalog.starter_topics or tuple(a.id for a in catalog.topic_answers()[:_STARTER_COUNT])
         return (*(Suggestion(a, catalog.answers[a].title) for a in chosen), self._all_topics())
 
+    def _starters_after(self, near: tuple[str, ...]) -> tuple[Suggestion, ...]:
+        """The starter topics that fill up, after the nearby topics offered first, to as many buttons
+        as an unsure reply shows anyway; then "All topics"."""
+        starters = [s for s in self.starter_topics() if s.answer_id not in near]
+        room = max(0, _STARTER_COUNT - len(near))
+        return (*[s for s in starters if s.answer_id != TOPICS][:room], self._all_topics())
+
     def _all_topics(self) -> Suggestion:
         return Suggestion(TOPICS, self.ui("topics_button"))
 
@@ -153,10 +184,11 @@ class Lantern:
             return _BUILTIN_UI.get(key, key.replace("_", " "))
         return fill(template, self._region_values(catalog, region_code) | values)
 
-    def _region_values(self, catalog: Catalog, region: str | None) -> dict[str, str]:
-        """What fills `{emergency}`, `{crisis}` and the rest for a region: numbers are never written
-        into answers or interface texts, so a user in the UK is never told to call 911."""
-        return catalog.region(region or self._default_region).values()
+    def _region_values(self, catalog: Catalog, region: str | None, lang: str = "en") -> dict[str, str]:
+        """What fills `{emergency}`, `{crisis}` and the rest for a region (in Spanish for a Spanish
+        reply): numbers are never written into answers or interface texts, so a user in the UK is
+        never told to call 911."""
+        return catalog.region(region or self._default_region).values(lang)
 
     def regions(self) -> dict[str, str]:
         catalog = self._catalog
@@ -241,7 +273,7 @@ class Lantern:
             return None
         try:
             template = _replies_in(catalog, lang).get(key) or catalog.crisis_replies.get(key)
-            return fill(template, _region_values(catalog, region or self._default_region, lang)) if template else None
+            return fill(template, self._region_values(catalog, region, lang)) if template else None
         except Exception:
             log.exception("crisis text '%s' could not be filled", key)
             return None
@@ -253,7 +285,7 @@ class Lantern:
         template = catalog.interface.get("spanish_notice") if catalog is not None else None
         if catalog is None or template is None:
             return None
-        text = fill(template, _region_values(catalog, region or self._default_region, "es"))
+        text = fill(template, self._region_values(catalog, region, "es"))
         return Reply("fallback", text, suggestions=self.starter_topics(), help_line=True)
 
     def _render_crisis(self, crisis: CrisisResult, region: str | None) -> Reply:
@@ -261,7 +293,7 @@ class Lantern:
             catalog = self._catalog
             if catalog is None:
                 raise LookupError("no catalog")
-            values = _region_values(catalog, region or self._default_region, crisis.lang)
+            values = self._region_values(catalog, region, crisis.lang)
             replies = {**catalog.crisis_replies, **_replies_in(catalog, crisis.lang)}
             category = crisis.category if crisis.category in replies else OPTIONAL_CRISIS_REPLIES[crisis.category]
             parts = [fill(replies[category], values)]
@@ -275,18 +307,100 @@ class Lantern:
                 log.exception("crisis reply could not be built from content; sending the built-in one")
             return Reply("crisis", BUILTIN_REPLY, crisis=crisis.category, score=100.0, urgent=True, help_line=True)
 
-    def _answer_message(self, text: str, region: str | None = None) -> Reply:
+    # --- matching, read against the conversation so far --------------------------------------------
+
+    def _answer_message(self, text: str, user_key: str | None = None, region: str | None = None) -> Reply:
+        """Match one message and build its reply. With a user key, the message is read against what
+        Lantern last said to that user (bot.conversation_memory), and the reply is remembered."""
         catalog = self._catalog
         if catalog is None:
             return Reply("fallback", self.ui("content_unavailable"))
+        turn = self._recall(user_key)
+        reader = reader_of(text, turn.reader if turn else "unknown")
+        reply, offered = self._reply_in_context(catalog, text, turn, reader, region)
+        if user_key is not None:
+            self._remember(user_key, reply, reader, offered)
+        return reply
+
+    def _recall(self, user_key: str | None) -> Turn | None:
+        """The user's last turn; none right after a crisis reply ("yes" then must not open a topic
+        offered before the crisis)."""
+        if user_key is None:
+            return None
+        if self._open_escalations.get(user_key) == FOLLOW_UP_REPLIES:
+            self._memory.forget(user_key)
+            return None
+        return self._memory.recall(user_key)
+
+    def _remember(self, user_key: str, reply: Reply, reader: Reader, offered: tuple[str, ...] | None = None) -> None:
+        """What a next "yes", "the first one" or "and for him?" will be read against: the topic
+        answered and the topics offered to pick from (`offered`; by default the reply's buttons
+        other than the help lines and the menu), ids only."""
+        catalog = self._catalog
+        intent = catalog.intent(reply.intent) if catalog and reply.intent else None
+        topic = intent.answer if intent is not None and intent.kind == "answer" else None
+        if intent is None and reply.kind == "answer" and catalog and reply.intent in catalog.answers:
+            topic = reply.intent  # a topic asked for directly
+        if offered is None:
+            offered = tuple(s.answer_id for s in reply.suggestions if s.answer_id not in {SOS, TOPICS})
+        self._memory.remember(user_key, topic=topic, offered=offered, kind=reply.kind, reader=reader)
+
+    def _reply_in_context(self, catalog: Catalog, text: str, turn: Turn | None, reader: Reader,
+                          region: str | None = None) -> tuple[Reply, tuple[str, ...] | None]:
+        """The reply, and the topics it offers to pick from when not simply its buttons."""
+        offered = tuple(a for a in turn.offered if a in catalog.answers) if turn else ()  # a reload may drop one
+        if offered:
+            number = chosen_number(text)
+            if number is not None and number != 0 and -len(offered) <= number <= len(offered):
+                picked = offered[number - 1 if number > 0 else number]
+                return self._answer_reply(catalog, picked, 100.0, reader=reader, region=region), None
         result = catalog.matcher.match(text)
+        if result.best is not None and result.best.intent in _REPLIES and len(words_of(text)) > _REPLY_MOST_WORDS:
+            result = catalog.matcher.without(result, _REPLIES)
+        if reads_as_follow_up(text):
+            result = self._follow_up(catalog, text, turn.topic if turn else None, result)
+        intent = catalog.intent(result.best.intent) if result.kind == "answer" and result.best else None
+        if offered and intent is not None and result.best is not None:
+            if intent.id == _AGREE:
+                return self._answer_reply(catalog, offered[0], result.best.score, reader=reader, region=region), None
+            if intent.id == _ACKNOWLEDGE:
+                reply = self._answer_reply(catalog, intent.answer, result.best.score, intent.id, intent.kind, reader,
+                                           region)
+                again = tuple(Suggestion(a, catalog.answers[a].title) for a in offered)
+                return dataclasses.replace(reply, suggestions=again), offered
+        if result.kind == "fallback":
+            near = self._near(catalog, result.ranked)
+            return self._fallback(result.canonical, near, result.best.score if result.best else 0.0), near
+        return self._reply_to(catalog, text, result, reader, region), None
+
+    def _follow_up(self, catalog: Catalog, text: str, topic: str | None, own: MatchResult) -> MatchResult:
+        """A follow-up ("and how long does that last?", "what about for him?") read with the last
+        topic. Naming only a person, it asks that topic again (for that reader). Clear on its own
+        ("and what about sleep? i cant sleep"), it is its own question. Otherwise it is the last
+        topic if the message read with that topic's title fits it, else what the message says."""
+        intent_id = _topic_intent(catalog, topic) if topic in catalog.answers else None
+        if intent_id is None:
+            # "what about for him?" with nothing before it: no topic to guess from its few words
+            return MatchResult("fallback", own.ranked, own.canonical) if names_no_topic(text) else own
+        if names_no_topic(text):
+            return MatchResult("answer", (Ranked(intent_id, 100.0),), own.canonical)
+        if own.kind == "answer" and own.best is not None and own.best.score >= _CLEAR_ON_ITS_OWN:
+            return own
+        _, joined = catalog.matcher.rank(f"{text} {catalog.answers[topic].title}")
+        fit = next((r.score for r in joined if r.intent == intent_id), 0.0)
+        if fit >= catalog.threshold:
+            return MatchResult("answer", (Ranked(intent_id, fit),), own.canonical)
+        return own
+
+    def _reply_to(self, catalog: Catalog, text: str, result: MatchResult, reader: Reader,
+                  region: str | None = None) -> Reply:
         if result.kind == "empty":
             key = "no_words" if text.strip() else "empty"
             return Reply("fallback", self.ui(key), suggestions=self.starter_topics())
         best = result.best
         if result.kind == "answer" and best is not None:
             intent = catalog.intent(best.intent)
-            return self._answer_reply(catalog, intent.answer, best.score, intent.id, intent.kind, region)
+            return self._answer_reply(catalog, intent.answer, best.score, intent.id, intent.kind, reader, region)
         if result.kind == "clarify":
             options = tuple(dict.fromkeys(catalog.intent(r.intent).answer for r in result.ranked[:2]))
             return Reply("clarify", self.ui("clarify"), score=best.score,
@@ -301,10 +415,10 @@ class Lantern:
         return tuple(dict.fromkeys(i.answer for i in intents if i is not None and i.kind == "answer"))
 
     def _answer_reply(self, catalog: Catalog, answer_id: str, score: float, intent_id: str | None = None,
-                      kind: str = "answer", region: str | None = None) -> Reply:
+                      kind: str = "answer", reader: Reader = "unknown", region: str | None = None) -> Reply:
         answer = catalog.answers[answer_id]
         follow_ups = tuple(Suggestion(f, catalog.answers[f].title) for f in answer.follow_ups)
-        text = fill(answer.text, self._region_values(catalog, region))
+        text = fill(answer.text_for(reader), self._region_values(catalog, region))
         return Reply("smalltalk" if kind == "smalltalk" else "answer", text,
                      intent=intent_id or answer_id, score=score, suggestions=follow_ups, sources=answer.sources)
 
@@ -312,7 +426,7 @@ class Lantern:
         catalog = self._catalog
         if near and catalog is not None:
             text = f"{self.ui('fallback')}\n\n{self.ui('fallback_suggest')}"
-            suggestions = (*(Suggestion(a, catalog.answers[a].title) for a in near), self._all_topics())
+            suggestions = (*(Suggestion(a, catalog.answers[a].title) for a in near), *self._starters_after(near))
         else:
             text, suggestions = self.ui("fallback"), self.starter_topics()
         return Reply("fallback", text, score=score, suggestions=suggestions, unmatched_text=canonical or None)
@@ -326,9 +440,9 @@ class Lantern:
             del self._open_escalations[user_key]
         else:
             self._open_escalations[user_key] = left - 1
-        if reply.help_line:  # the soft level or the net already put a help line on it
-            return replace(reply, urgent=True)
         sos = Suggestion(SOS, self.ui("sos_button"))
+        if reply.help_line:  # the soft level already put a help line and the button on it
+            return replace(reply, urgent=True)
         return replace(reply, text=f"{reply.text}\n\n{self.ui('still_here')}", suggestions=(sos, *reply.suggestions),
                        urgent=True, help_line=True)
 
@@ -340,8 +454,9 @@ def _replies_in(catalog: Catalog, lang: str) -> Mapping[str, str]:
     return catalog.crisis_replies
 
 
-def _region_values(catalog: Catalog, region: str, lang: str) -> dict[str, str]:
-    return catalog.region(region).values(lang)
+def _topic_intent(catalog: Catalog, answer_id: str) -> str | None:
+    """The first topic intent that leads to an answer (what a re-asked topic is reported as)."""
+    return next((i.id for i in catalog.intents if i.answer == answer_id and i.kind == "answer"), None)
 
 
 def try_load(intents_dir: Path, responses_dir: Path, matching: MatchingSettings) -> Catalog | None:

@@ -46,7 +46,7 @@ _CANDIDATES = 60
 # mostly measures the difference in length. Shared words single out the few that matter, so
 # fewer are kept.
 _OVERLAP_WORDS = 12
-_OVERLAP_CANDIDATES = 30
+_OVERLAP_CANDIDATES = 36
 # Weight of informative-word coverage on an example's score (0 = plain token_set_ratio).
 COVERAGE_WEIGHT = 0.3
 # Weight of the intent's whole vocabulary explaining the message (helps long, rambling messages).
@@ -62,10 +62,22 @@ _SPELLING_MIN_LENGTH = 4
 # Long messages often give context first and ask last: their closing sentences are scored too.
 _LONG_MESSAGE_WORDS = 14
 _TAIL_SENTENCES = 2
-_SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\u2026\s*|\n+")
+# A short opening clause ("hi,", "thank you so much,") stands as a sentence of its own.
+_OPENING_CLAUSE = re.compile(r"^\s*((?:\S+\s+){0,3}?\S+?)\s*[,;:-]+\s+(\S.*)$", re.S)
 # Small talk followed by more sentences gives way to a topic only when the rest is clearly that
 # topic on its own: the small talk was already a fair reply.
 _AFTER_SMALL_TALK_SCORE = 70.0
+# ...or when the rest is this long: a story or a question, not a pleasantry ("thanks, that helped").
+_STORY_WORDS = 6
+
+# A message of at most this many words is compared with each example whole (`ratio` over sorted
+# words): token-set comparison scores any message found inside an example as a full match, so
+# "ok" would score 93 against "is it ok to drink on methadone". Too short to carry a topic, such a
+# message has to resemble an example, not merely appear in one.
+_SHORT_MESSAGE_WORDS = 2
+# The same holds the other way round: a one-word example ("ok", "hi", "right") is found inside many
+# longer messages, so against those it counts only as much as it resembles the whole message.
 
 # The deciding scorer for an example. Token-set comparison forgives extra words around the
 # question ("hi, sorry to bother you, but why cant my son just quit").
@@ -134,6 +146,12 @@ class Matcher:
                     owner_of.append(index)
                     self._token_sets.append(frozenset(form.split()))
                     vocabularies[index] |= self._token_sets[-1]
+        # The words of small talk keywords that no topic uses ("hi", "thanks", not "night" or "real
+        # person"): an opening made only of these is a pleasantry before the message.
+        topic_words = set().union(*(vocabularies[i] for i in range(len(intents)) if i not in self._small_talk))
+        self._opening_words = frozenset(word for intent in intents if intent.small_talk for keyword in intent.keywords
+                                        for word in normaliser.match_words(normaliser.canonical(keyword))
+                                        if word not in topic_words)
         self._keywords = _PhraseIndex.of([intent.keywords for intent in intents], normaliser)
         self._needs = _PhraseIndex.of([intent.needs_one_of for intent in intents], normaliser)
         self._gated = frozenset(index for index, intent in enumerate(intents) if intent.needs_one_of)
@@ -148,6 +166,7 @@ class Matcher:
         self._example_weights = self._example_index.shared(list(range(len(self._known))),
                                                            [self._weights[t] for t in self._known])
         self._owners = np.array(owner_of, dtype=np.intp)
+        self._one_word = np.array([len(t) == 1 for t in self._token_sets], dtype=bool)
 
     # --- scoring -------------------------------------------------------------------------------
 
@@ -161,29 +180,52 @@ class Matcher:
         return canonical, [Ranked(self.intent_ids[i], s) for i, s in ranked]
 
     def _ranked(self, text: str, exclude: int | None) -> tuple[str, list[tuple[int, float]]]:
+        rest = self._after_pleasantry(text)
+        if rest is not None:
+            canonical = self._normaliser.canonical(rest)
+            ranked = _best_first(self._scores(canonical, exclude))
+            if self._answers(ranked):
+                return canonical, ranked
         canonical = self._normaliser.canonical(text)
         best = self._scores(canonical, exclude)
         ranked = _best_first(best)
+        if ranked and ranked[0][0] in self._small_talk and ranked[0][1] >= self._threshold:
+            after = self._after_small_talk(text, ranked, exclude)
+            if after is not ranked:
+                return canonical, after
         if self._answers(ranked):
-            return canonical, self._after_small_talk(text, ranked, exclude)
+            return canonical, ranked
         tail = _closing_sentences(text)
         if tail is not None:
             for owner, value in self._scores(self._normaliser.canonical(tail), exclude, overlap=True).items():
                 best[owner] = max(value, best.get(owner, 0.0))
         return canonical, _best_first(best)
 
+    def _after_pleasantry(self, text: str) -> str | None:
+        """The message after an opening that is nothing but small talk ("Hello. Is methadone safe
+        long term?"): a greeting or thanks only dilutes the question after it. None: no such opening."""
+        rest = _after_first_sentence(text)
+        if rest is None:
+            return None
+        opening = self._corrected_words(self._normaliser.canonical(text[: len(text) - len(rest)]))
+        return rest if opening and self._opening_words.issuperset(opening) else None
+
     def _after_small_talk(self, text: str, ranked: list[tuple[int, float]],
                           exclude: int | None) -> list[tuple[int, float]]:
-        """Small talk first, then a question ("Thanks, that helped. What about relapse?"). When small
-        talk wins but the sentences after the first are clearly a topic on their own, that topic is what
-        was asked."""
-        rest = _after_first_sentence(text) if ranked[0][0] in self._small_talk else None
+        """Small talk first, then something more ("Thanks, that helped. What about relapse?", "hi its
+        2am... my son got home from detox"). When small talk leads (as the answer or in a near tie)
+        but what follows the first sentence answers on its own, that is what was asked: a clear
+        topic, a story long enough to be more than a pleasantry, or a feeling after a greeting."""
+        rest = _after_first_sentence(text)
         if rest is None:
             return ranked
         rest_ranked = _best_first(self._scores(self._normaliser.canonical(rest), exclude))
-        if not rest_ranked or rest_ranked[0][0] in self._small_talk or rest_ranked[0][1] < _AFTER_SMALL_TALK_SCORE:
+        if not rest_ranked or not self._answers(rest_ranked) or rest_ranked[0][0] == ranked[0][0]:
             return ranked
-        return rest_ranked if self._answers(rest_ranked) else ranked
+        clear = rest_ranked[0][1] >= _AFTER_SMALL_TALK_SCORE or len(rest.split()) >= _STORY_WORDS
+        if rest_ranked[0][0] in self._small_talk and not clear:
+            return ranked
+        return rest_ranked if clear else ranked
 
     def _scores(self, canonical: str, exclude: int | None, overlap: bool = False) -> dict[int, float]:
         """Each intent's score for one normalised text (see the module docstring). `overlap` picks
@@ -208,8 +250,15 @@ class Matcher:
             candidates = _best(prescores, _CANDIDATES, exclude)
             shared = shared_by_example[candidates]
             coverage = (shared / self._example_weights[candidates] + shared / query_weight) / 2
-        scored = process.cdist([form], [self.choices[p] for p in candidates.tolist()], scorer=SCORER,
-                               dtype=np.float64)[0]
+        if len(tokens) <= _SHORT_MESSAGE_WORDS and not overlap:
+            scored = prescores[candidates]
+        else:
+            scored = process.cdist([form], [self.choices[p] for p in candidates.tolist()], scorer=SCORER,
+                                   dtype=np.float64)[0]
+            one_word = np.flatnonzero(self._one_word[candidates])
+            if len(one_word):
+                scored[one_word] = process.cdist([form], [self.choices[p] for p in candidates[one_word].tolist()],
+                                                 scorer=_PRESCORER, dtype=np.float64)[0]
         values = scored * (1 - COVERAGE_WEIGHT + COVERAGE_WEIGHT * coverage)
         best: dict[int, float] = {}
         for owner, value in zip(self._owners[candidates].tolist(), values.tolist(), strict=True):
@@ -284,6 +333,14 @@ class Matcher:
             return MatchResult("empty", top, canonical)
         return MatchResult(self._verdict([r.score for r in top]), top, canonical)
 
+    def without(self, result: MatchResult, intent_ids: frozenset[str]) -> MatchResult:
+        """The same result with some intents set aside (the core's judgement that they cannot be
+        meant), decided again over the rest by the same rule."""
+        kept = tuple(r for r in result.ranked if r.intent not in intent_ids)
+        if result.kind == "empty":
+            return MatchResult("empty", kept, result.canonical)
+        return MatchResult(self._verdict([r.score for r in kept]), kept, result.canonical)
+
     def _corrected_words(self, canonical: str) -> list[str]:
         """The words matching reads: stopwords dropped, unknown words corrected to known ones."""
         return list(map(self._correct, self._normaliser.match_words(canonical)))
@@ -328,9 +385,12 @@ def _sentences(text: str) -> list[str]:
 
 
 def _after_first_sentence(text: str) -> str | None:
-    """What follows the first sentence, if there is more than one."""
+    """What follows the first sentence (or a short opening clause), if there is more."""
     sentences = _sentences(text)
-    return " ".join(sentences[1:]) if len(sentences) > 1 else None
+    if len(sentences) > 1:
+        return " ".join(sentences[1:])
+    opening = _OPENING_CLAUSE.match(text[:4000])
+    return opening.group(2) if opening else None
 
 
 def _closing_sentences(text: str) -> str | None:

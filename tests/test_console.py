@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.console import ConsoleSession, run_console
+from bot.hotlines import fill
 
 
 @pytest.fixture
@@ -32,7 +33,8 @@ def test_typing_a_number_picks_that_choice(session, lantern):
     session.handle("why cant my son just quit")
     first = lantern.catalog.answers["why_cant_they_stop"].follow_ups[0]
     out = session.handle("1")
-    assert out.startswith(lantern.answer(first).text)
+    family = lantern.catalog.answers[first].text_for("family")  # a parent asked
+    assert out.startswith(fill(family, lantern.catalog.region("US").values()))
 
 
 def test_a_number_out_of_range_is_read_as_a_message(session, lantern):
@@ -176,3 +178,20 @@ def test_forget_at_the_terminal_deletes_saved_checkins(checkin_session, tmp_path
     checkin_session.handle("/forget")
     with sqlite3.connect(tmp_path / "chat.sqlite3") as db:
         assert db.execute("select count(*) from checkins").fetchone()[0] == 0
+
+
+def test_a_follow_up_is_understood_across_two_lines(session, lantern):
+    """The console keeps one user key, so the second line is read against the first."""
+    session.handle("i relapsed last night")
+    out = session.handle("what about for him?")
+    us = lantern.catalog.region("US").values()
+    assert out.startswith(fill(lantern.catalog.answers["relapse"].for_family, us))
+    first = lantern.catalog.answers["relapse"].follow_ups[0]
+    assert session.handle("yes").startswith(fill(lantern.catalog.answers[first].text_for("family"), us))
+
+
+def test_a_crisis_during_a_checkin_keeps_help_near_for_the_next_line(checkin_session, lantern):
+    """Check-in lines reach the core under the session's key, so the follow-up after a crisis holds."""
+    checkin_session.handle("/checkin")
+    assert "988" in checkin_session.handle("i want to die")
+    assert lantern.ui("still_here") in checkin_session.handle("what is naloxone")

@@ -14,8 +14,10 @@ import pytest
 import bot.core
 from bot.config import ContentSettings, Settings
 from bot.content import load_catalog
+from bot.conversation_memory import EXPIRE_SECONDS, ConversationMemory
 from bot.core import FOLLOW_UP_REPLIES, SOS, Lantern
 from bot.crisis import BUILTIN_REPLY
+from bot.hotlines import fill
 from bot.matcher import Matcher
 from bot.replies import TOPICS, Reply
 from bot.validate import CORE_PHRASES
@@ -434,3 +436,222 @@ def test_a_lexicon_that_can_backtrack_without_end_is_not_served_at_start(content
     assert lantern.catalog is None  # crisis replies only, from the built-in core
     assert "crisis.yaml" in caplog.text and "serving crisis replies only" in caplog.text
     assert lantern.reply("ann", "i want to die").kind == "crisis"
+
+
+# --- the reader: family or self ----------------------------------------------------------------------
+
+
+def test_a_family_member_gets_the_family_text(lantern):
+    """Anger at a wife who relapsed is a family member's message: no advice for the one who relapsed."""
+    relapse = lantern.catalog.answers["relapse"]
+    reply = lantern.reply("ann", "I'm so angry at my wife for relapsing")
+    assert reply.intent == "relapse"
+    assert reply.text == relapse.for_family.strip()
+    assert "your tolerance" not in reply.text
+
+
+def test_the_person_in_recovery_gets_the_text_for_themselves(lantern):
+    reply = lantern.reply("ann", "i relapsed last night after 3 months")
+    assert reply.intent == "relapse"
+    assert reply.text == lantern.catalog.answers["relapse"].for_self.strip()
+
+
+def test_a_message_about_nobody_in_particular_gets_the_general_text(lantern):
+    reply = lantern.reply("ann", "what is a relapse")
+    assert reply.text == fill(lantern.catalog.answers["relapse"].text, lantern.catalog.region("US").values())
+
+
+@pytest.mark.parametrize("answer_id", ["relapse", "night_cravings", "withdrawal", "medications_for_opioid_use",
+                                       "finding_treatment", "depression_after_detox"])
+def test_the_answers_where_the_reader_matters_have_a_family_text(lantern, answer_id):
+    answer = lantern.catalog.answers[answer_id]
+    assert answer.for_family and answer.for_family != answer.text
+    assert answer.text_for("unknown") == answer.text
+
+
+def test_an_answer_without_variants_serves_every_reader(lantern):
+    answer = lantern.catalog.answers["naloxone"]
+    assert answer.text_for("family") == answer.text_for("self") == answer.text
+
+
+def test_a_topic_button_is_written_for_whom_the_conversation_is_about(lantern):
+    lantern.reply("ann", "my son is going through withdrawal")
+    reply = lantern.answer("relapse", user_key="ann")
+    assert reply.text == lantern.catalog.answers["relapse"].for_family.strip()
+
+
+# --- the conversation: replies read against what Lantern last said -------------------------------------
+
+
+def test_yes_after_an_answer_opens_its_first_follow_up(lantern):
+    answer = lantern.reply("ann", "what are the symptoms of withdrawal")
+    assert answer.intent == "withdrawal"
+    reply = lantern.reply("ann", "yes")
+    assert reply.kind == "answer"
+    assert reply.intent == answer.suggestions[0].answer_id
+
+
+def test_ok_after_an_answer_offers_its_follow_ups_again(lantern):
+    answer = lantern.reply("ann", "what are the symptoms of withdrawal")
+    reply = lantern.reply("ann", "ok")
+    assert reply.kind == "smalltalk" and reply.intent == "acknowledge"
+    assert reply.suggestions == answer.suggestions
+    assert lantern.reply("ann", "yes please").intent == answer.suggestions[0].answer_id
+
+
+@pytest.mark.parametrize("text", ["ok", "yes", "no"])
+def test_a_short_reply_with_nothing_before_it_is_never_a_topic(lantern, text):
+    """'ok' was the mixing-substances answer at 93, 'no' the milestones one."""
+    reply = lantern.reply("ann", text)
+    assert reply.kind == "smalltalk"
+    assert reply.intent in {"agree", "acknowledge", "decline"}
+
+
+def test_no_after_an_answer_is_taken_kindly(lantern):
+    lantern.reply("ann", "what are the symptoms of withdrawal")
+    reply = lantern.reply("ann", "no thanks")
+    assert reply.intent == "decline"
+    assert "understood" not in reply.text
+
+
+@pytest.mark.parametrize(("choice", "index"), [("the first one", 0), ("2", 1), ("the second", 1)])
+def test_after_which_did_you_mean_a_number_or_the_first_one_picks(lantern, choice, index):
+    asked = lantern.reply("ann", "methadone")
+    assert asked.kind == "clarify"
+    reply = lantern.reply("ann", choice)
+    assert reply.kind == "answer"
+    assert reply.intent == asked.suggestions[index].answer_id
+
+
+def test_yes_after_an_unsure_reply_opens_the_nearest_topic(lantern):
+    unsure = lantern.reply("ann", "my wife overdosed last month, was it my fault")
+    assert unsure.kind == "fallback"
+    assert lantern.reply("ann", "yes").intent == unsure.suggestions[0].answer_id
+
+
+def test_a_follow_up_is_read_against_the_last_topic(lantern):
+    lantern.reply("ann", "what are the symptoms of withdrawal")
+    reply = lantern.reply("ann", "and how long does that last?")
+    assert reply.kind == "answer" and reply.intent == "withdrawal"
+
+
+def test_a_follow_up_naming_another_person_re_answers_for_them(lantern):
+    lantern.reply("ann", "i relapsed yesterday")
+    reply = lantern.reply("ann", "what about for him?")
+    assert reply.intent == "relapse"
+    assert reply.text == lantern.catalog.answers["relapse"].for_family.strip()
+    back = lantern.reply("ann", "and for me?")
+    assert back.text == lantern.catalog.answers["relapse"].for_self.strip()
+
+
+def test_a_follow_up_with_a_topic_of_its_own_gets_that_topic(lantern):
+    lantern.reply("ann", "what are the symptoms of withdrawal")
+    reply = lantern.reply("ann", "is it the same for methadone?")
+    assert reply.kind == "answer" and reply.intent == "medications_for_opioid_use"
+
+
+def test_without_a_last_topic_a_bare_follow_up_is_not_guessed(lantern):
+    assert lantern.reply("ann", "what about for him?").kind in {"fallback", "clarify"}
+
+
+def test_the_memory_is_per_user(lantern):
+    lantern.reply("ann", "what are the symptoms of withdrawal")
+    assert lantern.reply("bob", "yes").intent == "agree"
+
+
+def test_forget_clears_the_memory(lantern):
+    lantern.reply("ann", "what are the symptoms of withdrawal")
+    lantern.forget("ann")
+    assert lantern.reply("ann", "yes").intent == "agree"
+
+
+def test_the_memory_expires(catalog):
+    now = [0.0]
+    lantern = Lantern(catalog, memory=ConversationMemory(clock=lambda: now[0]))
+    lantern.reply("ann", "what are the symptoms of withdrawal")
+    now[0] += EXPIRE_SECONDS + 1
+    assert lantern.reply("ann", "yes").intent == "agree"
+
+
+def test_yes_after_a_crisis_reply_does_not_open_a_topic_from_before(lantern):
+    lantern.reply("ann", "what are the symptoms of withdrawal")
+    assert lantern.reply("ann", "i want to die").kind == "crisis"
+    reply = lantern.reply("ann", "yes")
+    assert reply.intent == "agree"
+    assert has_sos(reply)
+
+
+# --- the question inside the message --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "hi its 2am… my son got home from detox… lies in bed all day",
+    "hello. my daughter came home from rehab a week ago and barely leaves her room",
+    "hey, my husband is shaking and sweating since he stopped using yesterday",
+])
+def test_a_greeting_before_a_story_does_not_hide_it(lantern, text):
+    reply = lantern.reply("ann", text)
+    assert reply.intent != "greeting"
+    assert reply.kind in {"answer", "clarify", "fallback"}
+    assert reply.suggestions
+
+
+@pytest.mark.parametrize("text", [
+    "im just so scared",
+    "i feel so alone in this",
+    "she hates me now",
+    "hi. honestly im terrified",
+    "nobody i know understands any of this",
+])
+def test_a_feeling_with_no_question_gets_a_warm_reply_not_a_fallback(lantern, text):
+    reply = lantern.reply("ann", text)
+    assert reply.kind != "fallback"
+    assert lantern.ui("fallback") not in reply.text
+    assert reply.suggestions
+
+
+def test_an_unsure_reply_offers_the_near_topic_before_the_starter_topics(lantern):
+    reply = lantern.reply("ann", "my wife overdosed last month, was it my fault")
+    assert reply.kind == "fallback"
+    offered = [s.answer_id for s in reply.suggestions]
+    near = offered.index("grief_after_overdose")
+    starters = [offered.index(a) for a in lantern.catalog.starter_topics if a in offered]
+    assert starters and near < min(starters)
+    assert offered[-1] == TOPICS
+    assert len(offered) <= 7
+
+
+@pytest.mark.parametrize("text", ["look at what is on the front page all right now",
+                                  "what are the worst things you did, i dont think i could say mine"])
+def test_a_reply_word_inside_a_longer_message_is_no_reply(lantern, text):
+    assert lantern.reply("ann", text).intent not in {"agree", "acknowledge", "decline"}
+
+
+@pytest.mark.parametrize(("first", "then", "topic"), [
+    ("my girlfriend started methadone last week", "how long will she be on it?", "medications_for_opioid_use"),
+    ("what is naloxone", "is it safe", "naloxone"),
+    ("cravings are bad tonight", "how long does it last", "night_cravings"),
+])
+def test_a_follow_up_pointing_back_stays_on_the_topic(lantern, first, then, topic):
+    asked = lantern.reply("ann", first)
+    assert asked.kind == "answer"
+    assert lantern.catalog.intent(asked.intent).answer in {topic, "moud_starting"}  # starting it has its own topic
+    assert lantern.reply("ann", then).intent == asked.intent
+
+
+def test_a_follow_up_clear_on_its_own_moves_to_its_topic(lantern):
+    lantern.reply("ann", "cravings are bad tonight")
+    assert lantern.reply("ann", "and what about sleep? i cant sleep at all").intent == "sleep_in_recovery"
+
+
+def test_a_remembered_topic_that_a_reload_removed_is_not_offered(catalog):
+    """The memory outlives a content reload; an answer id the new content lacks is skipped."""
+    memory = ConversationMemory()
+    lantern = Lantern(catalog, memory=memory)
+    memory.remember("ann", topic="gone_topic", offered=("gone_topic", "naloxone"), kind="answer", reader="unknown")
+    assert lantern.reply("ann", "yes").intent == "naloxone"
+    memory.remember("ann", topic="gone_topic", offered=("gone_topic",), kind="answer", reader="unknown")
+    picked = lantern.reply("ann", "1")
+    assert picked.kind in KINDS and picked.intent != "gone_topic"
+    memory.remember("ann", topic="gone_topic", offered=(), kind="answer", reader="unknown")
+    assert lantern.reply("ann", "and what about for him").kind == "fallback"
