@@ -18,7 +18,7 @@ from bot.catalog import Answer, Catalog, Example, Intent, Where
 from bot.config import MatchingSettings
 from bot.crisis import BUILTIN_LEXICON, CATEGORIES, CrisisDetector, CrisisLexicon, PatternError
 from bot.errors import LanternError
-from bot.hotlines import Region
+from bot.hotlines import LOCALISED, Region
 from bot.matcher import IntentPhrases, Matcher
 from bot.normalise import Lexicon, Normaliser
 from bot.replies import BUTTON_IDS
@@ -35,10 +35,16 @@ REQUIRED_INTERFACE = (
     "non_text", "topics_header", "sources", "still_here", "content_unavailable", "store_unavailable",
     "unknown_command", "forget_confirm", "forget_yes", "forget_no", "forget_done", "forget_cancelled",
     "region_prompt", "region_set", "region_unknown", "group_hint", "sos_button", "topics_button",
-    "choose_number", "goodbye_console",
+    "choose_number", "goodbye_console", "spanish_notice",
 )
 INTENT_KEYS = frozenset({"intents", "misspellings", "synonyms", "stopwords", "crisis"})
-RESPONSE_KEYS = frozenset({"answers", "hotlines", "interface", "crisis_replies", "starter_topics"})
+RESPONSE_KEYS = frozenset({"answers", "hotlines", "interface", "crisis_replies", "crisis_replies_es",
+                           "starter_topics"})
+# Every kind of crisis needs a reply. `overdose_self` (a first-person overdose happening now) is
+# listed by name until bot.crisis.CATEGORIES carries it; dict.fromkeys keeps it listed once after.
+REPLY_CATEGORIES = tuple(dict.fromkeys((*CATEGORIES, "overdose_self")))
+# Keys a crisis reply mapping needs: one per category, and /sos.
+REQUIRED_CRISIS_REPLIES = (*REPLY_CATEGORIES, "sos")
 
 
 class _Strict(BaseModel):
@@ -69,8 +75,11 @@ class RegionModel(_Strict):
     text: str = ""
     drugs: str = ""
     violence: str = ""
+    violence_text: str = ""
     overdose_law: str = ""
     source: Text
+    # Spanish wording of the region's name and lines (a Spanish service where one exists).
+    es: dict[Literal[LOCALISED], Text] = {}  # type: ignore[valid-type]
 
 
 class HotlinesModel(_Strict):
@@ -87,8 +96,8 @@ class CrisisModel(_Strict):
     past_frames: list[Text] = []
     urgency: list[Text] = []
     negations: list[Text] = []
-    patterns: dict[Literal[CATEGORIES], list[Text]]  # type: ignore[valid-type]
-    soft_patterns: dict[Literal[CATEGORIES], list[Text]] = {}  # type: ignore[valid-type]
+    patterns: dict[Literal[REPLY_CATEGORIES], list[Text]]  # type: ignore[valid-type]
+    soft_patterns: dict[Literal[REPLY_CATEGORIES], list[Text]] = {}  # type: ignore[valid-type]
 
 
 # YAML reads `a: b` inside an unquoted list item as a mapping; regexes with "(?: " often hit this.
@@ -116,6 +125,7 @@ class _Parts:
     hotlines: tuple[HotlinesModel, Where] | None
     interface: dict[str, str]
     crisis_replies: dict[str, str]
+    crisis_replies_es: dict[str, str]
     starter_topics: list[tuple[str, Where]]
 
 
@@ -130,7 +140,7 @@ def load_catalog(intents_dir: Path, responses_dir: Path,
                  matching: MatchingSettings | None = None) -> Catalog:
     """Read, check and compile the content; raises `ContentProblem` listing every error found."""
     problems: list[str] = []
-    parts = _Parts([], {}, {}, {}, set(), [], None, {}, {}, [])
+    parts = _Parts([], {}, {}, {}, set(), [], None, {}, {}, {}, [])
     for folder, keys in ((intents_dir, INTENT_KEYS), (responses_dir, RESPONSE_KEYS)):
         try:
             files = yaml_files(folder)
@@ -223,7 +233,7 @@ def _collect(path: Path, data: LineDict, parts: _Parts, problems: list[str]) -> 
         hotlines = _validated(HotlinesModel, data["hotlines"], path, data, ("hotlines",), problems)
         if hotlines is not None:
             parts.hotlines = (hotlines, Where(path, data.lines["hotlines"]))
-    for key in ("interface", "crisis_replies"):
+    for key in ("interface", "crisis_replies", "crisis_replies_es"):
         if key in data:
             texts = _validated(_TEXT_MAP, data[key], path, data, (key,), problems)
             if texts is not None:
@@ -313,9 +323,13 @@ def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Ca
     hotlines, hotlines_where = parts.hotlines
     if hotlines.default_region not in hotlines.regions:
         problems.append(f"{hotlines_where}: default_region '{hotlines.default_region}' is not one of the regions")
-    for key in (*CATEGORIES, "sos"):
+    for key in REQUIRED_CRISIS_REPLIES:
         if key not in parts.crisis_replies:
             problems.append(f"responses/:1: crisis_replies has no reply for '{key}'")
+    for key in parts.crisis_replies_es:
+        if key not in parts.crisis_replies:
+            problems.append(f"responses/:1: crisis_replies_es has '{key}', which crisis_replies does not: "
+                            "a Spanish reply translates an English one")
     for key in REQUIRED_INTERFACE:
         if key not in parts.interface:
             problems.append(f"responses/:1: interface has no text for '{key}'")
@@ -331,6 +345,7 @@ def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Ca
         intents=tuple(intents), answers=answers, lexicon=lexicon, crisis_lexicon=crisis_lexicon,
         crisis_where=crisis_where, regions=regions, default_region=hotlines.default_region,
         interface=dict(parts.interface), crisis_replies=dict(parts.crisis_replies),
+        crisis_replies_es=dict(parts.crisis_replies_es),
         normaliser=normaliser, matcher=matcher,
         detector=detector,
         threshold=matching.threshold, clarify_margin=matching.clarify_margin,

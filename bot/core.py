@@ -15,7 +15,7 @@ from bot.catalog import Catalog
 from bot.config import MatchingSettings, Settings
 from bot.content import ContentProblem, load_catalog
 from bot.crisis import BUILTIN_REPLY, CrisisResult, builtin_detect
-from bot.hotlines import fill
+from bot.hotlines import RegionNames, fill
 from bot.matcher import Ranked
 from bot.replies import SOS, TOPICS, Reply, Suggestion
 
@@ -126,8 +126,9 @@ class Lantern:
         return fill(template, values) if values else template.strip()
 
     def regions(self) -> dict[str, str]:
+        """Code -> name of every region; an alias such as 'GB' (the UK) is also found in it."""
         catalog = self._catalog
-        return {code: r.name for code, r in catalog.regions.items()} if catalog else {"US": "United States"}
+        return RegionNames({c: r.name for c, r in catalog.regions.items()} if catalog else {"US": "United States"})
 
     # --- the pieces ----------------------------------------------------------------------------
 
