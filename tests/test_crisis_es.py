@@ -42,6 +42,14 @@ SUICIDE = [
     "esta es mi despedida",
     "adios a todos para siempre",
     "Me quiero morir, ya no puedo más",
+    "ya me canse de vivir quiero morirme",
+    "me quiero ir de este mundo",
+    "voy a tomarme todas las pastillas",
+    "tengo ganas de matarme",
+    "estoy pensando en quitarme la vida",
+    "ya decidi que me voy a matar",
+    "me voy a colgar",
+    "he pensado en suicidarme",
 ]
 OVERDOSE = [
     "no respira",
@@ -60,6 +68,14 @@ OVERDOSE = [
     "le pusimos narcan y no reacciona",
     "la naloxona no funciona",
     "esta inconsciente en el baño",
+    "mi hijo esta morado y no respira",
+    "mi hija esta tirada en el piso y no reacciona",
+    "encontre a mi hermano inconsciente",
+    "mi novio se inyecto y se puso azul",
+    "creo que mi hijo tiene una sobredosis ayuda",
+    "mi esposo no responde y tiene espuma en la boca",
+    "se tomo un frasco de pastillas",
+    "mi hija se tomo todas las pastillas",
 ]
 OVERDOSE_SELF = [
     "me tome demasiado",
@@ -71,6 +87,9 @@ OVERDOSE_SELF = [
     "me inyecte demasiado",
     "creo que tengo una sobredosis",
     "no puedo respirar",
+    "me tome un monton de pastillas",
+    "tome demasiada heroina y me siento muy mal",
+    "me meti fentanilo y no siento mi cuerpo",
 ]
 OTHER_AT_RISK = [
     "mi hijo dice que se quiere matar",
@@ -89,6 +108,11 @@ OTHER_AT_RISK = [
     # a worry before the report does not cancel it
     "no se que hacer, mi hijo dice que se quiere matar",
     "no estoy segura pero mi hija dice que se quiere morir",
+    "mi hijo me dijo que quiere morir",
+    "mi hija me mando un mensaje diciendo que se va a matar",
+    "mi esposo esta hablando de suicidarse",
+    "mi papa dice que ya no quiere vivir",
+    "mi amiga se quiere quitar la vida",
 ]
 DANGER = [
     "me quiere matar",
@@ -103,6 +127,11 @@ DANGER = [
     "no me siento segura en mi casa",
     "alguien se esta metiendo a mi casa",
     "tengo miedo de mi esposo",
+    "mi marido me amenaza con una pistola",
+    "mi pareja me golpeo anoche y tengo miedo",
+    "me esta golpeando ayuda",
+    "tengo miedo de que me mate",
+    "mi ex me esta siguiendo",
 ]
 ELEVATED = [
     "no tiene sentido vivir",
@@ -122,6 +151,14 @@ ELEVATED = [
     "no voy a matarme",
     "no quiero matarme",
     "no me voy a matar",
+    "neta ya no quiero estar aqui",
+    "quisiera no haber nacido",
+    "no le encuentro sentido a la vida",
+    "ya no le veo sentido a nada",
+    "todo seria mas facil si yo no estuviera",
+    "siento que soy un estorbo para mi familia",
+    "me siento sin esperanza",
+    "estoy harta de todo",
 ]
 CALM = [
     # treatment and worry
@@ -174,6 +211,29 @@ CALM = [
     "mi bebe no respira bien por la nariz",
     "mi hijo es un inconsciente",
     "hola, necesito ayuda con mi hijo",
+    "mi hijo tiene una adiccion a la heroina",
+    "cuanto tiempo dura la abstinencia",
+    "me preocupa que mi hijo vuelva a consumir",
+    "mi esposo esta en recuperacion y tengo miedo de que recaiga",
+    "donde puedo conseguir naloxona",
+    "mi hijo murio hace un año de sobredosis y lo extraño",
+    "que pasa si alguien toma demasiado fentanilo",
+    "como evito una sobredosis",
+    "mi hija dice que quiere dejar las drogas",
+    "mi hijo dice que ya no quiere ir a terapia",
+    "no tengo esperanza de que cambie",
+    "ya no quiero seguir pagando sus deudas",
+    "la depresion me esta matando",
+    "mi hijo me pego un susto",
+    "se murio mi abuela la semana pasada",
+    "mi hijo se corto con un vidrio sin querer",
+    "tiene una pistola de agua",
+    "quiero matar el tiempo",
+    "me quiero matar estudiando para el examen",
+    "me voy a morir de aburrimiento",
+    "mi hijo no reacciona bien al tratamiento",
+    "no puedo respirar de la risa",
+    "me estan siguiendo en instagram",
 ]
 
 
