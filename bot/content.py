@@ -8,7 +8,7 @@ fits another intent better, are in `bot.validate`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -127,6 +127,8 @@ class _Parts:
     crisis_replies: dict[str, str]
     crisis_replies_es: dict[str, str]
     starter_topics: list[tuple[str, Where]]
+    # Where each Spanish crisis reply is written, to name it when it translates nothing.
+    crisis_replies_es_where: dict[str, Where] = field(default_factory=dict)
 
 
 def yaml_files(folder: Path) -> list[Path]:
@@ -238,6 +240,8 @@ def _collect(path: Path, data: LineDict, parts: _Parts, problems: list[str]) -> 
             texts = _validated(_TEXT_MAP, data[key], path, data, (key,), problems)
             if texts is not None:
                 getattr(parts, key).update(texts)
+                if key == "crisis_replies_es":
+                    parts.crisis_replies_es_where.update({k: Where(path, line_of(data, (key, k))) for k in texts})
     if "starter_topics" in data:
         ids = _validated(_ID_LIST, data["starter_topics"], path, data, ("starter_topics",), problems)
         if ids is not None:
@@ -326,9 +330,9 @@ def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Ca
     for key in REQUIRED_CRISIS_REPLIES:
         if key not in parts.crisis_replies:
             problems.append(f"responses/:1: crisis_replies has no reply for '{key}'")
-    for key in parts.crisis_replies_es:
+    for key, where in parts.crisis_replies_es_where.items():
         if key not in parts.crisis_replies:
-            problems.append(f"responses/:1: crisis_replies_es has '{key}', which crisis_replies does not: "
+            problems.append(f"{where}: crisis_replies_es has '{key}', which crisis_replies does not: "
                             "a Spanish reply translates an English one")
     for key in REQUIRED_INTERFACE:
         if key not in parts.interface:

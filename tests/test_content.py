@@ -250,7 +250,7 @@ def test_a_first_person_overdose_reply_is_required(content_copy):
 
 def test_a_spanish_reply_with_no_english_original_is_named(content_copy):
     content_copy.edit("responses/crisis_es.yaml", "  also_suicide:", "  also_nothing: \"Hola\"\n  also_suicide:")
-    problem = only_problem(content_copy)
+    problem = only_problem_at(content_copy, "responses/crisis_es.yaml", "also_nothing")
     assert "crisis_replies_es has 'also_nothing'" in problem
 
 
