@@ -37,12 +37,15 @@ suicidio suicidar respirar despertar muero miedo triste tristeza deprimido depri
 preocupado preocupa sola llorar lloro dolor ansiedad cansado cansada aguanto aguantar dice dijo
 decir digo habla hablar pasa paso pasando sigue seguir estar ser va voy pega golpea pistola
 cuchillo arma peligro policia labios morados morado azules azul boca cara frio fria
+estaria seria mejor peor corto corte corta brazos siento sentido mato mate muera funciona tome tomo
+tomar inyecte inyecto salida veo pelo llamada cuanto cuanta tiempo dura suicida suicidas creo parece
 q xq pq porq tmb tb ntp xfa porfa pa toy tas kiero kieres weno aki ke
 """.split())
 # Long words no English message holds: one of them alone marks a message Spanish ("sobredosis").
 _UNMISTAKABLE = frozenset("""
 quiero necesito ayudame sobredosis suicidarme morirme matarme respira despierta reacciona
-pastillas heroina preocupada desmayo desmayado desmayada
+pastillas heroina preocupada desmayo desmayado desmayada abstinencia esperanza demasiado demasiada
+ojala
 """.split())
 # Spanish words English speakers also use ("gracias", "amigo", "my abuela"): half weight, so
 # one of them in an English message is not enough.
@@ -62,7 +65,8 @@ kill die dying dead alive life live hate going gonna wanna myself yourself himse
 everything nothing something anything never always because cause go make take took see say said
 tell come back well good bad off over only even other than then hang stab burn pain tired sad love
 hurt home work heroin heroine fentanyl video audio pills detox rehab clean sober relapse anymore
-depression anxiety
+depression anxiety suicide suicidal overdose overdosed overdosing addiction addict withdrawal depressed
+treatment recovery methadone suboxone naloxone narcan behavior behaviour mental health
 """.split())
 # Object pronouns both languages write ("help me", "me pega"): Spanish only before a Spanish word.
 _CLITICS = frozenset({"me", "te", "se", "lo", "le"})

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from bot.language import looks_spanish
+from tests import test_crisis_es
 
 SPANISH = [
     # short crisis messages, as typed in a hurry
@@ -58,6 +59,7 @@ ENGLISH = [
     "my son uses heroin and i dont know what to do",
     "god kill me literally just. hang me stab me burn me",
     "I'm a heroine addict",
+    "Suicide and suicidal behavior",
     "Day 17 no heroin, day 7 no loperamide",
     # Spanglish, mostly English
     "my mom says mi hijo is lazy but he is just depressed",
@@ -84,3 +86,11 @@ def test_a_non_text_message_is_not_spanish():
 def test_a_long_message_is_judged_on_its_start():
     spanish = "mi hijo no quiere dejar la heroina y estoy muy preocupada por el. " * 50
     assert looks_spanish(spanish + " and then a lot of english words at the very end " * 40)
+
+
+def test_every_spanish_crisis_phrasing_and_neighbour_reads_as_spanish():
+    """The phrasings tests/test_crisis_es.py detects (and their calm neighbours) are the messages
+    that must get a Spanish reply or the Spanish notice."""
+    spanish = [*test_crisis_es.SUICIDE, *test_crisis_es.OVERDOSE, *test_crisis_es.OVERDOSE_SELF,
+               *test_crisis_es.OTHER_AT_RISK, *test_crisis_es.DANGER, *test_crisis_es.ELEVATED, *test_crisis_es.CALM]
+    assert [text for text in spanish if not looks_spanish(text)] == []
