@@ -37,7 +37,7 @@ suicidio suicidar respirar despertar muero miedo triste tristeza deprimido depri
 preocupado preocupa sola llorar lloro dolor ansiedad cansado cansada aguanto aguantar dice dijo
 decir digo habla hablar pasa paso pasando sigue seguir estar ser va voy pega golpea pistola
 cuchillo arma peligro policia labios morados morado azules azul boca cara frio fria
-estaria seria mejor peor corto corte corta brazos siento sentido mato mate muera funciona tome tomo
+estaria seria mejor peor corto corte corta brazos siento sentido mato muera funciona tome tomo
 tomar inyecte inyecto salida veo pelo llamada cuanto cuanta tiempo dura suicida suicidas creo parece
 q xq pq porq tmb tb ntp xfa porfa pa toy tas kiero kieres weno aki ke
 """.split())
@@ -60,7 +60,7 @@ dont doesnt didnt cant wont isnt wasnt can will would should could have has had 
 but or if so just about from at by an want wants need needs help know think get got like feel am
 all some any there here out up very really much more too now still again after before one
 daughter husband wife mom mum dad kid kids boyfriend girlfriend brother sister friend family
-please thanks thank sorry okay ok yes hi hello bye night today tonight tomorrow time day
+please thanks thank sorry okay ok yes hi hello bye night today tonight tomorrow time day mate
 kill die dying dead alive life live hate going gonna wanna myself yourself himself herself people
 everything nothing something anything never always because cause go make take took see say said
 tell come back well good bad off over only even other than then hang stab burn pain tired sad love

@@ -60,6 +60,7 @@ ENGLISH = [
     "god kill me literally just. hang me stab me burn me",
     "I'm a heroine addict",
     "Suicide and suicidal behavior",
+    "cheers mate, that helped",
     "Day 17 no heroin, day 7 no loperamide",
     # Spanglish, mostly English
     "my mom says mi hijo is lazy but he is just depressed",
