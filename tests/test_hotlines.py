@@ -80,27 +80,67 @@ LINES = {
 # 024 for the EU), and elsewhere the region's own lines in Spanish words, saying they answer in English.
 SPANISH = {
     "US": {
-        "crisis": "Llama al 988 y marca 2 para español, o envía AYUDA por texto al 988 "
-                  "(988 Línea de Prevención del Suicidio y Crisis, gratis, 24 horas)",
+        "name": "Estados Unidos",
+        "crisis": "Llama al 988 y marca 2 para español, o envía AYUDA por texto al 988 (988 Línea "
+                  "de Prevención del Suicidio y Crisis, gratis, 24 horas)",
         "text": "Envía AYUDA por texto al 741741 (Crisis Text Line, en español)",
-        "drugs": "Línea Nacional de Ayuda de SAMHSA: 1-800-662-4357 (gratis, confidencial, 24 horas, en español)",
-        "violence": "Línea Nacional contra la Violencia Doméstica: 1-800-799-7233 (24 horas, en español)",
-        "violence_text": "Para escribir en vez de llamar: envía START por texto al 88788 "
-                         "(Línea Nacional contra la Violencia Doméstica)",
+        "drugs": "Línea Nacional de Ayuda de SAMHSA: 1-800-662-4357 (gratis, confidencial, 24 "
+                 "horas, en español)",
+        "violence": "Línea Nacional contra la Violencia Doméstica: 1-800-799-7233 (24 horas, en "
+                    "español)",
+        "violence_text": "Para escribir en vez de llamar: envía START por texto al 88788 (Línea Nacional "
+                         "contra la Violencia Doméstica)",
+        "overdose_law": "En la mayoría de los estados, las leyes del Buen Samaritano protegen a quien "
+                        "pide ayuda ante una sobredosis.",
     },
-    "CA": {"crisis": "Llama o envía un texto al 9-8-8 (línea de crisis de Canadá, gratis, 24 horas; "
-                     "atiende en inglés y francés)"},
-    "UK": {"crisis": "Llama a Samaritans al 116 123 (gratis, 24 horas; atiende en inglés)",
-           "text": "Envía SHOUT por texto al 85258 (Shout, en inglés)",
-           "drugs": "FRANK: 0300 123 6600 (gratis, confidencial; en inglés)"},
-    "IE": {"emergency": "112 o 999", "crisis": "Llama a Samaritans al 116 123 (gratis, 24 horas; atiende en inglés)",
-           "text": "Envía HELLO por texto al 50808 (gratis, 24 horas; en inglés)"},
-    "AU": {"crisis": "Llama a Lifeline al 13 11 14 (24 horas; atiende en inglés)",
-           "text": "Envía un texto a Lifeline al 0477 13 11 14 (en inglés)"},
-    "NZ": {"crisis": "Llama o envía un texto al 1737 (Need to talk?, gratis, 24 horas; en inglés)"},
-    "EU": {"crisis": "En España, llama al 024 (línea de atención a la conducta suicida, gratis, 24 horas). "
-                     "En otros países de la UE, llama al 116 123, la línea de apoyo emocional de muchos países, "
-                     "o al 112"},
+    "CA": {
+        "name": "Canadá",
+        "crisis": "Llama o envía un texto al 9-8-8 (línea de crisis de Canadá, gratis, 24 horas; "
+                  "atiende en inglés y francés)",
+        "drugs": "Llama o envía un texto al 9-8-8, o busca ayuda local en canada.ca/substance-use "
+                 "(en inglés y francés)",
+        "violence": "Llama al 911 si estás en peligro; sheltersafe.ca tiene una lista de refugios "
+                    "locales",
+        "overdose_law": "La Ley del Buen Samaritano sobre Sobredosis (Good Samaritan Drug Overdose Act) "
+                        "protege de cargos por posesión simple de drogas a quien llama al 911 ante una "
+                        "sobredosis y a todas las personas que estén allí cuando llega la ayuda.",
+    },
+    "UK": {
+        "name": "Reino Unido",
+        "crisis": "Llama a Samaritans al 116 123 (gratis, 24 horas; atiende en inglés)",
+        "text": "Envía SHOUT por texto al 85258 (Shout, en inglés)",
+        "drugs": "FRANK: 0300 123 6600 (gratis, confidencial; en inglés)",
+        "violence": "Línea nacional contra el maltrato doméstico (National Domestic Abuse Helpline): "
+                    "0808 2000 247 (gratis, 24 horas)",
+    },
+    "IE": {
+        "name": "Irlanda",
+        "emergency": "112 o 999",
+        "crisis": "Llama a Samaritans al 116 123 (gratis, 24 horas; atiende en inglés)",
+        "text": "Envía HELLO por texto al 50808 (gratis, 24 horas; en inglés)",
+        "drugs": "Línea de drogas y alcohol del HSE: 1800 459 459 (en inglés)",
+        "violence": "Women's Aid: 1800 341 900 (24 horas)",
+    },
+    "AU": {
+        "name": "Australia",
+        "crisis": "Llama a Lifeline al 13 11 14 (24 horas; atiende en inglés)",
+        "text": "Envía un texto a Lifeline al 0477 13 11 14 (en inglés)",
+        "drugs": "Línea nacional de alcohol y otras drogas: 1800 250 015",
+        "violence": "1800RESPECT: 1800 737 732 (24 horas)",
+    },
+    "NZ": {
+        "name": "Nueva Zelanda",
+        "crisis": "Llama o envía un texto al 1737 (Need to talk?, gratis, 24 horas; en inglés)",
+        "drugs": "Línea de ayuda de alcohol y drogas: 0800 787 797",
+        "violence": "Women's Refuge: 0800 733 843 (24 horas)",
+    },
+    "EU": {
+        "name": "Unión Europea",
+        "crisis": "En España, llama al 024 (línea de atención a la conducta suicida, gratis, 24 "
+                  "horas). En otros países de la UE, llama al 116 123, la línea de apoyo emocional "
+                  "de muchos países, o al 112",
+        "violence": "Llama al 112 si estás en peligro",
+    },
 }
 # Lines that take texts as well as calls: only these may say "call or text" ("o envía un texto").
 TAKES_TEXTS = {("US", "crisis"), ("CA", "crisis"), ("CA", "drugs"), ("NZ", "crisis")}
@@ -118,8 +158,10 @@ def test_every_region_is_checked_here(catalog):
 
 @pytest.mark.parametrize("region", sorted(SPANISH))
 def test_the_spanish_lines_are_exactly_right(catalog, region):
+    assert dict(catalog.region(region).es) == SPANISH[region]
     values = catalog.region(region).values("es")
-    assert {field: values[field] for field in SPANISH[region]} == SPANISH[region]
+    assert {field: values[field] for field in SPANISH[region] if field != "name"} == {
+        field: line for field, line in SPANISH[region].items() if field != "name"}
 
 
 @pytest.mark.parametrize("region", sorted(LINES))
