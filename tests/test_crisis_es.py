@@ -113,6 +113,8 @@ OTHER_AT_RISK = [
     "mi esposo esta hablando de suicidarse",
     "mi papa dice que ya no quiere vivir",
     "mi amiga se quiere quitar la vida",
+    "mi hijo se va a matar",
+    "mi hijo dice que se va a morir",
 ]
 DANGER = [
     "me quiere matar",
@@ -234,6 +236,11 @@ CALM = [
     "mi hijo no reacciona bien al tratamiento",
     "no puedo respirar de la risa",
     "me estan siguiendo en instagram",
+    "como hablo con mi hija si dice que se quiere matar",
+    "mi hijo se va a morir si sigue asi",
+    "mi hijo dice que se va a morir de hambre",
+    "como se si mi hijo tiene una sobredosis",
+    "que hago si mi hijo no despierta",
 ]
 
 
