@@ -362,3 +362,16 @@ def test_regions_without_a_text_line_show_no_empty_bullet(lantern):
         lines = lantern.sos(region).text.splitlines()
         assert all(line.strip() != "•" for line in lines)
         assert "{" not in "\n".join(lines)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("region", sorted(LINES))
+def test_every_crisis_reply_reads_whole_in_every_region_and_language(catalog, region, lang):
+    """A line a region lacks leaves no empty bullet, no placeholder and no double gap behind."""
+    values = catalog.region(region).values(lang)
+    for key in catalog.crisis_replies:
+        text = fill(catalog.crisis_reply(key, lang), values)
+        assert "{" not in text and "\n\n\n" not in text, f"{region} {lang} {key}"
+        assert all(line.strip() != "•" for line in text.splitlines()), f"{region} {lang} {key}"
+    notice = fill(catalog.interface["spanish_notice"], catalog.region(region).values("es"))
+    assert "{" not in notice and values["emergency"] in notice
