@@ -373,5 +373,6 @@ def test_every_crisis_reply_reads_whole_in_every_region_and_language(catalog, re
         text = fill(catalog.crisis_reply(key, lang), values)
         assert "{" not in text and "\n\n\n" not in text, f"{region} {lang} {key}"
         assert all(line.strip() != "•" for line in text.splitlines()), f"{region} {lang} {key}"
-    notice = fill(catalog.interface["spanish_notice"], catalog.region(region).values("es"))
-    assert "{" not in notice and values["emergency"] in notice
+    spanish = catalog.region(region).values("es")
+    notice = fill(catalog.interface["spanish_notice"], spanish)
+    assert "{" not in notice and spanish["emergency"] in notice
