@@ -24,7 +24,7 @@ _MAX_WORDS = 80
 # feelings, drugs and crisis, then chat spellings.
 _SPANISH = frozenset("""
 de del las el los que en un una unos unas por para con pero porque como cuando donde
-muy mas te mi mis tu tus su sus le les nos es esta estas este esto estos eso esa ese esos esas
+muy mas mi mis tu tus su sus les nos es esta estas este esto estos eso esa ese esos esas
 estoy estamos estan fue era soy eres somos hay ha han hace hizo hacer hago tengo tiene tienes
 tienen tenia quieres quiere queria puedo puedes puede podria necesita sabe
 cual quien quienes algo alguien nadie nada siempre nunca tambien tampoco todavia ahora hoy ayer
