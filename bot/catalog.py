@@ -7,12 +7,12 @@ in here is ever changed in place. Loading and schema checks live in `bot.content
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from bot.crisis import CrisisDetector, CrisisLexicon
-from bot.hotlines import Region
+from bot.hotlines import Region, canonical_code
 from bot.matcher import Matcher
 from bot.normalise import Lexicon, Normaliser
 from bot.reader import Reader
@@ -82,6 +82,8 @@ class Catalog:
     clarify_margin: float
     # Answer ids an unsure reply offers first (responses/menu.yaml); empty: the first topics.
     starter_topics: tuple[str, ...] = ()
+    # Spanish crisis replies (responses/crisis_es.yaml); a key missing here is sent in English.
+    crisis_replies_es: Mapping[str, str] = field(default_factory=dict)
 
     def intent(self, intent_id: str) -> Intent | None:
         return self._intents_by_id.get(intent_id)
@@ -97,5 +99,12 @@ class Catalog:
         return tuple(self.answers[a] for a in seen if a in self.answers)
 
     def region(self, code: str | None) -> Region:
-        """The region asked for, else the content's default: never fails for an unknown code."""
-        return self.regions.get((code or "").upper()) or self.regions[self.default_region]
+        """The region asked for ('GB' reads as 'UK'), else the content's default: never fails for an
+        unknown code."""
+        return self.regions.get(canonical_code(code)) or self.regions[self.default_region]
+
+    def crisis_reply(self, key: str, lang: str = "en") -> str | None:
+        """The crisis reply template for `key` in `lang`; Spanish falls back to English per key."""
+        if lang == "es" and key in self.crisis_replies_es:
+            return self.crisis_replies_es[key]
+        return self.crisis_replies.get(key)

@@ -9,7 +9,7 @@ fits another intent better, are in `bot.validate`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -20,7 +20,7 @@ from bot.concepts import MAX_PHRASE_WORDS, ConceptLexicon, ConceptReader, Escala
 from bot.config import MatchingSettings
 from bot.crisis import BUILTIN_LEXICON, CATEGORIES, CrisisDetector, CrisisLexicon, PatternError
 from bot.errors import LanternError
-from bot.hotlines import FIELDS, Region
+from bot.hotlines import FIELDS, LOCALISED, Region
 from bot.matcher import IntentPhrases, Matcher
 from bot.normalise import Lexicon, Normaliser
 from bot.replies import BUTTON_IDS
@@ -37,12 +37,16 @@ REQUIRED_INTERFACE = (
     "non_text", "topics_header", "sources", "still_here", "content_unavailable", "store_unavailable",
     "unknown_command", "forget_confirm", "forget_yes", "forget_no", "forget_done", "forget_cancelled",
     "region_prompt", "region_set", "region_unknown", "group_hint", "sos_button", "topics_button",
-    "choose_number", "goodbye_console",
+    "choose_number", "goodbye_console", "spanish_notice",
 )
 # Crisis replies a content may leave out: the reply they refine serves instead.
 OPTIONAL_CRISIS_REPLIES = {"overdose_self": "overdose"}
 INTENT_KEYS = frozenset({"intents", "misspellings", "synonyms", "stopwords", "crisis", "crisis_concepts"})
-RESPONSE_KEYS = frozenset({"answers", "hotlines", "interface", "crisis_replies", "starter_topics"})
+RESPONSE_KEYS = frozenset({"answers", "hotlines", "interface", "crisis_replies", "crisis_replies_es",
+                           "starter_topics"})
+# Every kind of crisis needs a reply (or the one it refines, see OPTIONAL_CRISIS_REPLIES), and /sos.
+REPLY_CATEGORIES = CATEGORIES
+REQUIRED_CRISIS_REPLIES = (*REPLY_CATEGORIES, "sos")
 
 
 class _Strict(BaseModel):
@@ -80,8 +84,11 @@ class RegionModel(_Strict):
     text: str = ""
     drugs: str = ""
     violence: str = ""
+    violence_text: str = ""
     overdose_law: str = ""
     source: Text
+    # Spanish wording of the region's name and lines (a Spanish service where one exists).
+    es: dict[Literal[LOCALISED], Text] = {}  # type: ignore[valid-type]
 
 
 class HotlinesModel(_Strict):
@@ -98,8 +105,8 @@ class CrisisModel(_Strict):
     past_frames: list[Text] = []
     urgency: list[Text] = []
     negations: list[Text] = []
-    patterns: dict[Literal[CATEGORIES], list[Text]]  # type: ignore[valid-type]
-    soft_patterns: dict[Literal[CATEGORIES], list[Text]] = {}  # type: ignore[valid-type]
+    patterns: dict[Literal[REPLY_CATEGORIES], list[Text]]  # type: ignore[valid-type]
+    soft_patterns: dict[Literal[REPLY_CATEGORIES], list[Text]] = {}  # type: ignore[valid-type]
 
 
 class EscalationModel(_Strict):
@@ -148,7 +155,10 @@ class _Parts:
     hotlines: tuple[HotlinesModel, Where] | None
     interface: dict[str, str]
     crisis_replies: dict[str, str]
+    crisis_replies_es: dict[str, str]
     starter_topics: list[tuple[str, Where]]
+    # Where each Spanish crisis reply is written, to name it when it translates nothing.
+    crisis_replies_es_where: dict[str, Where] = field(default_factory=dict)
 
 
 def yaml_files(folder: Path) -> list[Path]:
@@ -162,7 +172,7 @@ def load_catalog(intents_dir: Path, responses_dir: Path,
                  matching: MatchingSettings | None = None) -> Catalog:
     """Read, check and compile the content; raises `ContentProblem` listing every error found."""
     problems: list[str] = []
-    parts = _Parts([], {}, {}, {}, set(), [], [], None, {}, {}, [])
+    parts = _Parts([], {}, {}, {}, set(), [], [], None, {}, {}, {}, [])
     for folder, keys in ((intents_dir, INTENT_KEYS), (responses_dir, RESPONSE_KEYS)):
         try:
             files = yaml_files(folder)
@@ -260,12 +270,14 @@ def _collect(path: Path, data: LineDict, parts: _Parts, problems: list[str]) -> 
         hotlines = _validated(HotlinesModel, data["hotlines"], path, data, ("hotlines",), problems)
         if hotlines is not None:
             parts.hotlines = (hotlines, Where(path, data.lines["hotlines"]))
-    for key in ("interface", "crisis_replies"):
+    for key in ("interface", "crisis_replies", "crisis_replies_es"):
         if key in data:
             texts = _validated(_TEXT_MAP, data[key], path, data, (key,), problems)
             if texts is not None:
                 getattr(parts, key).update(texts)
                 problems += _placeholder_problems(path, data[key], texts, key)
+                if key == "crisis_replies_es":
+                    parts.crisis_replies_es_where.update({k: Where(path, line_of(data, (key, k))) for k in texts})
     if "starter_topics" in data:
         ids = _validated(_ID_LIST, data["starter_topics"], path, data, ("starter_topics",), problems)
         if ids is not None:
@@ -458,9 +470,13 @@ def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Ca
     hotlines, hotlines_where = parts.hotlines
     if hotlines.default_region not in hotlines.regions:
         problems.append(f"{hotlines_where}: default_region '{hotlines.default_region}' is not one of the regions")
-    for key in (*CATEGORIES, "sos"):
+    for key in REQUIRED_CRISIS_REPLIES:
         if key not in parts.crisis_replies and key not in OPTIONAL_CRISIS_REPLIES:
             problems.append(f"responses/:1: crisis_replies has no reply for '{key}'")
+    for key, where in parts.crisis_replies_es_where.items():
+        if key not in parts.crisis_replies and key not in OPTIONAL_CRISIS_REPLIES:
+            problems.append(f"{where}: crisis_replies_es has '{key}', which crisis_replies does not: "
+                            "a Spanish reply translates an English one")
     for key in REQUIRED_INTERFACE:
         if key not in parts.interface:
             problems.append(f"responses/:1: interface has no text for '{key}'")
@@ -476,6 +492,7 @@ def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Ca
         intents=tuple(intents), answers=answers, lexicon=lexicon, crisis_lexicon=crisis_lexicon,
         crisis_where=crisis_where, regions=regions, default_region=hotlines.default_region,
         interface=dict(parts.interface), crisis_replies=dict(parts.crisis_replies),
+        crisis_replies_es=dict(parts.crisis_replies_es),
         normaliser=normaliser, matcher=matcher,
         detector=detector,
         threshold=matching.threshold, clarify_margin=matching.clarify_margin,

@@ -23,7 +23,7 @@ from bot.config import MatchingSettings, Settings
 from bot.content import OPTIONAL_CRISIS_REPLIES, ContentProblem, load_catalog
 from bot.conversation_memory import ConversationMemory, Turn, chosen_number, names_no_topic, reads_as_follow_up
 from bot.crisis import BUILTIN_REPLY, CrisisResult, builtin_detect
-from bot.hotlines import fill
+from bot.hotlines import RegionNames, fill
 from bot.language import looks_spanish
 from bot.matcher import MatchResult, Ranked
 from bot.reader import Reader, reader_of, words_of
@@ -111,6 +111,7 @@ class Lantern:
         crisis = self._in_context(user_key, text, self._detect(text))
         if crisis is not None and crisis.full:
             return self._crisis_reply(user_key, crisis, region)
+        notice: Reply | None = None
         try:
             notice = self._spanish_notice(region) if self._is_spanish(text) else None
             reply = notice or self._answer_message(text, user_key, region)
@@ -121,7 +122,7 @@ class Lantern:
             reply = self._with_help_line(reply, crisis, region)
         reply = self._keep_help_near(user_key, reply)
         if reply.kind in ("fallback", "clarify") and not reply.help_line:
-            reply = self._with_net(reply, region)
+            reply = self._with_net(reply, region, "es" if notice is not None else "en")
         return reply
 
     def answer(self, answer_id: str, *, user_key: str | None = None, region: str | None = None) -> Reply:
@@ -191,8 +192,9 @@ class Lantern:
         return catalog.region(region or self._default_region).values(lang)
 
     def regions(self) -> dict[str, str]:
+        """Code -> name of every region; an alias such as 'GB' (the UK) is also found in it."""
         catalog = self._catalog
-        return {code: r.name for code, r in catalog.regions.items()} if catalog else {"US": "United States"}
+        return RegionNames({c: r.name for c, r in catalog.regions.items()} if catalog else {"US": "United States"})
 
     # --- the pieces ----------------------------------------------------------------------------
 
@@ -255,16 +257,16 @@ class Lantern:
 
     def _with_help_line(self, reply: Reply, crisis: CrisisResult, region: str | None) -> Reply:
         """The soft level: the answer as asked, with the help line for what the message touched."""
-        line = self._crisis_text(f"soft_{crisis.category}", crisis.lang, region) or self._net_line(region)
+        line = self._crisis_text(f"soft_{crisis.category}", crisis.lang, region) or self._net_line(region, crisis.lang)
         sos = Suggestion(SOS, self.ui("sos_button"))
         return replace(reply, text=f"{reply.text}\n\n{line}", suggestions=(sos, *reply.suggestions),
                        help_line=True, urgent=True)
 
-    def _with_net(self, reply: Reply, region: str | None) -> Reply:
-        return replace(reply, text=f"{reply.text}\n\n{self._net_line(region)}", help_line=True)
+    def _with_net(self, reply: Reply, region: str | None, lang: str = "en") -> Reply:
+        return replace(reply, text=f"{reply.text}\n\n{self._net_line(region, lang)}", help_line=True)
 
-    def _net_line(self, region: str | None) -> str:
-        return self._crisis_text("net", "en", region) or _BUILTIN_NET
+    def _net_line(self, region: str | None, lang: str = "en") -> str:
+        return self._crisis_text("net", lang, region) or _BUILTIN_NET
 
     def _crisis_text(self, key: str, lang: str, region: str | None) -> str | None:
         """A crisis text filled for the region (and language): None when the content lacks it."""

@@ -122,7 +122,15 @@ def advisory_checks(catalog: Catalog, run_detector: bool = True) -> list[Finding
     """Warnings an operator should read, none of which stops the content from serving."""
     return (_unused_answers(catalog) + _example_counts(catalog) + _answer_lengths(catalog)
             + _confusable_examples(catalog) + (_crisis_examples(catalog) if run_detector else [])
-            + _examples_missing_needs(catalog))
+            + _examples_missing_needs(catalog) + _untranslated_crisis_replies(catalog))
+
+
+def _untranslated_crisis_replies(catalog: Catalog) -> list[Finding]:
+    """A crisis reply with no Spanish version is sent in English to someone who wrote in Spanish:
+    it still works, but it is the moment a person most needs their own language."""
+    return [Finding("responses/crisis_es.yaml:1", "warning",
+                    f"crisis_replies_es has no Spanish reply for '{key}': Spanish messages get the English one")
+            for key in catalog.crisis_replies if key not in catalog.crisis_replies_es]
 
 
 def _duplicate_examples(catalog: Catalog) -> list[Finding]:

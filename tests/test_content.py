@@ -12,6 +12,7 @@ import pytest
 
 from bot.config import MatchingSettings
 from bot.content import ContentProblem, load_catalog
+from bot.core import Lantern
 
 
 def problems_of(copy) -> list[str]:
@@ -180,12 +181,16 @@ def test_every_intent_has_its_answer_and_every_follow_up_exists(catalog):
 def test_answers_about_suicide_use_safe_language(catalog):
     texts = {f"answer {a.id}": a.text for a in catalog.answers.values()}
     texts |= {f"crisis reply {k}": v for k, v in catalog.crisis_replies.items()}
+    texts |= {f"Spanish crisis reply {k}": v for k, v in catalog.crisis_replies_es.items()}
     texts |= {f"interface {k}": v for k, v in catalog.interface.items()}
     for name, text in texts.items():
         lowered = text.lower()
         assert "committed" not in lowered, f"{name} says 'committed'; say 'died by suicide'"
         assert not re.search(r"\bcommit(?:s|ting)? suicide\b", lowered), f"{name}: say 'died by suicide'"
         assert not re.search(r"\b(?:successful|failed) suicide\b", lowered), name
+        # Spanish: "se suicidó" / "murió por suicidio", never "cometió suicidio" or a suicide "exitoso".
+        assert not re.search(r"\bcometi[oóe]\w* (?:el )?suicidio\b", lowered), f"{name}: say 'murió por suicidio'"
+        assert not re.search(r"\bsuicidio (?:exitoso|fallido|consumado)\b", lowered), name
 
 
 def test_every_interface_text_the_core_and_console_use_exists(catalog):
@@ -197,8 +202,33 @@ def test_every_interface_text_the_core_and_console_use_exists(catalog):
 
 
 def test_every_crisis_category_and_sos_have_a_reply(catalog):
-    for key in ("overdose", "other_at_risk", "danger", "suicide", "elevated", "sos"):
+    for key in ("overdose", "overdose_self", "other_at_risk", "danger", "suicide", "elevated", "sos"):
         assert catalog.crisis_replies[key].strip()
+
+
+def test_every_crisis_reply_has_a_spanish_version(catalog):
+    assert set(catalog.crisis_replies_es) == set(catalog.crisis_replies)
+    for key, text in catalog.crisis_replies_es.items():
+        # the same help lines as the English reply: a translation may not drop one
+        assert set(re.findall(r"\{\w+\}", text)) == set(re.findall(r"\{\w+\}", catalog.crisis_replies[key])), key
+
+
+def test_a_missing_spanish_reply_falls_back_to_the_english_one(catalog):
+    from dataclasses import replace
+
+    spanish = {k: v for k, v in catalog.crisis_replies_es.items() if k != "danger"}
+    partial = replace(catalog, crisis_replies_es=spanish)
+    assert partial.crisis_reply("danger", "es") == catalog.crisis_replies["danger"]
+    assert partial.crisis_reply("suicide", "es") == catalog.crisis_replies_es["suicide"]
+    assert catalog.crisis_reply("suicide") == catalog.crisis_replies["suicide"]
+
+
+def test_the_spanish_notice_says_lantern_answers_in_english_and_where_spanish_help_is(catalog):
+    from bot.hotlines import fill
+
+    notice = fill(catalog.interface["spanish_notice"], catalog.region("US").values("es"))
+    assert "solo responde en inglés" in notice
+    assert "marca 2 para español" in notice and "1-800-662-4357" in notice and "911" in notice
 
 
 def test_topic_answers_follow_the_order_intents_are_written(catalog):
@@ -336,3 +366,45 @@ def test_new_answers_help_lines_are_placeholders_that_drop_cleanly(catalog):
         kept = fill(answer.text, empty)
         assert "{" not in kept and "}" not in kept, answer.id
         assert not re.search(r"(?m)^\s*•\s*$", kept), f"{answer.id}: an empty bullet is left behind"
+
+
+# --- Spanish content and the new keys ------------------------------------------------------------------
+
+
+def test_without_a_first_person_overdose_reply_the_overdose_reply_serves(content_copy):
+    content_copy.edit("responses/crisis.yaml", "  overdose_self: |", "  overdose_myself: |")
+    catalog = load_catalog(content_copy.intents, content_copy.responses)
+    reply = Lantern(catalog).reply("ann", "i think i took too much")
+    assert reply.kind == "crisis" and reply.crisis == "overdose_self"
+    assert reply.text.startswith(catalog.crisis_replies["overdose"].split("{")[0].strip())
+
+
+def test_a_spanish_reply_with_no_english_original_is_named(content_copy):
+    content_copy.edit("responses/crisis_es.yaml", "  also_suicide:", "  also_nothing: \"Hola\"\n  also_suicide:")
+    problem = only_problem_at(content_copy, "responses/crisis_es.yaml", "also_nothing")
+    assert "crisis_replies_es has 'also_nothing'" in problem
+
+
+def test_a_missing_spanish_reply_is_a_warning_not_an_error(content_copy):
+    from bot.validate import validate_dirs
+
+    line = next(line for line in (content_copy.responses / "crisis_es.yaml").read_text(encoding="utf-8")
+                .splitlines(keepends=True) if line.startswith("  also_suicide:"))
+    content_copy.edit("responses/crisis_es.yaml", line, "")
+    catalog, findings = validate_dirs(content_copy.intents, content_copy.responses, advisory=True)
+    assert catalog is not None
+    assert [f"{f.level}: {f.message}" for f in findings if "Spanish" in f.message] == [
+        "warning: crisis_replies_es has no Spanish reply for 'also_suicide': Spanish messages get the English one"]
+
+
+def test_a_spanish_line_for_an_unknown_field_is_named(content_copy):
+    content_copy.edit("responses/hotlines.yaml", "        name: Reino Unido\n",
+                      "        name: Reino Unido\n        fax: \"0800\"\n")
+    problem = only_problem_at(content_copy, "responses/hotlines.yaml", "fax:")
+    assert "regions.UK.es.fax" in problem
+
+
+def test_an_empty_spanish_line_is_named(content_copy):
+    content_copy.edit("responses/hotlines.yaml", "        name: Reino Unido\n", "        name: \"\"\n")
+    problem = only_problem_at(content_copy, "responses/hotlines.yaml", 'name: ""')
+    assert "regions.UK.es.name" in problem

@@ -28,6 +28,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 from telegram.ext.filters import MessageFilter
 
+from bot.hotlines import canonical_code
 from bot.replies import SOS as SOS_ANSWER
 from bot.replies import TOPICS, Reply, Suggestion
 from bot.store import StoreError
@@ -147,7 +148,7 @@ async def region(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not context.args:
         await _send_text(update, context, lantern.ui("region_prompt"), render.region_keyboard(regions))
         return
-    code = context.args[0].strip().upper()
+    code = canonical_code(context.args[0])  # "gb" -> "UK": the stored code is the one the content uses
     if code not in regions:
         await _send_text(update, context, _region_unknown(lantern), render.region_keyboard(regions))
         return
