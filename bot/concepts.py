@@ -159,13 +159,13 @@ class ConceptReader:
             for phrase in phrases:
                 for form in phrase_forms(phrase) - excluded:
                     index.setdefault(form, set()).add(name)
-        # Phrases by their first word, longest first: most words start none, and cost one lookup.
-        by_first: dict[str, list[tuple[tuple[str, ...], frozenset[str]]]] = {}
+        # Phrases by their first word, then by length: most words start none, and cost one lookup;
+        # the others, one lookup per length of phrase they start.
+        by_first: dict[str, dict[int, dict[tuple[str, ...], frozenset[str]]]] = {}
         for form, names in index.items():
             words = tuple(form.split())
-            by_first.setdefault(words[0], []).append((words, frozenset(names)))
-        self._by_first = {first: tuple(sorted(entries, key=lambda e: -len(e[0])))
-                          for first, entries in by_first.items()}
+            by_first.setdefault(words[0], {}).setdefault(len(words), {})[words] = frozenset(names)
+        self._by_first = by_first
         self._negations = frozenset(squeeze(n) for n in lexicon.negations)
         self._follow_ups = frozenset(squeeze(" ".join(f.split())) for f in lexicon.follow_ups)
         self._soft = frozenset(lexicon.soft)
@@ -182,10 +182,13 @@ class ConceptReader:
         """Each concept found in a sentence's words, with the word positions it starts at."""
         found: dict[str, list[int]] = {}
         for start, token in enumerate(tokens):
-            for words, names in self._by_first.get(token, ()):
-                if tuple(tokens[start:start + len(words)]) == words:
-                    for name in names:
-                        found.setdefault(name, []).append(start)
+            lengths = self._by_first.get(token)
+            if lengths is None:
+                continue
+            for length, phrases in lengths.items():
+                names = phrases.get(tuple(tokens[start:start + length]))
+                for name in names or ():
+                    found.setdefault(name, []).append(start)
         return found
 
     def read(self, sentences: Iterable[str]) -> Reading:

@@ -46,7 +46,14 @@ _WINDOW = 600
 # Sentences longer than this many words are read in half-overlapping runs of it.
 _SENTENCE_WORDS = 30
 # Where a message is cut into sentences for the concept reading (before punctuation goes).
-_SENTENCE_END = re.compile(r"[.!?;\n]+|\s+(?:but|then|and then|and now)\s+")
+_SENTENCE_END = re.compile(r"[.!?;\u2026]+(?=\s|$)|\n+|\s+(?:but|then|and then|and now)\s+")
+# Marks a sentence break through the crisis form (a word no message has, with no doubled letter).
+_BREAK = "zqbreakzq"
+
+
+def _mark_break(match: re.Match[str]) -> str:
+    """A break before the joining word ("but", "then"), which the patterns still read."""
+    return f" {_BREAK} {match.group(0).strip(' .!?;')} "
 # A pattern starting with one of this many words or more ("{person} ...") is tried only where one
 # of them starts a word; with fewer, `re` finds its first word faster by itself.
 _MANY_LEADS = 6
@@ -294,20 +301,32 @@ class CrisisDetector:
         form = " ".join(map(self._correct, squeeze(joined).split()))
         return self._idioms.blank(form, keep_length=False)
 
-    def sentence_forms(self, text: str, whole: str | None = None) -> list[str]:
+    def sentence_forms(self, text: str) -> list[str]:
         """The crisis form of each sentence (long sentences in overlapping runs of words), for the
-        concept reading: concepts count together only when they are near each other. `whole`, the
-        message's own form, serves when the message is one sentence."""
-        pieces = [piece for piece in _SENTENCE_END.split(text) if piece.strip()]
+        concept reading: concepts count together only when they are near each other."""
+        return self._forms(text)[1]
+
+    def _forms(self, text: str) -> tuple[str, list[str], list[tuple[int, int, str]]]:
+        """The message's crisis form, each sentence's for the concepts (long ones in runs of
+        words), and where each sentence lies in the message's form: one pass, in which sentence
+        breaks ride through the form as a marker word, then come out."""
+        marked = self.form(_SENTENCE_END.sub(_mark_break, text))
+        pieces = [" ".join(piece.split()) for piece in f" {marked} ".split(f" {_BREAK} ")]
+        pieces = [piece for piece in pieces if piece]
+        spans: list[tuple[int, int, str]] = []
+        start = 0
+        for piece in pieces:
+            spans.append((start, start + len(piece), piece))
+            start += len(piece) + 1
         forms: list[str] = []
-        for sentence in pieces:
-            tokens = (whole if whole is not None and len(pieces) == 1 else self.form(sentence)).split()
+        for piece in pieces:
+            tokens = piece.split()
             if len(tokens) <= _SENTENCE_WORDS:
-                forms.append(" ".join(tokens))
+                forms.append(piece)
                 continue
             step = _SENTENCE_WORDS // 2
             forms += [" ".join(tokens[i:i + _SENTENCE_WORDS]) for i in range(0, len(tokens) - step, step)]
-        return [f for f in forms if f]
+        return " ".join(pieces), forms, spans
 
     def detect(self, text: str) -> CrisisResult | None:
         """The most urgent category the message signals, at the level it calls for, or None.
@@ -315,11 +334,12 @@ class CrisisDetector:
         Two readings: the pattern lexicon (known phrasings, full replies) and the concepts
         (escalate by default). The more urgent of the two leads; the other is added as `also`.
         """
-        form = self.form(text)
-        hard = self._pattern_result(self._hits_of(form))
-        if hard is not None and self._cleared(text):
+        form, sentences, spans = self._forms(text)
+        hits = self._hits_of(form)
+        hard = self._pattern_result(hits)
+        if hard is not None and self._cleared(hits, spans):
             hard = replace(hard, level=SOFT)
-        reading = self._concepts.read(self.sentence_forms(text, form))
+        reading = self._concepts.read(sentences)
         if hard is None and reading.level == 0:
             return None
         if hard is None or (not hard.full and reading.level >= FULL):
@@ -339,12 +359,17 @@ class CrisisDetector:
             ranked.remove("elevated")
         return CrisisResult(ranked[0], also=tuple(ranked[1:]))
 
-    def _cleared(self, text: str) -> bool:
-        """Whether every sentence a pattern matched on its own carries a clearance (a story told
-        as past, a dream, a joke, news, a negation): the reply then drops one step, to the
-        answer with the help line. A match that needs two sentences is never cleared."""
-        matched = [sentence for sentence in _SENTENCE_END.split(text) if self.hits(sentence)]
-        return bool(matched) and all(self._concepts.clears(self.form(s)) for s in matched)
+    def _cleared(self, hits: list[Hit], spans: list[tuple[int, int, str]]) -> bool:
+        """Whether every sentence a pattern matched in carries a clearance (a story told as past,
+        a dream, a joke, news): the reply then drops one step, to the answer with the help line.
+        A match across two sentences is never cleared."""
+        matched: list[str] = []
+        for hit in hits:
+            inside = [sentence for start, end, sentence in spans if start <= hit.span[0] and hit.span[1] <= end]
+            if not inside:
+                return False
+            matched.append(inside[0])
+        return bool(matched) and all(self._concepts.clears(sentence) for sentence in dict.fromkeys(matched))
 
     def is_follow_up(self, text: str) -> bool:
         """A message that, right after a risky one, reports the risk went ahead ("ok i took them")."""

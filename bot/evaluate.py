@@ -186,5 +186,6 @@ def evaluate_safety(lantern: Lantern, rows: list[tuple[str, Label]]) -> SafetyRe
             report.misses.append((expected, text))
         else:
             report.caught[expected] += 1
-            report.exact[expected] += got == expected
+            # An overdose is one kind whoever tells it: "overdose_self" is its reply for the writer.
+            report.exact[expected] += got.removesuffix("_self") == expected.removesuffix("_self")
     return report

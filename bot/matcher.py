@@ -40,7 +40,7 @@ from bot.normalise import Normaliser
 
 # Stage one keeps this many examples for stage two: enough to see the best few distinct intents
 # (with fewer, an example's own intent-mates can miss the cut: `lantern validate` then warns).
-_CANDIDATES = 60
+_CANDIDATES = 90
 # From this many informative words on, stage one ranks examples by the informative words they
 # share with the message instead: a character comparison of a long message with a short example
 # mostly measures the difference in length. Shared words single out the few that matter, so
