@@ -46,6 +46,8 @@ _BUILTIN_UI = {
     "topics_button": "All topics",
     "fallback": "I can't load my answers right now. If you need help, type /sos or call or text 988 (US).",
 }
+# How much of a message is read to tell its language.
+_LANGUAGE_CHARS = 280
 # How long a risky message is remembered, so a follow-up ("ok i took them") is read against it.
 RISK_MEMORY_SECONDS = 30 * 60
 # At most this many conversations remembered at once (the oldest are dropped first).
@@ -214,8 +216,10 @@ class Lantern:
 
     @staticmethod
     def _is_spanish(text: str) -> bool:
+        """Read from the message's start: a language shows in its first words, and a long post
+        must not cost what a page does."""
         try:
-            return looks_spanish(text)
+            return looks_spanish(text[:_LANGUAGE_CHARS])
         except Exception:
             log.exception("language check failed (message text not logged)")
             return False
