@@ -174,10 +174,6 @@ class ConceptReader:
         self._clear_self = frozenset(lexicon.self_clearances)
         self._others = frozenset(lexicon.others)
 
-    @property
-    def lexicon(self) -> ConceptLexicon:
-        return self._lexicon
-
     def concepts_in(self, tokens: list[str]) -> dict[str, list[int]]:
         """Each concept found in a sentence's words, with the word positions it starts at."""
         found: dict[str, list[int]] = {}

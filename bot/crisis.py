@@ -301,11 +301,6 @@ class CrisisDetector:
         form = " ".join(map(self._correct, squeeze(joined).split()))
         return self._idioms.blank(form, keep_length=False)
 
-    def sentence_forms(self, text: str) -> list[str]:
-        """The crisis form of each sentence (long sentences in overlapping runs of words), for the
-        concept reading: concepts count together only when they are near each other."""
-        return self._forms(text)[1]
-
     def _forms(self, text: str) -> tuple[str, list[str], list[tuple[int, int, str]]]:
         """The message's crisis form, each sentence's for the concepts (long ones in runs of
         words), and where each sentence lies in the message's form: one pass, in which sentence
