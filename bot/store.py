@@ -5,7 +5,8 @@ transaction behind an asyncio lock, so a failure leaves nothing half-written and
 committed is touched. Every failure surfaces as `StoreError` with a short reason and never the
 user's text: callers catch it, tell the user if it matters, and carry on (crisis replies never
 depend on the store). No message text is stored by default: only a check-in note the user chose
-to keep, and normalised unmatched questions that carry no user key.
+to keep, and normalised unmatched questions, scrubbed of what could identify anyone (`bot.scrub`)
+and kept under the asker's pseudonymous key so `forget` removes them.
 
 Not for deciding anything: streaks, charts, check-in replies and time zones are computed by the
 pure modules (`bot.checkin`, `bot.mood_chart`, `bot.timezones`) from what this returns.
@@ -31,6 +32,7 @@ import aiosqlite
 from bot import pseudonym
 from bot.errors import LanternError
 from bot.migrations import Migration, load_migrations, statements
+from bot.scrub import scrub
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,9 @@ UNMATCHED_MAX_CHARS = 500
 SETTINGS_READ_MAX = 500  # users' settings read in one statement (SQLite allows 32766 parameters)
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 _WAL_RETRY_SECONDS = 0.02  # see _use_wal
+
+# usage_daily kinds for messages given up on: "undelivered:crisis", "undelivered:reply", ...
+UNDELIVERED_PREFIX = "undelivered:"
 
 StoreFault = Literal["busy", "read_only", "full", "corrupt", "schema", "io", "closed", "other"]
 
@@ -287,6 +292,13 @@ class Store:
         self._pending.seen[user_key] = self._now_text()
         self._hold()
 
+    async def regions(self) -> dict[str, str]:
+        """Every user's chosen region (users on the default are left out), read once at start so a
+        crisis reply never waits for the database to learn which help lines to give."""
+        async with self._reading() as db:
+            rows = await db.execute_fetchall("SELECT user_key, region FROM users WHERE region IS NOT NULL")
+        return {key: region for key, region in rows}
+
     async def get_region(self, user_key: str) -> str | None:
         return (await self.user_settings(user_key)).region
 
@@ -486,13 +498,14 @@ class Store:
 
     # ----- operators' counters ----------------------------------------------------------------
 
-    async def record_unmatched(self, normalised_text: str) -> None:
-        """One more ask of a question nothing answered (normalised text, no user key), at the next flush."""
-        text = normalised_text.strip()[:UNMATCHED_MAX_CHARS]
+    async def record_unmatched(self, normalised_text: str, user_key: str) -> None:
+        """One more ask of a question nothing answered, at the next flush: scrubbed of phone numbers,
+        emails, addresses and names, and kept under the asker's key so their /forget removes it."""
+        text = scrub(normalised_text.strip())[:UNMATCHED_MAX_CHARS].strip()
         if not text:
             return
         self._writable()
-        self._pending.add_unmatched(text, self._now_text())
+        self._pending.add_unmatched((text, user_key), self._now_text())
         self._hold()
 
     async def unmatched(self, limit: int = 50, *, since: datetime | None = None) -> list[UnmatchedQuestion]:
@@ -501,8 +514,8 @@ class Store:
         cutoff = _time_text(since) if since else ""
         async with self._reading() as db:
             rows = await db.execute_fetchall(
-                "SELECT text, count, first_seen, last_seen FROM unmatched WHERE last_seen >= ? "
-                "ORDER BY count DESC, last_seen DESC LIMIT ?",
+                "SELECT text, sum(count) AS asked, min(first_seen), max(last_seen) AS last FROM unmatched "
+                "WHERE last_seen >= ? GROUP BY text ORDER BY asked DESC, last DESC LIMIT ?",
                 (cutoff, limit),
             )
         return [
@@ -534,6 +547,16 @@ class Store:
         self._writable()
         day = self._clock().astimezone(UTC).date().isoformat()
         self._count("intent_daily", "day, intent", (day, intent_id))
+
+    def count_undelivered(self, kind: str) -> None:
+        """One more message given up on today (its kind only: crisis, reply, reminder), for /stats.
+        Never fails: a count lost with the store is only a count."""
+        try:
+            self._writable()
+        except StoreError:
+            return
+        day = self._clock().astimezone(UTC).date().isoformat()
+        self._count("usage_daily", "day, kind", (day, f"{UNDELIVERED_PREFIX}{kind}"))
 
     def _count(self, table: str, key_columns: str, key: tuple[str, str]) -> None:
         self._pending.counts[(table, key_columns, key)] += 1
@@ -625,15 +648,17 @@ class Store:
     # ----- forgetting -------------------------------------------------------------------------
 
     async def forget(self, user_key: str) -> None:
-        """Delete every row about the user (check-ins, notes, settings, the reminder's chat id).
+        """Delete every row about the user (check-ins, notes, settings, the reminder's chat id, the
+        questions they asked that nothing answered).
 
         secure_delete overwrites the freed bytes, and the WAL is checkpointed and truncated so
         old copies of the pages do not linger there either.
         """
         async with self._writing() as db:
             # Under the lock: a flush that failed before it has put back what it took by now.
-            self._pending.seen.pop(user_key, None)  # else the next flush would bring the row back
+            self._pending.forget(user_key)  # else the next flush would bring the rows back
             await db.execute("DELETE FROM checkins WHERE user_key = ?", (user_key,))
+            await db.execute("DELETE FROM unmatched WHERE user_key = ?", (user_key,))
             await db.execute("DELETE FROM users WHERE user_key = ?", (user_key,))
         try:
             async with self._reading() as db:
@@ -682,13 +707,14 @@ class _PendingWrites:
     """What `Store._hold` keeps until the next flush: statistics only, never message text."""
 
     counts: Counter[tuple[str, str, tuple[str, str]]] = field(default_factory=Counter)
-    unmatched: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # text: (count, first, last seen)
+    # (text, user key): (count, first, last seen)
+    unmatched: dict[tuple[str, str], tuple[int, str, str]] = field(default_factory=dict)
     seen: dict[str, str] = field(default_factory=dict)  # user key: last seen
 
     def __bool__(self) -> bool:
         return bool(self.counts or self.unmatched or self.seen)
 
-    def add_unmatched(self, text: str, now: str) -> None:
+    def add_unmatched(self, text: tuple[str, str], now: str) -> None:
         self._add_unmatched(text, 1, now, now)
 
     def merge(self, newer: _PendingWrites) -> None:
@@ -698,7 +724,12 @@ class _PendingWrites:
             self._add_unmatched(text, times, first, last)
         self.seen.update(newer.seen)
 
-    def _add_unmatched(self, text: str, times: int, first: str, last: str) -> None:
+    def forget(self, user_key: str) -> None:
+        self.seen.pop(user_key, None)
+        for asked in [a for a in self.unmatched if a[1] == user_key]:
+            del self.unmatched[asked]
+
+    def _add_unmatched(self, text: tuple[str, str], times: int, first: str, last: str) -> None:
         count, held_first, held_last = self.unmatched.get(text, (0, first, last))
         self.unmatched[text] = (count + times, min(held_first, first), max(held_last, last))
 
@@ -764,10 +795,10 @@ async def _write_pending(db: aiosqlite.Connection, pending: _PendingWrites) -> N
         )
     if pending.unmatched:
         await db.executemany(
-            "INSERT INTO unmatched (text, count, first_seen, last_seen) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (text) DO UPDATE SET count = count + excluded.count, "
+            "INSERT INTO unmatched (text, user_key, count, first_seen, last_seen) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (text, user_key) DO UPDATE SET count = count + excluded.count, "
             "last_seen = max(last_seen, excluded.last_seen)",
-            [(text, *row) for text, row in pending.unmatched.items()],
+            [(*asked, *row) for asked, row in pending.unmatched.items()],
         )
     by_table: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
     for (table, key_columns, key), times in pending.counts.items():

@@ -17,13 +17,12 @@ import os
 import secrets
 import signal
 from collections import defaultdict
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseRateLimiter,
@@ -38,7 +37,7 @@ from bot import pseudonym
 from bot.config import TOKEN_ENV, Settings
 from bot.errors import LanternError
 from bot.telegram import handlers, operators, render
-from bot.telegram.delivery import URGENT, RetryPolicy, describe
+from bot.telegram.delivery import REPLY, URGENT, PriorityRateLimiter, RetryPolicy, describe, priority_limiter
 
 if TYPE_CHECKING:
     from bot.core import Lantern
@@ -68,10 +67,11 @@ MISSING_TOKEN = (f"no Telegram bot token: set {TOKEN_ENV} (or telegram.token in 
                  "`lantern chat` works without one")
 
 
-# Enough that a few crisis replies retrying through a flood wait never hold up everyone else; not
-# more, because httpcore's connection pool scans every connection and queued request on each
-# request, so CPU per update grows with concurrency (measured here: 2-4x at 256 against 1-32).
-MAX_CONCURRENT_UPDATES = 32
+# Every update gets its own task at once (PTB creates one per update anyway; this only caps how
+# many may run). A low cap made a crisis message wait for a slot behind updates that were merely
+# waiting their turn in the rate limiter (measured: 81 s median in a 5,000-update burst); the rate
+# limiter, not this number, now decides what goes out first.
+MAX_CONCURRENT_UPDATES = 100_000
 # Open connections to the Bot API. httpcore looks at every pooled connection on each request, and
 # connections opened in a burst stay open, so PTB's default (256) makes every later request dearer.
 # Eight carry far more than Telegram's 30 messages/s; an update finding all eight busy waits for
@@ -79,18 +79,27 @@ MAX_CONCURRENT_UPDATES = 32
 CONNECTION_POOL_SIZE = 8
 POOL_TIMEOUT_SECONDS = 30.0
 
+UrgentCheck = Callable[[Update], bool]
+
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Updates from different chats run concurrently; updates from one chat run in order.
 
     Why: a crisis reply that is retrying through a flood wait must not hold up everyone else,
-    but one person's messages must still be answered in the order they were sent.
+    but one person's messages must still be answered in the order they were sent. A crisis
+    message that has to wait behind earlier messages of its own chat lifts that chat's queued
+    replies to urgent (`PriorityRateLimiter.boost`), so it waits for its chat, not for everyone.
     """
 
     def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
         super().__init__(max_concurrent_updates)
         self._chat_locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = defaultdict(int)
+        self._is_urgent: UrgentCheck | None = None
+        self._limiter: PriorityRateLimiter | None = None
+
+    def lift_chats_with_crisis(self, is_urgent: UrgentCheck, limiter: PriorityRateLimiter | None) -> None:
+        self._is_urgent, self._limiter = is_urgent, limiter
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
@@ -98,14 +107,29 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             await coroutine
             return
         lock = self._chat_locks.setdefault(chat.id, asyncio.Lock())
+        boosted = self._boost_if_urgent(update, chat.id) if lock.locked() else False
         self._waiting[chat.id] += 1
         try:
             async with lock:
                 await coroutine
         finally:
+            if boosted and self._limiter is not None:
+                self._limiter.unboost(chat.id)
             self._waiting[chat.id] -= 1
             if not self._waiting[chat.id]:  # forget idle chats: memory stays flat with many users
                 del self._waiting[chat.id], self._chat_locks[chat.id]
+
+    def _boost_if_urgent(self, update: object, chat_id: int) -> bool:
+        if self._is_urgent is None or self._limiter is None or not isinstance(update, Update):
+            return False
+        try:
+            urgent = self._is_urgent(update)
+        except Exception:
+            logger.exception("crisis pre-check failed (message text not logged)")
+            return False
+        if urgent:
+            self._limiter.boost(chat_id)
+        return urgent
 
     async def initialize(self) -> None:
         pass
@@ -114,10 +138,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         pass
 
 
-def default_rate_limiter() -> AIORateLimiter:
-    """Telegram's documented limits (30 messages/s overall, 20/min per group); a 429 is retried
-    twice here, and urgent replies keep retrying in delivery.py until their deadline."""
-    return AIORateLimiter(max_retries=2)
+def default_rate_limiter() -> PriorityRateLimiter:
+    """Telegram's documented limits (30 messages/s overall, 20/min per group), crisis replies first."""
+    return PriorityRateLimiter()
 
 
 def application_builder(settings: Settings, rate_limiter: BaseRateLimiter[Any] | None = None) -> ApplicationBuilder:
@@ -141,6 +164,7 @@ def application_builder(settings: Settings, rate_limiter: BaseRateLimiter[Any] |
 def build_application(settings: Settings, lantern: Lantern, store: Store | None, *,
                       rate_limiter: BaseRateLimiter[Any] | None = None,
                       urgent_policy: RetryPolicy = URGENT,
+                      reply_policy: RetryPolicy = REPLY,
                       typing_after: float = handlers.TYPING_AFTER,
                       reload_debounce_ms: int = operators.WATCH_DEBOUNCE_MS) -> Application:
     """Wire the core and store into a PTB Application. Nothing touches the network until `start`.
@@ -148,7 +172,14 @@ def build_application(settings: Settings, lantern: Lantern, store: Store | None,
     Operator commands are wired too, but stay out of the public command menu.
     """
     application = application_builder(settings, rate_limiter).build()
-    application.bot_data[handlers.SERVICES] = handlers.Services(lantern, store, urgent_policy, typing_after)
+    application.bot_data[handlers.SERVICES] = handlers.Services(lantern, store, urgent_policy, typing_after,
+                                                                reply_policy)
+    limiter = priority_limiter(application.bot)
+    if isinstance(application.update_processor, PerChatUpdateProcessor):
+        application.update_processor.lift_chats_with_crisis(
+            lambda update: handlers.looks_urgent(lantern, update), limiter)
+    if limiter is not None and store is not None:
+        limiter.on_lost = store.count_undelivered
     _check_topic_buttons(lantern)
     commands = list(BOT_COMMANDS)
     _add_own_handlers(application)
@@ -221,6 +252,7 @@ async def start(application: Application, settings: Settings, *, poll_timeout: f
     except TelegramError as error:
         raise LanternError(f"could not reach Telegram at {settings.telegram.base_url} "
                            f"({describe(error)})") from None
+    await handlers.load_regions(application)
     if application.post_init is not None:  # as run_polling/run_webhook would (check-ins use it)
         await application.post_init(application)
     try:
