@@ -80,6 +80,25 @@ CONNECTION_POOL_SIZE = 8
 POOL_TIMEOUT_SECONDS = 30.0
 
 UrgentCheck = Callable[[Update], bool]
+LONG_MESSAGE_CHARS = handlers.OFFLOAD_CHARS
+
+
+class _ChatLift:
+    """One waiting crisis message's lift of its chat's queue, ended exactly once."""
+
+    def __init__(self, limiter: PriorityRateLimiter | None, chat_id: int) -> None:
+        self._limiter, self.chat_id = limiter, chat_id
+        self._state = "idle"
+
+    def start(self) -> None:
+        if self._state == "idle" and self._limiter is not None:
+            self._limiter.boost(self.chat_id)
+            self._state = "lifted"
+
+    def end(self) -> None:
+        if self._state == "lifted" and self._limiter is not None:
+            self._limiter.unboost(self.chat_id)
+        self._state = "ended"
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -107,29 +126,40 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             await coroutine
             return
         lock = self._chat_locks.setdefault(chat.id, asyncio.Lock())
-        boosted = self._boost_if_urgent(update, chat.id) if lock.locked() else False
+        lift = _ChatLift(self._limiter, chat.id)
+        checking = asyncio.create_task(self._lift_if_urgent(update, lift)) if lock.locked() else None
         self._waiting[chat.id] += 1
         try:
             async with lock:
                 await coroutine
         finally:
-            if boosted and self._limiter is not None:
-                self._limiter.unboost(chat.id)
+            if checking is not None:
+                checking.cancel()
+            lift.end()
             self._waiting[chat.id] -= 1
             if not self._waiting[chat.id]:  # forget idle chats: memory stays flat with many users
                 del self._waiting[chat.id], self._chat_locks[chat.id]
 
-    def _boost_if_urgent(self, update: object, chat_id: int) -> bool:
-        if self._is_urgent is None or self._limiter is None or not isinstance(update, Update):
-            return False
+    async def _lift_if_urgent(self, update: Update, lift: _ChatLift) -> None:
+        """Check a waiting message for crisis beside the others. A long one is checked (in a thread,
+        so the check holds up no other chat) only when its chat has replies queued for sending:
+        measured, checking every long message in threads cost other chats ~100 ms of GIL."""
+        if self._is_urgent is None or self._limiter is None:
+            return
+        message = update.effective_message
+        text = (message.text or message.caption or "") if message is not None else ""
         try:
-            urgent = self._is_urgent(update)
+            if len(text) > LONG_MESSAGE_CHARS:
+                if not self._limiter.has_queued(lift.chat_id):
+                    return
+                urgent = await asyncio.to_thread(self._is_urgent, update)
+            else:
+                urgent = self._is_urgent(update)
         except Exception:
             logger.exception("crisis pre-check failed (message text not logged)")
-            return False
+            return
         if urgent:
-            self._limiter.boost(chat_id)
-        return urgent
+            lift.start()
 
     async def initialize(self) -> None:
         pass

@@ -138,6 +138,9 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
         """Requests waiting for their turn now (the health endpoint reports it)."""
         return sum(not w.ticket.done() for w in self._waiting)
 
+    def has_queued(self, chat: int | str) -> bool:
+        return any(w.chat == chat and not w.ticket.done() for w in self._waiting)
+
     def boost(self, chat: int | str) -> None:
         """A crisis is waiting in `chat` behind earlier replies: send the chat's queue as urgent."""
         self._boosted[chat] += 1
