@@ -15,8 +15,10 @@ pure modules (`bot.checkin`, `bot.mood_chart`, `bot.timezones`) from what this r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
+import os
 import sqlite3
 import time
 from collections import Counter
@@ -128,6 +130,17 @@ class Store:
         self._pending = _PendingWrites()
         self._counts_writer: asyncio.Task[None] | None = None
         self.path = path
+        self._identity: tuple[int, int] | None = None  # (device, inode) of the file we opened
+        self._busy_timeout_ms = DEFAULT_BUSY_TIMEOUT_MS
+        # Called (with a one-line reason) when the file was deleted or replaced and has been reopened.
+        self.on_reopened: list[Callable[[str], Any]] = []
+
+    @property
+    def state(self) -> str:
+        """'ok', 'read_only' or 'unavailable', for health checks (no reason: it may name paths)."""
+        if self._db is None:
+            return "unavailable"
+        return "read_only" if self._read_only else "ok"
 
     # ----- opening and closing ---------------------------------------------------------------
 
@@ -161,11 +174,13 @@ class Store:
         except sqlite3.Error as exc:
             raise _store_error(exc, where) from exc
         store = cls(db, id_key, path=path, clock=clock or _utc_now, read_only=read_only)
+        store._busy_timeout_ms = busy_timeout_ms
         try:
             await store._prepare(busy_timeout_ms=busy_timeout_ms, read_only=read_only)
         except BaseException:
             await db.close()
             raise
+        store._identity = _file_identity(path)
         return store
 
     @classmethod
@@ -417,6 +432,7 @@ class Store:
             async with self._lock:
                 group, self._pending_checkins = self._pending_checkins, []
                 try:
+                    await self._check_file()
                     ids = await self._insert_checkins([p.row for p in group])
                 except sqlite3.IntegrityError:
                     # One bad row must not sink the others: write them one by one.
@@ -676,11 +692,61 @@ class Store:
     def _now_text(self) -> str:
         return self._clock().astimezone(UTC).isoformat(timespec="seconds")
 
+    async def _check_file(self) -> None:
+        """Notice a database file deleted or replaced under us (caller holds the lock).
+
+        Deleted: the open connection still holds every row, so they are copied into a new file
+        at the same path (check-ins acknowledged meanwhile are not lost at the next start).
+        Replaced (a restored backup, say): the new file is opened, as its operator meant.
+        Either way operators are warned: this should never happen silently.
+        """
+        if self._identity is None or self.path is None or self._read_only or self._db is None:
+            return
+        now = _file_identity(self.path)
+        if now == self._identity:
+            return
+        old, path, where = self._db, self.path, str(self.path)
+        self._db = None  # until the new file is open, calls fail fast instead of using the old one
+        self._unavailable_reason = f"{where}: the database file changed and could not be reopened"
+        recovered = path.with_name(f"{path.name}.recovered")
+        try:
+            if now is None:  # deleted: every row is still readable through the open connection
+                copy = await aiosqlite.connect(str(recovered), isolation_level=None)
+                await old.backup(copy)
+                await copy.close()
+            with contextlib.suppress(sqlite3.Error):
+                await old.close()
+            # The old file's log and index are found by name: a new file must not start with them.
+            for leftover in (f"{where}-wal", f"{where}-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(leftover)
+            if now is None:
+                os.replace(recovered, path)
+            self._db = await aiosqlite.connect(where, isolation_level=None)
+            await self._prepare(busy_timeout_ms=self._busy_timeout_ms, read_only=False)
+        except sqlite3.Error as exc:
+            log.error("store: %s changed on disk and could not be reopened (%s)", where, type(exc).__name__)
+            raise _store_error(exc, where) from exc
+        except OSError as exc:
+            log.error("store: %s changed on disk and could not be reopened (%s)", where, exc.strerror)
+            raise StoreError(f"{where}: could not be reopened ({exc.strerror})", "io") from exc
+        self._identity = _file_identity(self.path)
+        reason = (f"{where} was deleted while Lantern ran: recreated from the open connection, nothing lost"
+                  if now is None else f"{where} was replaced by another file while Lantern ran: now using the new file")
+        log.warning("store: %s", reason)
+        for tell in self.on_reopened:
+            try:
+                tell(reason)
+            except Exception:
+                log.exception("telling operators about the reopened database failed")
+
     @asynccontextmanager
     async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
         """One connection, many coroutines: the lock keeps a read out of someone's transaction."""
-        db = self._conn()
+        self._conn()
         async with self._lock:
+            await self._check_file()
+            db = self._conn()
             try:
                 yield db
             except sqlite3.Error as exc:
@@ -689,8 +755,10 @@ class Store:
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[aiosqlite.Connection]:
         """A write transaction: all of it commits, or none of it does."""
-        db = self._conn()
+        self._conn()
         async with self._lock:
+            await self._check_file()
+            db = self._conn()
             try:
                 await db.execute("BEGIN IMMEDIATE")
                 yield db
@@ -805,6 +873,14 @@ async def _write_pending(db: aiosqlite.Connection, pending: _PendingWrites) -> N
         by_table.setdefault((table, key_columns), []).append((*key, times))
     for (table, key_columns), rows in by_table.items():
         await db.executemany(_add_count_sql(table, key_columns), rows)
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
 
 
 def _checkin(row: sqlite3.Row) -> CheckinRow:

@@ -604,3 +604,38 @@ async def test_settings_asked_for_together_are_read_together(store: Store):
     await store._db.set_trace_callback(None)
     assert regions == ["UK", None, "UK"]
     assert len([s for s in statements if s.startswith("SELECT")]) == 1
+
+
+# ----- the file under the store ----------------------------------------------------------------
+
+
+async def test_a_deleted_database_file_is_recreated_with_everything_and_operators_are_told(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    path = tmp_path / "lantern.sqlite3"
+    store = await Store.open(path, ID_KEY)
+    told: list[str] = []
+    store.on_reopened.append(told.append)
+    key = store.user_key(1)
+    await store.save_checkin(key, mood=3, craving=1, night=date(2026, 11, 20))
+    path.unlink()
+    await store.save_checkin(key, mood=4, craving=0, night=date(2026, 11, 21))  # acknowledged after the delete
+    await store.close()
+    assert path.exists() and len(told) == 1 and "deleted" in told[0] and "deleted" in caplog.text
+    reopened = await Store.open(path, ID_KEY)
+    assert [c.mood for c in await reopened.all_checkins(key)] == [3, 4]
+    await reopened.close()
+
+
+async def test_a_replaced_database_file_is_reopened_as_the_new_file(tmp_path: Path):
+    path, restored = tmp_path / "lantern.sqlite3", tmp_path / "backup.sqlite3"
+    backup = await Store.open(restored, ID_KEY)
+    await backup.set_region(backup.user_key(2), "UK")
+    await backup.close()
+    store = await Store.open(path, ID_KEY)
+    told: list[str] = []
+    store.on_reopened.append(told.append)
+    await store.set_region(store.user_key(3), "AU")
+    os.replace(restored, path)
+    assert await store.regions() == {store.user_key(2): "UK"}
+    assert "replaced" in told[0]
+    await store.close()

@@ -16,6 +16,7 @@ import logging
 import os
 import secrets
 import signal
+import traceback
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -36,7 +37,7 @@ from telegram.ext import (
 from bot import pseudonym
 from bot.config import TOKEN_ENV, Settings
 from bot.errors import LanternError
-from bot.telegram import handlers, operators, render
+from bot.telegram import handlers, operators, render, webhook_server
 from bot.telegram.delivery import REPLY, URGENT, PriorityRateLimiter, RetryPolicy, describe, priority_limiter
 
 if TYPE_CHECKING:
@@ -201,6 +202,7 @@ def build_application(settings: Settings, lantern: Lantern, store: Store | None,
 
     Operator commands are wired too, but stay out of the public command menu.
     """
+    withhold_update_text()
     application = application_builder(settings, rate_limiter).build()
     application.bot_data[handlers.SERVICES] = handlers.Services(lantern, store, urgent_policy, typing_after,
                                                                 reply_policy)
@@ -308,6 +310,7 @@ async def start(application: Application, settings: Settings, *, poll_timeout: f
             secret_token=secret,
             allowed_updates=ALLOWED_UPDATES,
         )
+        webhook_server.install(application, webhook.url_path, secret)
         logger.info("Lantern is running (webhook on %s:%d)", webhook.listen, webhook.port)
     else:
         await updater.start_polling(timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES)
@@ -428,6 +431,43 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name, floor in QUIET_LIBRARIES.items():
         logging.getLogger(name).setLevel(max(floor, logging.getLevelName(level)))
+    withhold_update_text()
+
+
+_WITHHELD = "[withheld: may hold what a user wrote]"
+
+
+class WithholdUpdateText(logging.Filter):
+    """python-telegram-bot logs updates and API payloads as they are: every update at DEBUG, a
+    malformed one (message text included) at CRITICAL, a webhook body, an unreadable API answer.
+    This keeps the library's words and numbers and replaces every other argument (updates, JSON,
+    parameters) with a placeholder; an exception keeps its traceback and class, not its message.
+    Installed on every `telegram` logger (a logger's filters do not reach its children)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            record.args = tuple(a if isinstance(a, (int, float, bool)) or a is None else _WITHHELD for a in args)
+        if record.exc_info and record.exc_info[1] is not None:
+            kind, _error, trace = record.exc_info
+            frames = "".join(traceback.format_tb(trace))
+            record.exc_text = f"Traceback (most recent call last):\n{frames}{kind.__name__}: {_WITHHELD}"
+            record.exc_info = None
+        return True
+
+
+_UPDATE_TEXT_FILTER = WithholdUpdateText()
+
+
+def withhold_update_text() -> None:
+    """Install `WithholdUpdateText` on python-telegram-bot's loggers (safe to call again)."""
+    import telegram.ext  # noqa: F401  (its modules create their loggers on import)
+
+    names = ["telegram", *(n for n in logging.root.manager.loggerDict if n.startswith("telegram."))]
+    for name in names:
+        target = logging.getLogger(name)
+        if _UPDATE_TEXT_FILTER not in target.filters:
+            target.addFilter(_UPDATE_TEXT_FILTER)
 
 
 def redact_in_logs(*values: str | None) -> None:
