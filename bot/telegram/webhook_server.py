@@ -78,8 +78,8 @@ class CheckedTelegramHandler(TelegramHandler):
 class HealthHandler(tornado.web.RequestHandler):
     """`GET /healthz`: content version, store state, queue length. Nothing about any user."""
 
-    def initialize(self, application: Application) -> None:
-        self.lantern_application = application
+    def initialize(self, lantern_app: Application) -> None:
+        self.lantern_application = lantern_app
 
     def get(self) -> None:
         self.set_header("Content-Type", "application/json")
@@ -134,6 +134,6 @@ def install(application: Application, url_path: str, secret: str | None) -> bool
     shared = {"bot": application.bot, "update_queue": application.update_queue, "secret_token": secret}
     web_app.add_handlers(r".*", [
         (rf"{re.escape(path)}/?", CheckedTelegramHandler, shared),
-        (HEALTH_PATH, HealthHandler, {"application": application}),
+        (HEALTH_PATH, HealthHandler, {"lantern_app": application}),
     ])
     return True
