@@ -22,6 +22,7 @@ log = logging.getLogger("lantern")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _tolerate_narrow_terminals()
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -34,6 +35,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `lantern evaluate FILE | head`: the reader left; not an error
         sys.stderr.close()
         return 0
+
+
+def _tolerate_narrow_terminals() -> None:
+    """A terminal that cannot show a character (PYTHONIOENCODING=ascii, an old Windows console)
+    gets a stand-in for it, not a traceback in the middle of an answer."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # a stream already in use in a way that cannot change
+                pass
 
 
 def _parser() -> argparse.ArgumentParser:

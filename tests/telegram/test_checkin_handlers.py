@@ -294,3 +294,8 @@ def test_check_ins_in_progress_are_never_persisted_and_expire():
     expiring = CheckinSessions(ttl=timedelta(seconds=-1))
     expiring.begin("someone", flow)
     assert expiring.get("someone") is None
+
+
+async def test_timezone_with_a_lone_surrogate_still_gets_a_reply(bot: RunningBot, texts: CheckinTexts):
+    (reply,) = await bot.say(CHAT, "/timezone \ud800lantis")
+    assert reply.plain_text == texts.timezone.unknown.format(typed="\ufffdlantis")
