@@ -7,6 +7,7 @@ one clear line on stderr and exit status 2 (1 for content that fails validation)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -43,10 +44,8 @@ def _tolerate_narrow_terminals() -> None:
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
-            try:
+            with contextlib.suppress(ValueError, OSError):  # a stream that cannot change: leave it
                 reconfigure(errors="backslashreplace")
-            except (ValueError, OSError):  # a stream already in use in a way that cannot change
-                pass
 
 
 def _parser() -> argparse.ArgumentParser:
