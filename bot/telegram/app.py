@@ -128,10 +128,20 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             return
         lock = self._chat_locks.setdefault(chat.id, asyncio.Lock())
         lift = _ChatLift(self._limiter, chat.id)
-        checking = asyncio.create_task(self._lift_if_urgent(update, lift)) if lock.locked() else None
+        urgent = self._urgent_now(update)
+        checking = None
+        if urgent and lock.locked():
+            lift.start()
+        elif urgent is None and lock.locked():
+            checking = asyncio.create_task(self._lift_if_urgent(update, lift))
         self._waiting[chat.id] += 1
         try:
             async with lock:
+                if not urgent:
+                    # Updates arrive in batches of up to 100; an ordinary one steps back once (in
+                    # its chat's place), so a crisis message later in the same batch is answered
+                    # before the rest are worked on.
+                    await asyncio.sleep(0)
                 await coroutine
         finally:
             if checking is not None:
@@ -140,6 +150,21 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             self._waiting[chat.id] -= 1
             if not self._waiting[chat.id]:  # forget idle chats: memory stays flat with many users
                 del self._waiting[chat.id], self._chat_locks[chat.id]
+
+    def _urgent_now(self, update: Update) -> bool | None:
+        """Crisis (or /sos) or not, for a message short enough to check here; None for a long one
+        (checked in a thread only if it has to wait, see `_lift_if_urgent`)."""
+        if self._is_urgent is None:
+            return False
+        message = update.effective_message
+        text = (message.text or message.caption or "") if message is not None else ""
+        if len(text) > LONG_MESSAGE_CHARS:
+            return None
+        try:
+            return self._is_urgent(update)
+        except Exception:
+            logger.exception("crisis pre-check failed (message text not logged)")
+            return False
 
     async def _lift_if_urgent(self, update: Update, lift: _ChatLift) -> None:
         """Check a waiting message for crisis beside the others. A long one is checked (in a thread,

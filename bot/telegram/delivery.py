@@ -69,8 +69,8 @@ class RetryPolicy:
 
 # A crisis reply is retried until delivered or the chat is gone.
 URGENT = RetryPolicy()
-# An ordinary reply: a few tries over about 15 s of faults (retry_after waits come on top).
-REPLY = RetryPolicy(max_attempts=5, first_backoff=1.0, max_backoff=8.0)
+# An ordinary reply: five tries over about 8 s of faults (retry_after waits come on top).
+REPLY = RetryPolicy(max_attempts=5, first_backoff=0.5, max_backoff=8.0)
 
 
 class _GiveUp(Exception):
