@@ -168,7 +168,16 @@ def _validate(args: argparse.Namespace) -> int:
     intents_dir, responses_dir = settings.content.intents_dir, settings.content.responses_dir
     if args.content:
         intents_dir, responses_dir = args.content / "intents", args.content / "responses"
-    catalog, findings = validate_dirs(intents_dir, responses_dir, settings.matching)
+    from bot.reload import example_findings, file_findings
+
+    # The limits a live reload enforces (size, emptiness, example length), stated here too.
+    findings = file_findings(intents_dir, responses_dir)
+    catalog = None
+    if not findings:
+        catalog, findings = validate_dirs(intents_dir, responses_dir, settings.matching)
+        findings += example_findings(catalog) if catalog is not None else []
+        if any(f.level == "error" for f in findings):
+            catalog = None
     for finding in findings:
         print(finding)
     errors = sum(f.level == "error" for f in findings)
