@@ -332,7 +332,7 @@ async def deliver(bot: Bot, chat_id: int, messages: Sequence[OutgoingMessage], *
     """Send `messages` in order. "gone": the chat cannot be written to (blocked, deleted);
     "refused": Telegram refused the request itself; "failed": faults outlasted `policy`."""
     started = time.monotonic()
-    what = f"crisis reply ({category})" if kind == "crisis" else kind
+    what = (f"crisis reply ({category})" if category else "urgent reply") if kind == "crisis" else kind
     attempts = failures = 0
     last_error = "none"
     first_failure: float | None = None
