@@ -57,14 +57,15 @@ class RetryPolicy:
 
     `deadline`: give up this many seconds after the first failed attempt (None: never; time spent
     queued behind other messages never counts). `max_attempts`: give up after this many failed
-    attempts (None: never). `attempt_timeout`: a request hanging longer is abandoned and retried.
+    attempts (None: never). `attempt_timeout`: a request whose answer takes longer is abandoned
+    and retried (None: PTB's own read timeout, 5 s); only the request, never the queue, is timed.
     """
 
     deadline: float | None = None
     max_attempts: int | None = None
     first_backoff: float = 0.5
     max_backoff: float = 8.0
-    attempt_timeout: float = 30.0
+    attempt_timeout: float | None = None
 
 
 # A crisis reply is retried until delivered or the chat is gone.
@@ -341,8 +342,7 @@ async def deliver(bot: Bot, chat_id: int, messages: Sequence[OutgoingMessage], *
         while True:
             attempts += 1
             try:
-                async with asyncio.timeout(policy.attempt_timeout):
-                    await _send(bot, chat_id, message, priority)
+                await _send(bot, chat_id, message, priority, policy.attempt_timeout)
                 break
             except (_GiveUp, Forbidden, InvalidToken) as error:
                 logger.error("%s NOT delivered: %s (attempt %d)", what, describe(error), attempts)
@@ -384,24 +384,26 @@ def _lost(bot: Bot, kind: str) -> None:
         limiter.count_lost(kind)
 
 
-async def _send(bot: Bot, chat_id: int, message: OutgoingMessage, priority: Priority) -> None:
+async def _send(bot: Bot, chat_id: int, message: OutgoingMessage, priority: Priority,
+                timeout: float | None = None) -> None:
     """Send as HTML; if Telegram refuses our HTML (a bug, but never the user's problem), send plain."""
     keyboard = {"reply_markup": keyboard_json(message.keyboard)} if message.keyboard is not None else {}
     try:
         await _send_message(bot, {"chat_id": chat_id, "text": message.html, "parse_mode": ParseMode.HTML,
-                                  **keyboard}, priority)
+                                  **keyboard}, priority, timeout)
         return
     except BadRequest as error:
         if "can't parse entities" not in error.message.lower():
             raise _GiveUp(describe(error)) from error
         logger.error("Telegram refused our HTML (%s); sending plain text instead", describe(error))
     try:
-        await _send_message(bot, {"chat_id": chat_id, "text": message.plain, **keyboard}, priority)
+        await _send_message(bot, {"chat_id": chat_id, "text": message.plain, **keyboard}, priority, timeout)
     except BadRequest as error:
         raise _GiveUp(describe(error)) from error
 
 
-async def _send_message(bot: Bot, parameters: dict[str, object], priority: Priority) -> None:
+async def _send_message(bot: Bot, parameters: dict[str, object], priority: Priority,
+                        timeout: float | None = None) -> None:
     """sendMessage, with the parameters in their wire form and Telegram's answer left unread.
 
     `Bot.send_message` would serialise every button again and then build a `Message` from
@@ -410,7 +412,8 @@ async def _send_message(bot: Bot, parameters: dict[str, object], priority: Prior
     the question did (bench_e2e). `do_api_request` makes the same request through the same rate
     limiter and raises the same errors; the keyboard is made once per keyboard (render.keyboard_json).
     """
-    await bot.do_api_request("sendMessage", api_kwargs=parameters, **rate_limit_args(bot, priority))
+    timeouts = {"read_timeout": timeout} if timeout is not None else {}
+    await bot.do_api_request("sendMessage", api_kwargs=parameters, **rate_limit_args(bot, priority), **timeouts)
 
 
 def rate_limit_args(bot: Bot, priority: Priority) -> dict[str, Any]:
