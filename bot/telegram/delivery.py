@@ -68,8 +68,8 @@ class RetryPolicy:
     attempt_timeout: float | None = None
 
 
-# A crisis reply is retried until delivered or the chat is gone.
-URGENT = RetryPolicy()
+# A crisis reply is retried until delivered or the chat is gone, the first retry after 0.2 s.
+URGENT = RetryPolicy(first_backoff=0.2)
 # An ordinary reply: five tries over about 8 s of faults (retry_after waits come on top).
 REPLY = RetryPolicy(max_attempts=5, first_backoff=0.5, max_backoff=8.0)
 
