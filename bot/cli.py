@@ -7,6 +7,7 @@ one clear line on stderr and exit status 2 (1 for content that fails validation)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -22,6 +23,7 @@ log = logging.getLogger("lantern")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _tolerate_narrow_terminals()
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -34,6 +36,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `lantern evaluate FILE | head`: the reader left; not an error
         sys.stderr.close()
         return 0
+
+
+def _tolerate_narrow_terminals() -> None:
+    """A terminal that cannot show a character (PYTHONIOENCODING=ascii, an old Windows console)
+    gets a stand-in for it, not a traceback in the middle of an answer."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # a stream that cannot change: leave it
+                reconfigure(errors="backslashreplace")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -158,7 +170,16 @@ def _validate(args: argparse.Namespace) -> int:
     intents_dir, responses_dir = settings.content.intents_dir, settings.content.responses_dir
     if args.content:
         intents_dir, responses_dir = args.content / "intents", args.content / "responses"
-    catalog, findings = validate_dirs(intents_dir, responses_dir, settings.matching)
+    from bot.reload import example_findings, file_findings
+
+    # The limits a live reload enforces (size, emptiness, example length), stated here too.
+    findings = file_findings(intents_dir, responses_dir)
+    catalog = None
+    if not findings:
+        catalog, findings = validate_dirs(intents_dir, responses_dir, settings.matching)
+        findings += example_findings(catalog) if catalog is not None else []
+        if any(f.level == "error" for f in findings):
+            catalog = None
     for finding in findings:
         print(finding)
     errors = sum(f.level == "error" for f in findings)

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from bot.errors import LanternError
 from bot.paths import DEFAULT_INTENTS_DIR, DEFAULT_RESPONSES_DIR
-from bot.yaml_lines import load_yaml, validated
+from bot.yaml_lines import line_of, load_yaml, validated
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 ID_KEY_ENV = "LANTERN_ID_KEY"
@@ -82,8 +82,17 @@ class Settings(_Strict):
         return os.environ.get(TOKEN_ENV) or self.telegram.token
 
 
+# Other names people use for a region the content knows ("GB" is the ISO code for the UK).
+REGION_ALIASES = {"GB": "UK", "USA": "US", "NZL": "NZ", "AUS": "AU", "CAN": "CA", "IRL": "IE"}
+
+
 def load_settings(path: Path | None) -> Settings:
-    """Read `path` (or defaults when None); paths in it are taken relative to the file."""
+    """Read `path` (or defaults when None); paths in it are taken relative to the file.
+
+    Anything wrong stops here with `file:line: what, and the valid choices`: an unknown key (a
+    typo would otherwise be ignored), a bad value, or a region the content has no help lines
+    for (it would otherwise serve another country's numbers).
+    """
     if path is None:
         return Settings()
     if not path.is_file():
@@ -91,7 +100,50 @@ def load_settings(path: Path | None) -> Settings:
     raw = load_yaml(path) or {}
     if not isinstance(raw, dict):
         raise LanternError(f"{path}:1: config must be a mapping of keys to values")
-    return _relative_to(validated(Settings, raw, path), path.resolve().parent)
+    _check_keys(raw, Settings, path, ())
+    if isinstance(raw.get("region"), str):
+        raw["region"] = REGION_ALIASES.get(raw["region"].strip().upper(), raw["region"].strip().upper())
+    settings = _relative_to(validated(Settings, raw, path), path.resolve().parent)
+    _check_region(settings, path, line_of(raw, ("region",)))
+    return settings
+
+
+def _check_keys(raw: object, model: type[BaseModel], path: Path, where: tuple[str, ...]) -> None:
+    """Unknown keys, named with their line and the keys that are allowed there."""
+    if not isinstance(raw, dict):
+        return
+    fields = model.model_fields
+    for key in raw:
+        dotted = ".".join((*where, str(key)))
+        if key not in fields:
+            raise LanternError(f"{path}:{line_of(raw, (key,))}: unknown setting '{dotted}' "
+                               f"(valid here: {', '.join(fields)})")
+        annotation = fields[key].annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            _check_keys(raw[key], annotation, path, (*where, str(key)))
+
+
+def known_regions(responses_dir: Path) -> list[str]:
+    """The region codes the content has help lines for (read from responses/*.yaml), or [] if unreadable."""
+    regions: list[str] = []
+    for file in sorted(responses_dir.glob("*.y*ml")) if responses_dir.is_dir() else []:
+        try:
+            data = load_yaml(file)
+        except LanternError:
+            continue
+        hotlines = data.get("hotlines") if isinstance(data, dict) else None
+        found = hotlines.get("regions") if isinstance(hotlines, dict) else None
+        if isinstance(found, dict):
+            regions += [str(code) for code in found]
+    return regions
+
+
+def _check_region(settings: Settings, path: Path, line: int) -> None:
+    regions = known_regions(settings.content.responses_dir)
+    if regions and settings.region not in regions:
+        aliases = ", ".join(f"{a} for {r}" for a, r in REGION_ALIASES.items() if r in regions)
+        raise LanternError(f"{path}:{line}: region: no help lines for '{settings.region}' "
+                           f"(choose one of {', '.join(regions)}; also accepted: {aliases})")
 
 
 def _relative_to(settings: Settings, base: Path) -> Settings:

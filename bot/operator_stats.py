@@ -15,7 +15,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +33,8 @@ TOP_INTENTS = 5
 ANSWERED_KINDS = ("answer", "smalltalk")
 # Counted in usage_daily but not a message the core replied to: reported on its own line.
 CHECKIN_KIND = "checkin"
+# usage_daily kinds "undelivered:<kind>": messages given up on (bot.store.UNDELIVERED_PREFIX).
+UNDELIVERED_PREFIX = "undelivered:"
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class PeriodStats:
     checkins: int
     escalations: Mapping[str, int]  # crisis category -> count
     top_intents: tuple[tuple[str, int], ...]
+    undelivered: Mapping[str, int] = field(default_factory=dict)  # crisis / reply / reminder -> count
 
     @property
     def messages(self) -> int:
@@ -78,7 +81,10 @@ async def gather_stats(store: Store, now: datetime) -> OperatorStats:
             label=label,
             since=since,
             active_users=await store.active_users(start),
-            replies=_sum_by(usage, since, skip=CHECKIN_KIND),
+            replies=_sum_by([row for row in usage if not row[1].startswith(UNDELIVERED_PREFIX)], since,
+                            skip=CHECKIN_KIND),
+            undelivered=_sum_by([(day, kind.removeprefix(UNDELIVERED_PREFIX), n) for day, kind, n in usage
+                                 if kind.startswith(UNDELIVERED_PREFIX)], since),
             checkins=await store.checkin_count(start),
             escalations=_sum_by([(hour[:10], category, n) for hour, category, n in escalations], since),
             top_intents=tuple(_sum_by(intents, since).most_common(TOP_INTENTS)),
@@ -109,7 +115,8 @@ def format_stats(stats: OperatorStats) -> str:
                   f"  messages: {period.messages}" + _rates(period),
                   f"  check-ins: {period.checkins}",
                   f"  escalations: {_named_counts(period.escalations.items()) or 'none'}",
-                  f"  top intents: {_named_counts(period.top_intents) or 'none yet'}"]
+                  f"  top intents: {_named_counts(period.top_intents) or 'none yet'}",
+                  f"  not delivered: {_named_counts(period.undelivered.items()) or 'none'}"]
     return "\n".join(lines)
 
 

@@ -5,7 +5,8 @@ transaction behind an asyncio lock, so a failure leaves nothing half-written and
 committed is touched. Every failure surfaces as `StoreError` with a short reason and never the
 user's text: callers catch it, tell the user if it matters, and carry on (crisis replies never
 depend on the store). No message text is stored by default: only a check-in note the user chose
-to keep, and normalised unmatched questions that carry no user key.
+to keep, and normalised unmatched questions, scrubbed of what could identify anyone (`bot.scrub`)
+and kept under the asker's pseudonymous key so `forget` removes them.
 
 Not for deciding anything: streaks, charts, check-in replies and time zones are computed by the
 pure modules (`bot.checkin`, `bot.mood_chart`, `bot.timezones`) from what this returns.
@@ -14,8 +15,10 @@ pure modules (`bot.checkin`, `bot.mood_chart`, `bot.timezones`) from what this r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
+import os
 import sqlite3
 import time
 from collections import Counter
@@ -31,6 +34,7 @@ import aiosqlite
 from bot import pseudonym
 from bot.errors import LanternError
 from bot.migrations import Migration, load_migrations, statements
+from bot.scrub import scrub
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +45,9 @@ UNMATCHED_MAX_CHARS = 500
 SETTINGS_READ_MAX = 500  # users' settings read in one statement (SQLite allows 32766 parameters)
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 _WAL_RETRY_SECONDS = 0.02  # see _use_wal
+
+# usage_daily kinds for messages given up on: "undelivered:crisis", "undelivered:reply", ...
+UNDELIVERED_PREFIX = "undelivered:"
 
 StoreFault = Literal["busy", "read_only", "full", "corrupt", "schema", "io", "closed", "other"]
 
@@ -123,6 +130,17 @@ class Store:
         self._pending = _PendingWrites()
         self._counts_writer: asyncio.Task[None] | None = None
         self.path = path
+        self._identity: tuple[int, int] | None = None  # (device, inode) of the file we opened
+        self._busy_timeout_ms = DEFAULT_BUSY_TIMEOUT_MS
+        # Called (with a one-line reason) when the file was deleted or replaced and has been reopened.
+        self.on_reopened: list[Callable[[str], Any]] = []
+
+    @property
+    def state(self) -> str:
+        """'ok', 'read_only' or 'unavailable', for health checks (no reason: it may name paths)."""
+        if self._db is None:
+            return "unavailable"
+        return "read_only" if self._read_only else "ok"
 
     # ----- opening and closing ---------------------------------------------------------------
 
@@ -156,11 +174,13 @@ class Store:
         except sqlite3.Error as exc:
             raise _store_error(exc, where) from exc
         store = cls(db, id_key, path=path, clock=clock or _utc_now, read_only=read_only)
+        store._busy_timeout_ms = busy_timeout_ms
         try:
             await store._prepare(busy_timeout_ms=busy_timeout_ms, read_only=read_only)
         except BaseException:
             await db.close()
             raise
+        store._identity = _file_identity(path)
         return store
 
     @classmethod
@@ -287,6 +307,13 @@ class Store:
         self._pending.seen[user_key] = self._now_text()
         self._hold()
 
+    async def regions(self) -> dict[str, str]:
+        """Every user's chosen region (users on the default are left out), read once at start so a
+        crisis reply never waits for the database to learn which help lines to give."""
+        async with self._reading() as db:
+            rows = await db.execute_fetchall("SELECT user_key, region FROM users WHERE region IS NOT NULL")
+        return {key: region for key, region in rows}
+
     async def get_region(self, user_key: str) -> str | None:
         return (await self.user_settings(user_key)).region
 
@@ -405,6 +432,7 @@ class Store:
             async with self._lock:
                 group, self._pending_checkins = self._pending_checkins, []
                 try:
+                    await self._check_file()
                     ids = await self._insert_checkins([p.row for p in group])
                 except sqlite3.IntegrityError:
                     # One bad row must not sink the others: write them one by one.
@@ -486,13 +514,14 @@ class Store:
 
     # ----- operators' counters ----------------------------------------------------------------
 
-    async def record_unmatched(self, normalised_text: str) -> None:
-        """One more ask of a question nothing answered (normalised text, no user key), at the next flush."""
-        text = normalised_text.strip()[:UNMATCHED_MAX_CHARS]
+    async def record_unmatched(self, normalised_text: str, user_key: str) -> None:
+        """One more ask of a question nothing answered, at the next flush: scrubbed of phone numbers,
+        emails, addresses and names, and kept under the asker's key so their /forget removes it."""
+        text = scrub(normalised_text.strip())[:UNMATCHED_MAX_CHARS].strip()
         if not text:
             return
         self._writable()
-        self._pending.add_unmatched(text, self._now_text())
+        self._pending.add_unmatched((text, user_key), self._now_text())
         self._hold()
 
     async def unmatched(self, limit: int = 50, *, since: datetime | None = None) -> list[UnmatchedQuestion]:
@@ -501,8 +530,8 @@ class Store:
         cutoff = _time_text(since) if since else ""
         async with self._reading() as db:
             rows = await db.execute_fetchall(
-                "SELECT text, count, first_seen, last_seen FROM unmatched WHERE last_seen >= ? "
-                "ORDER BY count DESC, last_seen DESC LIMIT ?",
+                "SELECT text, sum(count) AS asked, min(first_seen), max(last_seen) AS last FROM unmatched "
+                "WHERE last_seen >= ? GROUP BY text ORDER BY asked DESC, last DESC LIMIT ?",
                 (cutoff, limit),
             )
         return [
@@ -534,6 +563,16 @@ class Store:
         self._writable()
         day = self._clock().astimezone(UTC).date().isoformat()
         self._count("intent_daily", "day, intent", (day, intent_id))
+
+    def count_undelivered(self, kind: str) -> None:
+        """One more message given up on today (its kind only: crisis, reply, reminder), for /stats.
+        Never fails: a count lost with the store is only a count."""
+        try:
+            self._writable()
+        except StoreError:
+            return
+        day = self._clock().astimezone(UTC).date().isoformat()
+        self._count("usage_daily", "day, kind", (day, f"{UNDELIVERED_PREFIX}{kind}"))
 
     def _count(self, table: str, key_columns: str, key: tuple[str, str]) -> None:
         self._pending.counts[(table, key_columns, key)] += 1
@@ -625,15 +664,17 @@ class Store:
     # ----- forgetting -------------------------------------------------------------------------
 
     async def forget(self, user_key: str) -> None:
-        """Delete every row about the user (check-ins, notes, settings, the reminder's chat id).
+        """Delete every row about the user (check-ins, notes, settings, the reminder's chat id, the
+        questions they asked that nothing answered).
 
         secure_delete overwrites the freed bytes, and the WAL is checkpointed and truncated so
         old copies of the pages do not linger there either.
         """
         async with self._writing() as db:
             # Under the lock: a flush that failed before it has put back what it took by now.
-            self._pending.seen.pop(user_key, None)  # else the next flush would bring the row back
+            self._pending.forget(user_key)  # else the next flush would bring the rows back
             await db.execute("DELETE FROM checkins WHERE user_key = ?", (user_key,))
+            await db.execute("DELETE FROM unmatched WHERE user_key = ?", (user_key,))
             await db.execute("DELETE FROM users WHERE user_key = ?", (user_key,))
         try:
             async with self._reading() as db:
@@ -651,11 +692,61 @@ class Store:
     def _now_text(self) -> str:
         return self._clock().astimezone(UTC).isoformat(timespec="seconds")
 
+    async def _check_file(self) -> None:
+        """Notice a database file deleted or replaced under us (caller holds the lock).
+
+        Deleted: the open connection still holds every row, so they are copied into a new file
+        at the same path (check-ins acknowledged meanwhile are not lost at the next start).
+        Replaced (a restored backup, say): the new file is opened, as its operator meant.
+        Either way operators are warned: this should never happen silently.
+        """
+        if self._identity is None or self.path is None or self._read_only or self._db is None:
+            return
+        now = _file_identity(self.path)
+        if now == self._identity:
+            return
+        old, path, where = self._db, self.path, str(self.path)
+        self._db = None  # until the new file is open, calls fail fast instead of using the old one
+        self._unavailable_reason = f"{where}: the database file changed and could not be reopened"
+        recovered = path.with_name(f"{path.name}.recovered")
+        try:
+            if now is None:  # deleted: every row is still readable through the open connection
+                copy = await aiosqlite.connect(str(recovered), isolation_level=None)
+                await old.backup(copy)
+                await copy.close()
+            with contextlib.suppress(sqlite3.Error):
+                await old.close()
+            # The old file's log and index are found by name: a new file must not start with them.
+            for leftover in (f"{where}-wal", f"{where}-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(leftover)
+            if now is None:
+                os.replace(recovered, path)
+            self._db = await aiosqlite.connect(where, isolation_level=None)
+            await self._prepare(busy_timeout_ms=self._busy_timeout_ms, read_only=False)
+        except sqlite3.Error as exc:
+            log.error("store: %s changed on disk and could not be reopened (%s)", where, type(exc).__name__)
+            raise _store_error(exc, where) from exc
+        except OSError as exc:
+            log.error("store: %s changed on disk and could not be reopened (%s)", where, exc.strerror)
+            raise StoreError(f"{where}: could not be reopened ({exc.strerror})", "io") from exc
+        self._identity = _file_identity(self.path)
+        reason = (f"{where} was deleted while Lantern ran: recreated from the open connection, nothing lost"
+                  if now is None else f"{where} was replaced by another file while Lantern ran: now using the new file")
+        log.warning("store: %s", reason)
+        for tell in self.on_reopened:
+            try:
+                tell(reason)
+            except Exception:
+                log.exception("telling operators about the reopened database failed")
+
     @asynccontextmanager
     async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
         """One connection, many coroutines: the lock keeps a read out of someone's transaction."""
-        db = self._conn()
+        self._conn()
         async with self._lock:
+            await self._check_file()
+            db = self._conn()
             try:
                 yield db
             except sqlite3.Error as exc:
@@ -664,8 +755,10 @@ class Store:
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[aiosqlite.Connection]:
         """A write transaction: all of it commits, or none of it does."""
-        db = self._conn()
+        self._conn()
         async with self._lock:
+            await self._check_file()
+            db = self._conn()
             try:
                 await db.execute("BEGIN IMMEDIATE")
                 yield db
@@ -682,13 +775,14 @@ class _PendingWrites:
     """What `Store._hold` keeps until the next flush: statistics only, never message text."""
 
     counts: Counter[tuple[str, str, tuple[str, str]]] = field(default_factory=Counter)
-    unmatched: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # text: (count, first, last seen)
+    # (text, user key): (count, first, last seen)
+    unmatched: dict[tuple[str, str], tuple[int, str, str]] = field(default_factory=dict)
     seen: dict[str, str] = field(default_factory=dict)  # user key: last seen
 
     def __bool__(self) -> bool:
         return bool(self.counts or self.unmatched or self.seen)
 
-    def add_unmatched(self, text: str, now: str) -> None:
+    def add_unmatched(self, text: tuple[str, str], now: str) -> None:
         self._add_unmatched(text, 1, now, now)
 
     def merge(self, newer: _PendingWrites) -> None:
@@ -698,7 +792,12 @@ class _PendingWrites:
             self._add_unmatched(text, times, first, last)
         self.seen.update(newer.seen)
 
-    def _add_unmatched(self, text: str, times: int, first: str, last: str) -> None:
+    def forget(self, user_key: str) -> None:
+        self.seen.pop(user_key, None)
+        for asked in [a for a in self.unmatched if a[1] == user_key]:
+            del self.unmatched[asked]
+
+    def _add_unmatched(self, text: tuple[str, str], times: int, first: str, last: str) -> None:
         count, held_first, held_last = self.unmatched.get(text, (0, first, last))
         self.unmatched[text] = (count + times, min(held_first, first), max(held_last, last))
 
@@ -764,16 +863,24 @@ async def _write_pending(db: aiosqlite.Connection, pending: _PendingWrites) -> N
         )
     if pending.unmatched:
         await db.executemany(
-            "INSERT INTO unmatched (text, count, first_seen, last_seen) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (text) DO UPDATE SET count = count + excluded.count, "
+            "INSERT INTO unmatched (text, user_key, count, first_seen, last_seen) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (text, user_key) DO UPDATE SET count = count + excluded.count, "
             "last_seen = max(last_seen, excluded.last_seen)",
-            [(text, *row) for text, row in pending.unmatched.items()],
+            [(*asked, *row) for asked, row in pending.unmatched.items()],
         )
     by_table: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
     for (table, key_columns, key), times in pending.counts.items():
         by_table.setdefault((table, key_columns), []).append((*key, times))
     for (table, key_columns), rows in by_table.items():
         await db.executemany(_add_count_sql(table, key_columns), rows)
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
 
 
 def _checkin(row: sqlite3.Row) -> CheckinRow:

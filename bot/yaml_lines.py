@@ -63,7 +63,8 @@ def load_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise LanternError(f"{path}:1: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        line = exc.object[:exc.start].count(b"\n") + 1
+        raise LanternError(f"{path}:{line}: not UTF-8 text ({exc.reason}); save the file as UTF-8") from exc
     except OSError as exc:
         raise LanternError(f"{path}:1: cannot read ({exc.strerror})") from exc
     try:

@@ -180,3 +180,15 @@ def test_evaluate_with_a_malformed_file_exits_2_naming_the_line(capsys, tmp_path
 def test_no_command_prints_help(capsys):
     assert main([]) == 0
     assert "validate" in capsys.readouterr().out
+
+
+def test_ask_on_an_ascii_terminal_prints_no_traceback(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    done = subprocess.run([sys.executable, "-m", "bot", "ask", "café"], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and done.stdout.startswith("[")

@@ -41,7 +41,7 @@ def seed(path: Path, asked: dict[str, int] = ASKED, *, days_ago: int = 0) -> Non
         try:
             for text, count in asked.items():
                 for _ in range(count):
-                    await store.record_unmatched(text)
+                    await store.record_unmatched(text, "k")
             for kind in ("answer", "answer", "fallback"):
                 await store.count_usage(kind)
             await store.count_intent("relapse")

@@ -149,3 +149,45 @@ def test_the_token_from_the_file_is_used_without_the_environment(monkeypatch):
 def test_an_empty_environment_token_does_not_hide_the_files(monkeypatch):
     monkeypatch.setenv(TOKEN_ENV, "")
     assert Settings(telegram=TelegramSettings(token="456:from-file")).bot_token() == "456:from-file"
+
+
+def test_an_unknown_key_lists_the_valid_ones_there(tmp_path):
+    path = write(tmp_path, "telegram:\n  mode: polling\n  tokn: abc\n")
+    with pytest.raises(LanternError, match=r":3: unknown setting 'telegram.tokn' \(valid here: token, base_url"):
+        load_settings(path)
+
+
+def test_a_bad_choice_lists_the_valid_ones(tmp_path):
+    path = write(tmp_path, "telegram:\n  mode: poling\n")
+    with pytest.raises(LanternError, match=r":2: telegram.mode: Input should be 'polling' or 'webhook'"):
+        load_settings(path)
+
+
+def test_a_region_without_help_lines_stops_the_start_with_the_choices(tmp_path):
+    path = write(tmp_path, "log_level: INFO\nregion: XX\n")
+    with pytest.raises(LanternError) as caught:
+        load_settings(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}:2: region: no help lines for 'XX'"), message
+    assert "US, CA, UK, IE, AU, NZ, EU" in message
+
+
+@pytest.mark.parametrize("typed", ["GB", "gb", "uk"])
+def test_gb_is_the_uk(tmp_path, typed):
+    assert load_settings(write(tmp_path, f"region: {typed}\n")).region == "UK"
+
+
+def test_lantern_run_and_validate_stop_on_a_bad_config(tmp_path, capsys):
+    from bot.cli import main
+
+    path = write(tmp_path, "region: XX\n")
+    for command in (["validate", "--config", str(path)], ["run", "--config", str(path)]):
+        assert main(command) == 2
+        assert f"{path}:1: region: no help lines for 'XX'" in capsys.readouterr().err
+
+
+def test_a_config_that_is_not_utf8_names_the_line(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_bytes(b"region: US\nlog_level: INFO\n# caf\xe9\n")
+    with pytest.raises(LanternError, match=r"config.yaml:3: not UTF-8 text"):
+        load_settings(path)

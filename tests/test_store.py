@@ -211,25 +211,75 @@ async def test_many_users_writing_at_once_all_get_saved(store: Store):
 # ----- operators' counters and retention ---------------------------------------------------------
 
 
-async def test_unmatched_questions_are_counted_without_any_user_key(store: Store):
-    await store.touch_user(store.user_key(14))
-    for text in ("how do i talk to my son", "how do i talk to my son", "what is kratom"):
-        await store.record_unmatched(text)
-    await store.record_unmatched("   ")
+async def test_unmatched_questions_are_counted_across_askers_and_forget_takes_each_askers_own(store: Store):
+    mine, theirs = store.user_key(14), store.user_key(15)
+    for key in (mine, theirs):
+        await store.record_unmatched("how do i talk to my son", key)
+    await store.record_unmatched("what is kratom", mine)
+    await store.record_unmatched("   ", mine)
     top = await store.unmatched()
     assert [(q.text, q.count) for q in top] == [("how do i talk to my son", 2), ("what is kratom", 1)]
+    await store.forget(mine)
+    assert [(q.text, q.count) for q in await store.unmatched()] == [("how do i talk to my son", 1)]
+
+
+async def test_unmatched_questions_are_scrubbed_before_they_are_kept(store: Store):
+    key = store.user_key(16)
+    await store.record_unmatched("my son lives at 12 elm street phone 5551234 email jo smith gmail com", key)
+    [question] = await store.unmatched()
+    assert question.text == "my son lives at <address> phone <phone> email <email>"
     await store.close()
-    assert store.user_key(14) not in repr(table_rows(store.path)["unmatched"])
+    kept = (store.path.read_bytes() + store.path.with_name(store.path.name + "-wal").read_bytes()
+            if store.path.with_name(store.path.name + "-wal").exists() else store.path.read_bytes())
+    for private in (b"elm street", b"5551234", b"gmail"):
+        assert private not in kept
+
+
+async def test_forget_leaves_nothing_of_the_user_in_the_database_file(tmp_path: Path):
+    store = await Store.open(tmp_path / "lantern.sqlite3", ID_KEY)
+    key = store.user_key(4321)
+    await store.set_region(key, "UK")
+    await store.set_time_zone(key, "Europe/London")
+    await store.set_reminder(key, "22:30", 987654321)
+    await store.save_checkin(key, mood=2, craving=1, night=date(2026, 11, 20), note="a private note zebra")
+    await store.record_unmatched("what about quokka pills", key)
+    await store.touch_user(key)
+    await store.flush_counts()
+    await store.forget(key)
+    await store.close()
+    files = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("lantern.sqlite3"))
+    for private in (key.encode(), b"987654321", b"zebra", b"quokka", b"Europe/London", b"22:30"):
+        assert private not in files
+
+
+async def test_regions_are_read_in_one_go_for_the_users_who_chose_one(store: Store):
+    await store.set_region(store.user_key(1), "UK")
+    await store.set_region(store.user_key(2), "AU")
+    await store.touch_user(store.user_key(3))
+    assert await store.regions() == {store.user_key(1): "UK", store.user_key(2): "AU"}
+
+
+async def test_undelivered_messages_are_counted_by_kind_for_the_operators(store: Store):
+    from bot.operator_stats import format_stats, gather_stats
+
+    store.count_undelivered("reply")
+    store.count_undelivered("reply")
+    store.count_undelivered("crisis")
+    await store.count_usage("answer")
+    stats = await gather_stats(store, datetime.now(UTC))
+    assert dict(stats.today.undelivered) == {"reply": 2, "crisis": 1}
+    assert stats.today.messages == 1
+    assert "not delivered: reply 2, crisis 1" in format_stats(stats)
 
 
 async def test_unmatched_questions_older_than_retention_are_purged(tmp_path: Path):
     now = [datetime(2026, 1, 1, tzinfo=UTC)]
     store = await Store.open(tmp_path / "lantern.sqlite3", ID_KEY, clock=lambda: now[0])
-    await store.record_unmatched("old question")
-    await store.record_unmatched("asked again later")
+    await store.record_unmatched("old question", "k")
+    await store.record_unmatched("asked again later", "k")
     now[0] += timedelta(days=60)
-    await store.record_unmatched("asked again later")
-    await store.record_unmatched("new question")
+    await store.record_unmatched("asked again later", "k")
+    await store.record_unmatched("new question", "k")
     now[0] += timedelta(days=31)
     assert await store.purge_unmatched(older_than_days=90) == 1
     assert sorted(q.text for q in await store.unmatched()) == ["asked again later", "new question"]
@@ -311,7 +361,7 @@ async def test_a_read_only_database_can_be_read_but_not_written(tmp_path: Path):
         await reader.save_checkin(user, mood=2, craving=2, night=TONIGHT)
     assert raised.value.fault == "read_only"
     for refused in (reader.count_escalation("suicide"), reader.count_usage("answer"),
-                    reader.count_intent("relapse"), reader.touch_user(user), reader.record_unmatched("hello")):
+                    reader.count_intent("relapse"), reader.touch_user(user), reader.record_unmatched("hello", "k")):
         with pytest.raises(StoreError) as raised:
             await refused
         assert raised.value.fault == "read_only"
@@ -405,7 +455,7 @@ async def test_an_unavailable_store_raises_store_error_everywhere_but_still_make
         store.get_region("k"),
         store.save_checkin("k", mood=3, craving=1, night=TONIGHT),
         store.count_escalation("suicide"),
-        store.record_unmatched("hello"),
+        store.record_unmatched("hello", "k"),
         store.forget("k"),
         store.reminders(),
     ):
@@ -502,16 +552,16 @@ async def test_last_seen_unmatched_and_escalations_wait_in_memory_but_every_read
     store = await Store.open(path, ID_KEY)
     user = store.user_key(7)
     await store.touch_user(user)
-    await store.record_unmatched("what is kratom")
-    await store.record_unmatched("what is kratom")
+    await store.record_unmatched("what is kratom", "k")
+    await store.record_unmatched("what is kratom", "k")
     await store.count_escalation("suicide")
     assert table_rows(path)["users"] == [] and table_rows(path)["unmatched"] == []  # one write later, not three now
     assert await store.active_users(datetime(2000, 1, 1, tzinfo=UTC)) == 1
     assert [(q.text, q.count) for q in await store.unmatched()] == [("what is kratom", 2)]
     assert [(category, n) for _, category, n in await store.escalation_counts()] == [("suicide", 1)]
-    await store.record_unmatched("what is kratom")
+    await store.record_unmatched("what is kratom", "k")
     await store.close()
-    assert [(text, count) for text, count, _, _ in table_rows(path)["unmatched"]] == [("what is kratom", 3)]
+    assert [(text, count) for text, _, count, _, _ in table_rows(path)["unmatched"]] == [("what is kratom", 3)]
 
 
 async def test_forget_drops_a_last_seen_time_still_in_memory(store: Store):
@@ -525,7 +575,7 @@ async def test_forget_drops_a_last_seen_time_still_in_memory(store: Store):
 async def test_a_failed_flush_keeps_everything_for_the_next_try(tmp_path: Path):
     store = await Store.open(tmp_path / "retry.sqlite3", ID_KEY)
     await store.touch_user(store.user_key(9))
-    await store.record_unmatched("zxcv")
+    await store.record_unmatched("zxcv", "k")
     await store.count_escalation("overdose")
     real_execute = store._db.execute
 
@@ -538,7 +588,7 @@ async def test_a_failed_flush_keeps_everything_for_the_next_try(tmp_path: Path):
     with pytest.raises(StoreError):
         await store.flush_counts()
     store._db.execute = real_execute  # type: ignore[method-assign]
-    await store.record_unmatched("zxcv")  # arrived meanwhile: added to what was kept
+    await store.record_unmatched("zxcv", "k")  # arrived meanwhile: added to what was kept
     assert [(q.text, q.count) for q in await store.unmatched()] == [("zxcv", 2)]
     assert await store.active_users(datetime(2000, 1, 1, tzinfo=UTC)) == 1
     assert [(category, n) for _, category, n in await store.escalation_counts()] == [("overdose", 1)]
@@ -554,3 +604,38 @@ async def test_settings_asked_for_together_are_read_together(store: Store):
     await store._db.set_trace_callback(None)
     assert regions == ["UK", None, "UK"]
     assert len([s for s in statements if s.startswith("SELECT")]) == 1
+
+
+# ----- the file under the store ----------------------------------------------------------------
+
+
+async def test_a_deleted_database_file_is_recreated_with_everything_and_operators_are_told(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    path = tmp_path / "lantern.sqlite3"
+    store = await Store.open(path, ID_KEY)
+    told: list[str] = []
+    store.on_reopened.append(told.append)
+    key = store.user_key(1)
+    await store.save_checkin(key, mood=3, craving=1, night=date(2026, 11, 20))
+    path.unlink()
+    await store.save_checkin(key, mood=4, craving=0, night=date(2026, 11, 21))  # acknowledged after the delete
+    await store.close()
+    assert path.exists() and len(told) == 1 and "deleted" in told[0] and "deleted" in caplog.text
+    reopened = await Store.open(path, ID_KEY)
+    assert [c.mood for c in await reopened.all_checkins(key)] == [3, 4]
+    await reopened.close()
+
+
+async def test_a_replaced_database_file_is_reopened_as_the_new_file(tmp_path: Path):
+    path, restored = tmp_path / "lantern.sqlite3", tmp_path / "backup.sqlite3"
+    backup = await Store.open(restored, ID_KEY)
+    await backup.set_region(backup.user_key(2), "UK")
+    await backup.close()
+    store = await Store.open(path, ID_KEY)
+    told: list[str] = []
+    store.on_reopened.append(told.append)
+    await store.set_region(store.user_key(3), "AU")
+    os.replace(restored, path)
+    assert await store.regions() == {store.user_key(2): "UK"}
+    assert "replaced" in told[0]
+    await store.close()

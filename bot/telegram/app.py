@@ -16,14 +16,14 @@ import logging
 import os
 import secrets
 import signal
+import traceback
 from collections import defaultdict
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseRateLimiter,
@@ -37,8 +37,8 @@ from telegram.ext import (
 from bot import pseudonym
 from bot.config import TOKEN_ENV, Settings
 from bot.errors import LanternError
-from bot.telegram import handlers, operators, render
-from bot.telegram.delivery import URGENT, RetryPolicy, describe
+from bot.telegram import handlers, operators, render, webhook_server
+from bot.telegram.delivery import REPLY, URGENT, PriorityRateLimiter, RetryPolicy, describe, priority_limiter
 
 if TYPE_CHECKING:
     from bot.core import Lantern
@@ -68,10 +68,11 @@ MISSING_TOKEN = (f"no Telegram bot token: set {TOKEN_ENV} (or telegram.token in 
                  "`lantern chat` works without one")
 
 
-# Enough that a few crisis replies retrying through a flood wait never hold up everyone else; not
-# more, because httpcore's connection pool scans every connection and queued request on each
-# request, so CPU per update grows with concurrency (measured here: 2-4x at 256 against 1-32).
-MAX_CONCURRENT_UPDATES = 32
+# Every update gets its own task at once (PTB creates one per update anyway; this only caps how
+# many may run). A low cap made a crisis message wait for a slot behind updates that were merely
+# waiting their turn in the rate limiter (measured: 81 s median in a 5,000-update burst); the rate
+# limiter, not this number, now decides what goes out first.
+MAX_CONCURRENT_UPDATES = 100_000
 # Open connections to the Bot API. httpcore looks at every pooled connection on each request, and
 # connections opened in a burst stay open, so PTB's default (256) makes every later request dearer.
 # Eight carry far more than Telegram's 30 messages/s; an update finding all eight busy waits for
@@ -79,18 +80,46 @@ MAX_CONCURRENT_UPDATES = 32
 CONNECTION_POOL_SIZE = 8
 POOL_TIMEOUT_SECONDS = 30.0
 
+UrgentCheck = Callable[[Update], bool]
+LONG_MESSAGE_CHARS = handlers.OFFLOAD_CHARS
+
+
+class _ChatLift:
+    """One waiting crisis message's lift of its chat's queue, ended exactly once."""
+
+    def __init__(self, limiter: PriorityRateLimiter | None, chat_id: int) -> None:
+        self._limiter, self.chat_id = limiter, chat_id
+        self._state = "idle"
+
+    def start(self) -> None:
+        if self._state == "idle" and self._limiter is not None:
+            self._limiter.boost(self.chat_id)
+            self._state = "lifted"
+
+    def end(self) -> None:
+        if self._state == "lifted" and self._limiter is not None:
+            self._limiter.unboost(self.chat_id)
+        self._state = "ended"
+
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Updates from different chats run concurrently; updates from one chat run in order.
 
     Why: a crisis reply that is retrying through a flood wait must not hold up everyone else,
-    but one person's messages must still be answered in the order they were sent.
+    but one person's messages must still be answered in the order they were sent. A crisis
+    message that has to wait behind earlier messages of its own chat lifts that chat's queued
+    replies to urgent (`PriorityRateLimiter.boost`), so it waits for its chat, not for everyone.
     """
 
     def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
         super().__init__(max_concurrent_updates)
         self._chat_locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = defaultdict(int)
+        self._is_urgent: UrgentCheck | None = None
+        self._limiter: PriorityRateLimiter | None = None
+
+    def lift_chats_with_crisis(self, is_urgent: UrgentCheck, limiter: PriorityRateLimiter | None) -> None:
+        self._is_urgent, self._limiter = is_urgent, limiter
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
@@ -98,14 +127,65 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             await coroutine
             return
         lock = self._chat_locks.setdefault(chat.id, asyncio.Lock())
+        lift = _ChatLift(self._limiter, chat.id)
+        urgent = self._urgent_now(update)
+        checking = None
+        if urgent and lock.locked():
+            lift.start()
+        elif urgent is None and lock.locked():
+            checking = asyncio.create_task(self._lift_if_urgent(update, lift))
         self._waiting[chat.id] += 1
         try:
             async with lock:
+                if not urgent:
+                    # Updates arrive in batches of up to 100; an ordinary one steps back once (in
+                    # its chat's place), so a crisis message later in the same batch is answered
+                    # before the rest are worked on.
+                    await asyncio.sleep(0)
                 await coroutine
         finally:
+            if checking is not None:
+                checking.cancel()
+            lift.end()
             self._waiting[chat.id] -= 1
             if not self._waiting[chat.id]:  # forget idle chats: memory stays flat with many users
                 del self._waiting[chat.id], self._chat_locks[chat.id]
+
+    def _urgent_now(self, update: Update) -> bool | None:
+        """Crisis (or /sos) or not, for a message short enough to check here; None for a long one
+        (checked in a thread only if it has to wait, see `_lift_if_urgent`)."""
+        if self._is_urgent is None:
+            return False
+        message = update.effective_message
+        text = (message.text or message.caption or "") if message is not None else ""
+        if len(text) > LONG_MESSAGE_CHARS:
+            return None
+        try:
+            return self._is_urgent(update)
+        except Exception:
+            logger.exception("crisis pre-check failed (message text not logged)")
+            return False
+
+    async def _lift_if_urgent(self, update: Update, lift: _ChatLift) -> None:
+        """Check a waiting message for crisis beside the others. A long one is checked (in a thread,
+        so the check holds up no other chat) only when its chat has replies queued for sending:
+        measured, checking every long message in threads cost other chats ~100 ms of GIL."""
+        if self._is_urgent is None or self._limiter is None:
+            return
+        message = update.effective_message
+        text = (message.text or message.caption or "") if message is not None else ""
+        try:
+            if len(text) > LONG_MESSAGE_CHARS:
+                if not self._limiter.has_queued(lift.chat_id):
+                    return
+                urgent = await asyncio.to_thread(self._is_urgent, update)
+            else:
+                urgent = self._is_urgent(update)
+        except Exception:
+            logger.exception("crisis pre-check failed (message text not logged)")
+            return
+        if urgent:
+            lift.start()
 
     async def initialize(self) -> None:
         pass
@@ -114,10 +194,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         pass
 
 
-def default_rate_limiter() -> AIORateLimiter:
-    """Telegram's documented limits (30 messages/s overall, 20/min per group); a 429 is retried
-    twice here, and urgent replies keep retrying in delivery.py until their deadline."""
-    return AIORateLimiter(max_retries=2)
+def default_rate_limiter() -> PriorityRateLimiter:
+    """Telegram's documented limits (30 messages/s overall, 20/min per group), crisis replies first."""
+    return PriorityRateLimiter()
 
 
 def application_builder(settings: Settings, rate_limiter: BaseRateLimiter[Any] | None = None) -> ApplicationBuilder:
@@ -141,14 +220,23 @@ def application_builder(settings: Settings, rate_limiter: BaseRateLimiter[Any] |
 def build_application(settings: Settings, lantern: Lantern, store: Store | None, *,
                       rate_limiter: BaseRateLimiter[Any] | None = None,
                       urgent_policy: RetryPolicy = URGENT,
+                      reply_policy: RetryPolicy = REPLY,
                       typing_after: float = handlers.TYPING_AFTER,
                       reload_debounce_ms: int = operators.WATCH_DEBOUNCE_MS) -> Application:
     """Wire the core and store into a PTB Application. Nothing touches the network until `start`.
 
     Operator commands are wired too, but stay out of the public command menu.
     """
+    withhold_update_text()
     application = application_builder(settings, rate_limiter).build()
-    application.bot_data[handlers.SERVICES] = handlers.Services(lantern, store, urgent_policy, typing_after)
+    application.bot_data[handlers.SERVICES] = handlers.Services(lantern, store, urgent_policy, typing_after,
+                                                                reply_policy)
+    limiter = priority_limiter(application.bot)
+    if isinstance(application.update_processor, PerChatUpdateProcessor):
+        application.update_processor.lift_chats_with_crisis(
+            lambda update: handlers.looks_urgent(lantern, update), limiter)
+    if limiter is not None and store is not None:
+        limiter.on_lost = store.count_undelivered
     _check_topic_buttons(lantern)
     commands = list(BOT_COMMANDS)
     _add_own_handlers(application)
@@ -221,6 +309,7 @@ async def start(application: Application, settings: Settings, *, poll_timeout: f
     except TelegramError as error:
         raise LanternError(f"could not reach Telegram at {settings.telegram.base_url} "
                            f"({describe(error)})") from None
+    await handlers.load_regions(application)
     if application.post_init is not None:  # as run_polling/run_webhook would (check-ins use it)
         await application.post_init(application)
     try:
@@ -246,6 +335,7 @@ async def start(application: Application, settings: Settings, *, poll_timeout: f
             secret_token=secret,
             allowed_updates=ALLOWED_UPDATES,
         )
+        webhook_server.install(application, webhook.url_path, secret)
         logger.info("Lantern is running (webhook on %s:%d)", webhook.listen, webhook.port)
     else:
         await updater.start_polling(timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES)
@@ -366,6 +456,43 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name, floor in QUIET_LIBRARIES.items():
         logging.getLogger(name).setLevel(max(floor, logging.getLevelName(level)))
+    withhold_update_text()
+
+
+_WITHHELD = "[withheld: may hold what a user wrote]"
+
+
+class WithholdUpdateText(logging.Filter):
+    """python-telegram-bot logs updates and API payloads as they are: every update at DEBUG, a
+    malformed one (message text included) at CRITICAL, a webhook body, an unreadable API answer.
+    This keeps the library's words and numbers and replaces every other argument (updates, JSON,
+    parameters) with a placeholder; an exception keeps its traceback and class, not its message.
+    Installed on every `telegram` logger (a logger's filters do not reach its children)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            record.args = tuple(a if isinstance(a, (int, float, bool)) or a is None else _WITHHELD for a in args)
+        if record.exc_info and record.exc_info[1] is not None:
+            kind, _error, trace = record.exc_info
+            frames = "".join(traceback.format_tb(trace))
+            record.exc_text = f"Traceback (most recent call last):\n{frames}{kind.__name__}: {_WITHHELD}"
+            record.exc_info = None
+        return True
+
+
+_UPDATE_TEXT_FILTER = WithholdUpdateText()
+
+
+def withhold_update_text() -> None:
+    """Install `WithholdUpdateText` on python-telegram-bot's loggers (safe to call again)."""
+    import telegram.ext  # noqa: F401  (its modules create their loggers on import)
+
+    names = ["telegram", *(n for n in logging.root.manager.loggerDict if n.startswith("telegram."))]
+    for name in names:
+        target = logging.getLogger(name)
+        if _UPDATE_TEXT_FILTER not in target.filters:
+            target.addFilter(_UPDATE_TEXT_FILTER)
 
 
 def redact_in_logs(*values: str | None) -> None:

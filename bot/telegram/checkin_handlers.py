@@ -514,8 +514,12 @@ def _user_key(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
 
 
 async def _region(context: ContextTypes.DEFAULT_TYPE, key: str) -> str | None:
-    """The user's region as the general handlers cache it in user_data (None: looked up, unset),
-    else read once from the store and cached the same way."""
+    """The user's region as the general handlers keep it: from memory, so a crisis typed during a
+    check-in never waits for the database."""
+    if reminders.app_services(context.application)[2] is not None:
+        from bot.telegram.handlers import cached_region
+
+        return await cached_region(context, key)
     user_data = context.user_data if context.user_data is not None else {}
     if REGION_KEY in user_data:
         return user_data[REGION_KEY]

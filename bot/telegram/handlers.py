@@ -5,7 +5,8 @@ them. Nothing here decides what to say (the core does), how it looks (render.py)
 try sending it (delivery.py).
 
 Order of work for every reply: prepare it, send it, and only then write to the store: a crisis
-reply never waits for SQLite, and a store failure never stops a reply.
+reply never waits for SQLite (the user's region comes from memory: `RegionCache`, filled once at
+start), and a store failure never stops a reply.
 """
 
 from __future__ import annotations
@@ -31,11 +32,13 @@ from telegram.ext.filters import MessageFilter
 from bot.hotlines import canonical_code
 from bot.replies import SOS as SOS_ANSWER
 from bot.replies import TOPICS, Reply, Suggestion
+from bot.scrub import scrub
 from bot.store import StoreError
 from bot.telegram import render
-from bot.telegram.delivery import URGENT, RetryPolicy, describe, send_reply, send_urgent
+from bot.telegram.delivery import REPLY, URGENT, RetryPolicy, describe, send_reply, send_urgent
 
 if TYPE_CHECKING:
+    from bot.catalog import Catalog
     from bot.core import Lantern
     from bot.store import Store
 
@@ -50,6 +53,44 @@ SERVICES = "lantern_services"  # key in application.bot_data
 TYPING_AFTER = 0.3
 _REGION = "region"  # user_data: the user's region code, or None once looked up and unset
 _SEEN_ON = "seen_on"  # user_data: the day touch_user last ran, so it runs once a day, not per message
+# Messages longer than this are answered in a worker thread: the core is linear in the message's
+# length (about 5-35 ms for 4,096 characters), and on the event loop that time would be taken from
+# every other chat, a crisis reply included. Short messages (nearly all) skip the thread hop.
+OFFLOAD_CHARS = 1000
+# How long start-up waits to read every user's chosen region into memory.
+REGION_LOAD_SECONDS = 10.0
+
+
+class RegionCache:
+    """Each user's chosen region, in memory, so a crisis reply never waits for the database.
+
+    Loaded once at start (`load_regions`); every change made through the bot updates it. Until
+    it is loaded (the store was down at start), a user's region is read from the store in the
+    background after their reply, and the install's default serves meanwhile.
+    """
+
+    def __init__(self) -> None:
+        self.loaded = False
+        self._by_user: dict[str, str] = {}
+
+    def fill(self, regions: dict[str, str]) -> None:
+        self._by_user.update(regions)
+        self.loaded = True
+
+    def known(self, user_key: str) -> tuple[bool, str | None]:
+        """(True, region or None for the default) when known for sure; (False, None) otherwise."""
+        if user_key in self._by_user:
+            return True, self._by_user[user_key]
+        return self.loaded, None
+
+    def set(self, user_key: str, region: str) -> None:
+        self._by_user[user_key] = region
+
+    def forget(self, user_key: str) -> None:
+        self._by_user.pop(user_key, None)
+
+    def __len__(self) -> int:
+        return len(self._by_user)
 
 
 @dataclass(frozen=True)
@@ -60,6 +101,8 @@ class Services:
     store: Store | None
     urgent_policy: RetryPolicy = URGENT
     typing_after: float = TYPING_AFTER
+    reply_policy: RetryPolicy = REPLY
+    regions: RegionCache = field(default_factory=RegionCache)
     # Without a store, user keys are still pseudonymous: an HMAC under a key that lives
     # only as long as the process.
     _process_key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
@@ -176,7 +219,26 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     text = (message.text or message.caption or "") if message else ""
     if _in_group(update.effective_chat):
         text = _without_mention(text, context.bot.username)
-    await _respond(update, context, lambda lantern, key, region: lantern.reply(key, text, region=region))
+    await _respond(update, context, lambda lantern, key, region: lantern.reply(key, text, region=region),
+                   offload=len(text) > OFFLOAD_CHARS)
+
+
+def looks_urgent(lantern: Lantern, update: Update) -> bool:
+    """Whether this update will get a crisis reply (or is /sos): asked only for a message that
+    has to wait behind earlier ones of its chat, so that chat's queue can go first."""
+    message = update.effective_message
+    text = (message.text or message.caption or "") if message is not None else ""
+    if not text:
+        return False
+    if text.lstrip().lower().startswith("/sos"):
+        return True
+    catalog = lantern.catalog
+    detector = catalog.detector if catalog is not None else None
+    if detector is None:
+        from bot.crisis import builtin_detect
+
+        return builtin_detect(text) is not None
+    return detector.detect(text) is not None
 
 
 async def non_text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -221,6 +283,7 @@ async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     key = service.user_key(update.effective_user.id)
     context.user_data.clear()
     service.lantern.forget(key)
+    service.regions.forget(key)
     if service.store is not None:
         try:
             await service.store.forget(key)
@@ -247,8 +310,12 @@ ReplyMaker = Callable[["Lantern", str, "str | None"], Reply]
 
 
 async def _respond(update: Update, context: ContextTypes.DEFAULT_TYPE, make_reply: ReplyMaker, *,
-                   typing: bool = True) -> None:
-    """Prepare a reply with the core (showing 'typing…'), send it, then record what happened."""
+                   typing: bool = True, offload: bool = False) -> None:
+    """Prepare a reply with the core (showing 'typing…' if slow), send it, then record what happened.
+
+    Nothing before the send touches the store: the region comes from memory, or is the default
+    until the store has told us (looked up after this reply, for the next one).
+    """
     service = services(context)
     chat = update.effective_chat
     user = update.effective_user
@@ -256,46 +323,58 @@ async def _respond(update: Update, context: ContextTypes.DEFAULT_TYPE, make_repl
         return
     typing_shown = TypingIndicator(context, chat.id, service.typing_after) if typing else None
     key = service.user_key(user.id)
+    known, region_code = _cached_region(context, key)
     try:
-        region_code = await _region(context, key)
-        try:
-            reply = make_reply(service.lantern, key, region_code)
-        except Exception as error:  # the core promises not to raise; if it does, help now
-            logger.error("core failed on a message (%s); sent the help-now reply", type(error).__name__)
-            reply = service.lantern.sos(region_code)
+        reply = await _prepare(service.lantern, make_reply, key, region_code, offload=offload)
         await _deliver(update, context, reply, typing=typing_shown)
     finally:
         if typing_shown is not None:
             typing_shown.cancel()  # a no-op once settled; stops a stray 'typing…' if anything failed
     await _record(context, reply, key)
+    if not known:
+        await _region_from_store(context, key)
+
+
+async def _prepare(lantern: Lantern, make_reply: ReplyMaker, key: str, region: str | None, *,
+                   offload: bool) -> Reply:
+    """The core's reply; a long message is worked out in a thread so other chats keep moving."""
+    try:
+        if offload:
+            return await asyncio.to_thread(make_reply, lantern, key, region)
+        return make_reply(lantern, key, region)
+    except Exception as error:  # the core promises not to raise; if it does, help now
+        logger.error("core failed on a message (%s); sent the help-now reply", type(error).__name__)
+        return lantern.sos(region)
 
 
 async def _deliver(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply, *,
                    typing: TypingIndicator | None = None) -> None:
-    """Urgent replies go out at once and are retried; others let a 'typing…' in flight land first."""
+    """Urgent replies go out first in line and are retried; others let a 'typing…' in flight land first."""
     chat_id = update.effective_chat.id
-    messages = render.render_reply(reply, sources_label=services(context).lantern.ui("sources"))
-    if reply.urgent:
+    service = services(context)
+    messages = render.render_reply(reply, sources_label=service.lantern.ui("sources"))
+    if reply.urgent or reply.kind == "crisis":
         if typing is not None:
             typing.cancel()
-        await send_urgent(context.bot, chat_id, messages, category=reply.crisis,
-                          policy=services(context).urgent_policy)
+        await send_urgent(context.bot, chat_id, messages, category=reply.crisis, policy=service.urgent_policy)
         return
     if typing is not None:
         await typing.settle()
-    await send_reply(context.bot, chat_id, messages)
+    await send_reply(context.bot, chat_id, messages, policy=service.reply_policy)
 
 
 async def _record(context: ContextTypes.DEFAULT_TYPE, reply: Reply, key: str) -> None:
     """Counters and the unmatched list, after the reply is out. Never the user's words, except the
-    normalised unmatched text the core chose to hand over for the operators' list."""
+    normalised unmatched text the core chose to hand over for the operators' list, scrubbed of
+    numbers, addresses and names and kept under the user's key (their /forget removes it)."""
     store = services(context).store
     if store is None:
         return
     if reply.crisis:
         await _stored("count_escalation", store.count_escalation(reply.crisis))
     if reply.unmatched_text:
-        await _stored("record_unmatched", store.record_unmatched(reply.unmatched_text))
+        known = content_words(services(context).lantern.catalog)
+        await _stored("record_unmatched", store.record_unmatched(scrub(reply.unmatched_text, known), key))
     await _stored("count_usage", store.count_usage(reply.kind))
     if reply.intent and reply.kind in ("answer", "smalltalk"):  # a topic button counts under its answer id
         await _stored("count_intent", store.count_intent(reply.intent))
@@ -343,23 +422,73 @@ class TypingIndicator:
             self._task.cancel()
 
 
-async def _region(context: ContextTypes.DEFAULT_TYPE, key: str) -> str | None:
-    """The user's chosen region: from this process's memory, else the store (read once)."""
+_content_words: list[tuple[Catalog, frozenset[str]]] = []
+
+
+def content_words(catalog: Catalog | None) -> frozenset[str]:
+    """Every word of the content's examples: a word after "my son" that is none of these is
+    taken for a name by the scrubber. Once per catalog (a reload makes a new one)."""
+    if catalog is None:
+        return frozenset()
+    if not _content_words or _content_words[0][0] is not catalog:
+        words = frozenset(word for form in catalog.matcher.choices for word in form.split())
+        _content_words[:] = [(catalog, words)]
+    return _content_words[0][1]
+
+
+def _cached_region(context: ContextTypes.DEFAULT_TYPE, key: str) -> tuple[bool, str | None]:
+    """The user's region without touching the store: (known for sure, region or None = default)."""
     user_data = context.user_data if context.user_data is not None else {}
     if _REGION in user_data:
-        return user_data[_REGION]
+        return True, user_data[_REGION]
+    known, region = services(context).regions.known(key)
+    if known:
+        user_data[_REGION] = region
+    return known, region
+
+
+async def cached_region(context: ContextTypes.DEFAULT_TYPE, key: str) -> str | None:
+    """For other handlers (check-ins): the region as `_respond` uses it, the store asked only if
+    it was not loaded at start, and then after nothing urgent is waiting on it."""
+    known, region = _cached_region(context, key)
+    return region if known else await _region_from_store(context, key)
+
+
+async def _region_from_store(context: ContextTypes.DEFAULT_TYPE, key: str) -> str | None:
+    """Ask the store once (only when the start-up load failed); remember the answer for this process."""
     store = services(context).store
     chosen = await _stored("get_region", store.get_region(key)) if store is not None else None
-    user_data[_REGION] = chosen
-    return chosen
+    user_data = context.user_data if context.user_data is not None else {}
+    if _REGION not in user_data:  # a /region meanwhile wins
+        user_data[_REGION] = chosen
+    return user_data[_REGION]
+
+
+async def load_regions(application: Any) -> bool:
+    """At start: every user's chosen region into memory; False (and a warning) if the store cannot."""
+    service: Services = application.bot_data[SERVICES]
+    if service.store is None:
+        service.regions.fill({})
+        return True
+    try:
+        regions = await asyncio.wait_for(service.store.regions(), REGION_LOAD_SECONDS)
+    except (StoreError, TimeoutError) as error:
+        logger.warning("users' regions not loaded at start (%s); each is read after the user's first reply",
+                       getattr(error, "fault", type(error).__name__))
+        return False
+    service.regions.fill(regions)
+    logger.info("loaded %d users' chosen regions", len(regions))
+    return True
 
 
 async def _set_region(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -> None:
     service = services(context)
+    key = service.user_key(update.effective_user.id)
     if context.user_data is not None:
         context.user_data[_REGION] = code
+    service.regions.set(key, code)
     if service.store is not None:
-        await _stored("set_region", service.store.set_region(service.user_key(update.effective_user.id), code))
+        await _stored("set_region", service.store.set_region(key, code))
 
 
 async def _stored(what: str, call: Awaitable[T]) -> T | None:
@@ -382,7 +511,7 @@ async def _send_ui(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str,
 async def _user_region(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
     """The sender's region, for interface texts that give help lines (the welcome, /about)."""
     user = update.effective_user
-    return await _region(context, services(context).user_key(user.id)) if user is not None else None
+    return await cached_region(context, services(context).user_key(user.id)) if user is not None else None
 
 
 async def _send_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,

@@ -74,6 +74,10 @@ def register(application: Application, settings: Settings, *, debounce_ms: int =
             log.error("check-in texts not reloaded: %s", error)
 
     reloader = ContentReloader(lantern, settings, on_rejected=tell_operators, on_applied=refresh_checkin_texts)
+    store = application.bot_data[handlers.SERVICES].store
+    if store is not None:  # a database file deleted or replaced under the bot is news for operators
+        store.on_reopened.append(lambda reason: asyncio.get_running_loop().create_task(
+            notify_operators(application.bot, settings.operators, f"Database warning: {reason}")))
     application.bot_data[OPERATORS] = OperatorServices(tuple(settings.operators), reloader, debounce_ms)
     # An empty id list matches nobody (PTB's allow_empty=False): with no operators, no one gets in.
     operator_only = filters.ChatType.PRIVATE & filters.User(user_id=settings.operators)

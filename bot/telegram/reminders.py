@@ -1,4 +1,9 @@
-"""Nightly check-in reminders as PTB JobQueue jobs, one per user, named after their user key.
+"""Nightly check-in reminders as PTB JobQueue jobs, one per user.
+
+Job names and ids carry no user key: the scheduler logs them ("Removed job ..."), so a job's id is
+a keyed hash of the user key under a secret that lives only as long as the process, and the key
+itself travels in the job's data. Reminders are the lowest priority in the rate limiter: a
+minute with thousands of them due is sent out spread over the next minutes, behind every reply.
 
 PTB's persistence does not save jobs, so the database is the truth: `restore_reminders`
 re-creates every job from it at start-up, and each job re-checks the database before sending
@@ -10,19 +15,20 @@ questions. Not for the /remind and /timezone commands: those are in checkin_hand
 from __future__ import annotations
 
 import asyncio
-import html
+import hashlib
 import logging
+import secrets
 from datetime import UTC, time, timedelta, tzinfo
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.triggers.cron import CronTrigger
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes, Job, JobQueue
 
 from bot.store import Reminder, StoreError
-from bot.telegram.delivery import describe
+from bot.telegram.delivery import REPLY, Priority, deliver
+from bot.telegram.render import render_text
 from bot.timezones import effective_time_zone, parse_reminder_time
 
 if TYPE_CHECKING:
@@ -33,6 +39,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 JOB_PREFIX = "reminder:"
+JOB_NAME = "check-in reminder"
+_JOB_ID_KEY = secrets.token_bytes(16)  # per process: jobs are re-created from the database at start
 # Restoring thousands of jobs yields to the event loop this often, so the bot answers meanwhile.
 RESTORE_BATCH = 100
 PURGE_JOB = "purge_unmatched"
@@ -40,7 +48,9 @@ START_CALLBACK = "ci:start"  # the reminder's button: starts a check-in (handled
 
 
 def job_name(user_key: str) -> str:
-    return f"{JOB_PREFIX}{user_key}"
+    """The scheduler's id for the user's job: stable in this process, meaningless outside it."""
+    digest = hashlib.blake2b(user_key.encode(), key=_JOB_ID_KEY, digest_size=10).hexdigest()
+    return f"{JOB_PREFIX}{digest}"
 
 
 def schedule(job_queue: JobQueue, user_key: str, at: time, chat_id: int) -> Job:
@@ -61,8 +71,8 @@ def schedule(job_queue: JobQueue, user_key: str, at: time, chat_id: int) -> Job:
             "misfire_grace_time": 15 * 60,  # a loop busy at 22:30 (thousands due at once) still sends it
             "coalesce": True,
         },
-        name=name,
-        data=chat_id,
+        name=JOB_NAME,
+        data=(user_key, chat_id),
     )
 
 
@@ -70,6 +80,14 @@ def schedule(job_queue: JobQueue, user_key: str, at: time, chat_id: int) -> Job:
 def _daily_at(hour: int, minute: int, zone: tzinfo | None) -> CronTrigger:
     """Every day at hour:minute in `zone` (DST handled by the trigger). Triggers hold no per-job state."""
     return CronTrigger(hour=hour, minute=minute, second=0, timezone=zone or UTC)
+
+
+def find(job_queue: JobQueue | None, user_key: str) -> Job | None:
+    """The user's reminder job, if there is one."""
+    if job_queue is None:
+        return None
+    scheduled = job_queue.scheduler.get_job(job_name(user_key))
+    return Job.from_aps_job(scheduled) if scheduled is not None else None
 
 
 def cancel(job_queue: JobQueue | None, user_key: str) -> bool:
@@ -121,7 +139,7 @@ async def restore_reminders(application: Application, store: Store | None = None
 async def send_reminder(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The job: ask the user to check in, with a button that starts the check-in."""
     job = context.job
-    user_key, chat_id = job.name.removeprefix(JOB_PREFIX), job.data
+    user_key, chat_id = job.data
     store = _store(context.application)
     texts = _texts(context.application)
     if store is not None:
@@ -134,11 +152,9 @@ async def send_reminder(context: ContextTypes.DEFAULT_TYPE) -> None:
     if texts is None:
         return
     button = InlineKeyboardMarkup([[InlineKeyboardButton(texts.remind.button, callback_data=START_CALLBACK)]])
-    try:
-        await context.bot.send_message(
-            chat_id, html.escape(texts.remind.message, quote=False), parse_mode="HTML", reply_markup=button
-        )
-    except Forbidden:
+    outcome = await deliver(context.bot, chat_id, render_text(texts.remind.message, button), policy=REPLY,
+                            priority=Priority.BACKGROUND, kind="reminder")
+    if outcome == "gone":
         # Blocked, or the account is gone: stop trying, and stop keeping their chat id.
         cancel(context.job_queue, user_key)
         if store is not None:
@@ -147,8 +163,6 @@ async def send_reminder(context: ContextTypes.DEFAULT_TYPE) -> None:
             except StoreError as exc:
                 log.warning("blocked user's reminder cancelled, but not cleared in the database (%s)", exc.fault)
         log.info("reminders turned off for a user who blocked the bot")
-    except TelegramError as exc:
-        log.warning("reminder not delivered (%s); trying again tomorrow", describe(exc))
 
 
 def schedule_purge(job_queue: JobQueue, retention_days: int) -> Job:

@@ -122,6 +122,16 @@ def confirm_keyboard(yes_label: str, no_label: str) -> InlineKeyboardMarkup:
                                   InlineKeyboardButton(no_label, callback_data=FORGET_NO)]])
 
 
+def well_formed(text: str) -> str:
+    """`text` with any lone surrogate (from a malformed update's JSON, "\\ud800") replaced by U+FFFD:
+    it cannot be encoded, so a reply quoting it would fail to send, and the user would get nothing."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
 def render_reply(reply: Reply, *, sources_label: str = "Sources") -> list[OutgoingMessage]:
     """The messages for `reply`: text split to fit, sources last, buttons on the last message."""
     sources = f"{sources_label}: " + "; ".join(reply.sources) if reply.sources else ""
@@ -134,6 +144,7 @@ def render_text(text: str, keyboard: InlineKeyboardMarkup | None = None, *,
 
     A `footnote` is set small (italic) under the text, in the last message if it fits there.
     """
+    text, footnote = well_formed(text), well_formed(footnote)
     chunks = split_text(text) or [" "]
     messages = [OutgoingMessage(html.escape(chunk, quote=False), chunk) for chunk in chunks]
     if footnote:

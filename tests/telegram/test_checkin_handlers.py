@@ -159,16 +159,18 @@ async def test_remind_sets_a_named_daily_job_and_off_removes_it(bot: RunningBot,
     key = bot.user_key(CHAT)
     (done,) = await bot.say(CHAT, "/remind 22:30")
     assert done.plain_text == texts.remind.set.format(time="22:30", zone="America/New_York")
-    [job] = bot.application.job_queue.get_jobs_by_name(reminders.job_name(key))
-    assert job.data == CHAT
+    job = reminders.find(bot.application.job_queue, key)
+    assert job is not None
+    assert job.data == (key, CHAT)
     assert (await bot.store.user_settings(key)).reminder_chat_id == CHAT
     (moved,) = await bot.say(CHAT, "/timezone london")
     assert "Europe/London" in moved.plain_text
-    [job] = bot.application.job_queue.get_jobs_by_name(reminders.job_name(key))
+    job = reminders.find(bot.application.job_queue, key)
+    assert job is not None
     assert str(job.job.trigger.timezone) == "Europe/London"
     (off,) = await bot.say(CHAT, "/remind off")
     assert off.plain_text == texts.remind.turned_off
-    assert bot.application.job_queue.get_jobs_by_name(reminders.job_name(key)) == ()
+    assert reminders.find(bot.application.job_queue, key) is None
     assert (await bot.store.user_settings(key)).reminder_chat_id is None
 
 
@@ -176,7 +178,7 @@ async def test_remind_sets_a_named_daily_job_and_off_removes_it(bot: RunningBot,
 async def test_a_bad_reminder_time_is_explained(bot: RunningBot, texts: CheckinTexts, typed: str):
     (reply,) = await bot.say(CHAT, f"/remind {typed}")
     assert reply.plain_text == texts.remind.bad_time.format(typed=typed)
-    assert bot.application.job_queue.get_jobs_by_name(reminders.job_name(bot.user_key(CHAT))) == ()
+    assert reminders.find(bot.application.job_queue, bot.user_key(CHAT)) is None
 
 
 async def test_an_unknown_time_zone_is_explained(bot: RunningBot, texts: CheckinTexts):
@@ -187,7 +189,8 @@ async def test_an_unknown_time_zone_is_explained(bot: RunningBot, texts: Checkin
 async def test_the_reminder_button_starts_a_check_in(bot: RunningBot, texts: CheckinTexts):
     key = bot.user_key(CHAT)
     await bot.say(CHAT, "/remind 21:00")
-    [job] = bot.application.job_queue.get_jobs_by_name(reminders.job_name(key))
+    job = reminders.find(bot.application.job_queue, key)
+    assert job is not None
     before = len(bot.api.messages(CHAT))
     await job.run(bot.application)
     [reminder] = (await bot.api.wait_for_messages(CHAT, before + 1))[before:]
@@ -200,10 +203,11 @@ async def test_the_reminder_button_starts_a_check_in(bot: RunningBot, texts: Che
 async def test_a_user_who_blocked_the_bot_has_reminders_turned_off(bot: RunningBot):
     key = bot.user_key(CHAT)
     await bot.say(CHAT, "/remind 21:00")
-    [job] = bot.application.job_queue.get_jobs_by_name(reminders.job_name(key))
+    job = reminders.find(bot.application.job_queue, key)
+    assert job is not None
     bot.api.blocked.add(CHAT)
     await job.run(bot.application)
-    assert bot.application.job_queue.get_jobs_by_name(reminders.job_name(key)) == ()
+    assert reminders.find(bot.application.job_queue, key) is None
     settings = await bot.store.user_settings(key)
     assert settings.reminder_time is None and settings.reminder_chat_id is None
 
@@ -217,18 +221,19 @@ async def test_at_start_reminders_are_recreated_and_old_unmatched_questions_purg
         await store.set_reminder(key, "22:15", chat)
     await store.set_time_zone(store.user_key(302), "Asia/Tokyo")
     await store.clear_reminder(store.user_key(303))
-    await store.record_unmatched("asked this week")
+    await store.record_unmatched("asked this week", "k")
     with sqlite3.connect(store.path) as db:
-        db.execute("INSERT INTO unmatched VALUES ('asked long ago', 3, '2020-01-01T00:00:00+00:00', "
+        db.execute("INSERT INTO unmatched VALUES ('asked long ago', 'k', 3, '2020-01-01T00:00:00+00:00', "
                    "'2020-02-01T00:00:00+00:00')")
     settings = settings_for(fake_api, tmp_path)
     application = build_application(settings, lantern, store, urgent_policy=FAST_RETRIES)
     await asyncio.sleep(1.5)  # a slow start-up (getMe over a bad network) must not skip the restore
     await start(application, settings, poll_timeout=1.0)
     try:
-        await fake_api.wait_for(lambda: len(application.job_queue.jobs(f"^{reminders.JOB_PREFIX}")) == 2)
-        [tokyo] = application.job_queue.get_jobs_by_name(reminders.job_name(store.user_key(302)))
-        assert str(tokyo.job.trigger.timezone) == "Asia/Tokyo" and tokyo.data == 302
+        await fake_api.wait_for(lambda: len(application.job_queue.jobs(f"^{reminders.JOB_NAME}$")) == 2)
+        tokyo = reminders.find(application.job_queue, store.user_key(302))
+        assert tokyo is not None
+        assert str(tokyo.job.trigger.timezone) == "Asia/Tokyo" and tokyo.data == (store.user_key(302), 302)
 
         async def purged() -> bool:
             return [q.text for q in await store.unmatched()] == ["asked this week"]
@@ -247,7 +252,7 @@ async def test_forget_cancels_the_reminder_and_leaves_nothing_in_the_file(bot: R
     await bot.say(CHAT, "/forget")
     bot.api.push_callback(CHAT, "forget:yes")
     await bot.api.wait_for(lambda: bot.api.texts(CHAT)[-1] == bot.lantern.ui("forget_done"))
-    assert bot.application.job_queue.get_jobs_by_name(reminders.job_name(key)) == ()
+    assert reminders.find(bot.application.job_queue, key) is None
     with sqlite3.connect(bot.store.path) as db:
         tables = [name for (name,) in db.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")]
         for table in tables:
@@ -289,3 +294,8 @@ def test_check_ins_in_progress_are_never_persisted_and_expire():
     expiring = CheckinSessions(ttl=timedelta(seconds=-1))
     expiring.begin("someone", flow)
     assert expiring.get("someone") is None
+
+
+async def test_timezone_with_a_lone_surrogate_still_gets_a_reply(bot: RunningBot, texts: CheckinTexts):
+    (reply,) = await bot.say(CHAT, "/timezone \ud800lantis")
+    assert reply.plain_text == texts.timezone.unknown.format(typed="\ufffdlantis")

@@ -7,8 +7,8 @@ Telegram refuses, so a reply that is too long or badly escaped fails here as it 
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.core import Lantern
+from bot.replies import Reply
 from bot.store import Store
 from bot.telegram.app import QUIET_LIBRARIES, configure_logging, stop
 from tests.fake_bot_api import FakeBotApi, Fault
@@ -50,17 +51,20 @@ async def test_a_topic_question_gets_its_answer_with_sources_and_follow_ups(bot:
 
 async def test_typing_shows_while_a_slow_reply_is_prepared_and_never_after_it(
         fake_api: FakeBotApi, lantern: Lantern, store: Store, tmp_path: Path) -> None:
-    real_get_region = store.get_region
+    real_reply = lantern.reply
 
-    async def slow_get_region(key: str) -> str | None:  # a busy disk on the user's first message
-        await asyncio.sleep(0.6)
-        return await real_get_region(key)
+    def slow_reply(key: str, text: str, *, region: str | None = None) -> Reply:  # a long message, slowly read
+        deadline = time.monotonic() + 5
+        while not fake_api.chat_actions and time.monotonic() < deadline:  # done once 'typing…' was shown
+            time.sleep(0.005)
+        return real_reply(key, text, region=region)
 
-    store.get_region = slow_get_region  # type: ignore[method-assign]
+    lantern.reply = slow_reply  # type: ignore[method-assign]
     application = await running(fake_api, settings_for(fake_api, tmp_path), lantern, store)
     try:
         bot = RunningBot(fake_api, application, lantern, store)
-        (answer,) = await bot.say(CHAT, "why cant my son just quit")
+        long_question = "why cant my son just quit " + "and i keep asking myself why " * 40
+        (answer,) = await bot.say(CHAT, long_question)
         assert answer.plain_text.startswith(lantern.answer("why_cant_they_stop").text)
         assert fake_api.chat_actions == [(CHAT, "typing")]
         order = [c.method for c in fake_api.calls if c.method in ("sendChatAction", "sendMessage")]

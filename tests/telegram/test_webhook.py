@@ -82,3 +82,42 @@ async def test_webhook_mode_needs_a_public_url(fake_api: FakeBotApi, lantern: La
             await start(application, settings)
     finally:
         await stop(application)
+
+
+async def post_raw(url: str, body: bytes, secret: str) -> int:
+    from aiohttp import ClientSession
+
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret, "Content-Type": "application/json"}
+    async with ClientSession() as session, session.post(url, data=body, headers=headers) as response:
+        return response.status
+
+
+async def test_malformed_bodies_get_400_and_health_reports_the_service(
+        fake_api: FakeBotApi, lantern: Lantern, store: Store, tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    from aiohttp import ClientSession
+
+    from bot.telegram.webhook_server import content_version
+
+    caplog.set_level(logging.DEBUG)
+    port = free_port()
+    secret = "the-right_secret-42"
+    settings = settings_for(fake_api, tmp_path, mode="webhook", webhook=webhook_settings(port, secret))
+    application = await running(fake_api, settings, lantern, store)
+    url = f"http://127.0.0.1:{port}/lantern-hook"
+    try:
+        deep = b'{"update_id": 5, "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+        for body in (b'{"update_id": 5, "message": {"text": "secret words', b'\xff\xfe{"update_id": 1}', deep,
+                     b"[1, 2]", b'{"message": {"text": "secret words"}}'):
+            assert await post_raw(url, body, secret) == 400
+        assert await post_raw(url, b'{"update_id": 6}', "wrong") == 403  # the secret is still checked first
+        fake_api.push_text(CHAT, "/help")  # and Telegram's own updates are still answered
+        await fake_api.wait_for_messages(CHAT, 1)
+        async with ClientSession() as session, session.get(f"http://127.0.0.1:{port}/healthz") as response:
+            assert response.status == 200
+            health = await response.json()
+        assert health == {"status": "ok", "content_version": content_version(lantern.catalog), "store": "ok",
+                          "queue": {"updates": 0, "messages": 0, "sending": 0}}
+        assert "secret words" not in caplog.text
+    finally:
+        await stop(application)

@@ -1,0 +1,154 @@
+"""Under load and faults, through the fake Telegram server: crisis replies first, no reply lost, no
+message that stalls other chats, and a crisis reply that never waits for the database.
+
+Latencies are read from the fake server's own clock (when it handed an update out, when the reply
+arrived), never from sleeps. Bursts here are small versions of benchmarks/bench_burst.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from bot.core import Lantern
+from bot.paths import DEFAULT_INTENTS_DIR
+from bot.store import Store
+from bot.telegram import reminders
+from bot.telegram.app import stop
+from bot.telegram.delivery import PriorityRateLimiter
+from tests.fake_bot_api import FakeBotApi, Fault
+from tests.telegram.conftest import RunningBot, running, settings_for
+
+CRISIS = "i want to kill myself tonight"
+ORDINARY = ("why cant my son just quit", "3am cravings are bad", "what is narcan", "how do i talk to my daughter")
+# Telegram's longest message, made of the crisis lexicon's own words: every pattern has something
+# to try, the most work a message can make the detector and the matcher do.
+MAX_CHARS = 4096
+
+
+def adversarial_messages(count: int, seed: int = 7) -> list[str]:
+    words = sorted(set(re.findall(r"[a-z]{2,}", (DEFAULT_INTENTS_DIR / "crisis.yaml").read_text().lower())))
+    chosen = random.Random(seed)
+    texts = []
+    for _ in range(count):
+        text = " ".join(chosen.choice(words) for _ in range(900))[:MAX_CHARS]
+        texts.append(text.rsplit(" ", 1)[0])
+    return texts
+
+
+def reply_at(api: FakeBotApi, chat: int) -> float:
+    return next(c.at for c in api.calls_to("sendMessage") if c.params.get("chat_id") == chat and c.status == 200)
+
+
+async def crisis_latency(api: FakeBotApi, chat: int, before: list[str]) -> float:
+    """Seconds from the update batch leaving the fake server to the crisis reply reaching it."""
+    api.first_handed_out_at = None
+    for text in before:
+        api.push_text(666, text)
+    api.push_text(chat, CRISIS)
+    await api.wait_for_messages(chat, 1, timeout=20)
+    assert api.first_handed_out_at is not None
+    return reply_at(api, chat) - api.first_handed_out_at
+
+
+async def test_long_messages_in_one_chat_delay_another_chats_crisis_reply_by_under_100_ms(bot: RunningBot) -> None:
+    alone = min([await crisis_latency(bot.api, chat, []) for chat in (201, 202, 203)])
+    flood = adversarial_messages(6)
+    delayed = await crisis_latency(bot.api, 204, flood)
+    assert "988" in bot.api.texts(204)[0]
+    assert delayed - alone < 0.100, f"crisis reply took {delayed:.3f}s behind the long messages, {alone:.3f}s alone"
+    await bot.api.wait_for_messages(666, len(flood), timeout=30)  # and every long message was answered
+
+
+@pytest.fixture
+async def locked_store(tmp_path: Path) -> AsyncIterator[Store]:
+    store = await Store.open(tmp_path / "lantern.sqlite3", b"test-id-key-for-pseudonyms-0123456789",
+                             busy_timeout_ms=60_000)
+    yield store
+    await store.close()
+
+
+async def test_a_crisis_reply_does_not_wait_for_a_locked_database(
+        fake_api: FakeBotApi, lantern: Lantern, locked_store: Store, tmp_path: Path) -> None:
+    application = await running(fake_api, settings_for(fake_api, tmp_path), lantern, locked_store)
+    other_process = sqlite3.connect(locked_store.path, isolation_level=None, timeout=30, check_same_thread=False)
+    # Another process takes SQLite's write lock (in a thread: waiting for it must not stop our loop).
+    await asyncio.to_thread(other_process.execute, "BEGIN IMMEDIATE")
+    writes = [asyncio.create_task(locked_store.set_time_zone(locked_store.user_key(9), "Europe/Paris"))]
+    try:
+        fake_api.push_text(31, CRISIS)  # a user never seen before
+        (crisis,) = await fake_api.wait_for_messages(31, 1, timeout=10)
+        assert "988" in crisis.plain_text
+        assert not writes[0].done()  # the lock is still held: the reply did not wait for it
+    finally:
+        other_process.execute("ROLLBACK")
+        other_process.close()
+        await asyncio.gather(*writes, return_exceptions=True)
+        await stop(application)
+
+
+async def test_a_burst_with_faults_loses_no_reply_keeps_each_chats_order_and_puts_crisis_first(
+        fake_api: FakeBotApi, lantern: Lantern, store: Store, tmp_path: Path) -> None:
+    chats, per_chat = 40, 3
+    plan: dict[int, list[str]] = {}
+    for chat in range(1000, 1000 + chats):
+        plan[chat] = [ORDINARY[(chat + i) % len(ORDINARY)] for i in range(per_chat)]
+    crisis_chats = list(plan)[5::8]
+    for chat in crisis_chats:
+        plan[chat][-1] = CRISIS
+    fake_api.inject("sendMessage", *[Fault.server_error() if i % 2 else Fault.retry_after(1) for i in range(6)])
+    application = await running(fake_api, settings_for(fake_api, tmp_path), lantern, store)
+    try:
+        fake_api.first_handed_out_at = None
+        for round_ in range(per_chat):
+            for chat, texts in plan.items():
+                fake_api.push_text(chat, f"{texts[round_]} ({round_})")
+        await fake_api.wait_for(lambda: all(len(fake_api.messages(c)) >= per_chat for c in plan), timeout=30)
+    finally:
+        await stop(application)
+    for chat in plan:
+        shown = fake_api.texts(chat)
+        assert len(shown) == per_chat, f"chat {chat}: {len(shown)} replies for {per_chat} messages"
+        if chat in crisis_chats:
+            assert "988" in shown[-1]  # in order: the crisis reply comes after the chat's earlier answers
+    assert fake_api.first_handed_out_at is not None
+    crisis_done = max(reply_at_last(fake_api, chat) for chat in crisis_chats)
+    ordinary_done = max(reply_at_last(fake_api, chat) for chat in plan)
+    # 120 replies at 30/s (and three 1 s flood waits) take about 5 s; every crisis reply, with its
+    # chat's earlier answers, is out early (a 429 on one of them still costs the second it asks).
+    crisis_s, ordinary_s = crisis_done - fake_api.first_handed_out_at, ordinary_done - fake_api.first_handed_out_at
+    assert crisis_s < 2.5 and crisis_s < ordinary_s / 2, f"crisis out at {crisis_s:.2f}s, all at {ordinary_s:.2f}s"
+
+
+def reply_at_last(api: FakeBotApi, chat: int) -> float:
+    return [c.at for c in api.calls_to("sendMessage") if c.params.get("chat_id") == chat and c.status == 200][-1]
+
+
+async def test_a_crisis_reply_overtakes_a_minute_of_due_reminders_and_every_reminder_still_goes(
+        fake_api: FakeBotApi, lantern: Lantern, store: Store, tmp_path: Path) -> None:
+    limiter = PriorityRateLimiter(60, background_rate=60)  # a faster Telegram, so the test stays short
+    application = await running(fake_api, settings_for(fake_api, tmp_path), lantern, store, rate_limiter=limiter)
+    try:
+        due = []
+        for chat in range(5000, 5120):
+            key = store.user_key(chat)
+            await store.set_reminder(key, "22:30", chat)
+            job = reminders.schedule(application.job_queue, key, time(22, 30), chat)
+            due.append(job)
+        sending = [asyncio.create_task(job.run(application)) for job in due]
+        await fake_api.wait_for(lambda: len(fake_api.calls_to("sendMessage")) >= 10, timeout=10)
+        fake_api.push_text(77, CRISIS)
+        await fake_api.wait_for_messages(77, 1, timeout=10)
+        sent_before = sum(1 for c in fake_api.calls_to("sendMessage") if c.params.get("chat_id") != 77)
+        assert sent_before < 40  # overtook the 80-odd reminders still queued
+        await asyncio.gather(*sending)
+        assert all(len(fake_api.messages(chat)) == 1 for chat in range(5000, 5120))
+    finally:
+        await stop(application)
