@@ -113,7 +113,6 @@ class Lantern:
         crisis = self._in_context(user_key, text, self._detect(text))
         if crisis is not None and crisis.full:
             return self._crisis_reply(user_key, crisis, region)
-        notice: Reply | None = None
         try:
             notice = self._spanish_notice(region) if self._is_spanish(text) else None
             reply = notice or self._answer_message(text, user_key, region)
@@ -124,7 +123,7 @@ class Lantern:
             reply = self._with_help_line(reply, crisis, region)
         reply = self._keep_help_near(user_key, reply)
         if reply.kind in ("fallback", "clarify") and not reply.help_line:
-            reply = self._with_net(reply, region, "es" if notice is not None else "en")
+            reply = self._with_net(reply, region)
         return reply
 
     def answer(self, answer_id: str, *, user_key: str | None = None, region: str | None = None) -> Reply:
@@ -266,8 +265,8 @@ class Lantern:
         return replace(reply, text=f"{reply.text}\n\n{line}", suggestions=(sos, *reply.suggestions),
                        help_line=True, urgent=True)
 
-    def _with_net(self, reply: Reply, region: str | None, lang: str = "en") -> Reply:
-        return replace(reply, text=f"{reply.text}\n\n{self._net_line(region, lang)}", help_line=True)
+    def _with_net(self, reply: Reply, region: str | None) -> Reply:
+        return replace(reply, text=f"{reply.text}\n\n{self._net_line(region)}", help_line=True)
 
     def _net_line(self, region: str | None, lang: str = "en") -> str:
         return self._crisis_text("net", lang, region) or _BUILTIN_NET
