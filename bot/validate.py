@@ -27,7 +27,7 @@ from bot.content import ContentProblem, load_catalog
 from bot.core import Lantern
 from bot.crisis import BUILTIN_LEXICON, CATEGORIES, CrisisDetector, CrisisLexicon, expand_patterns
 from bot.errors import LanternError
-from bot.evaluate import evaluate_safety, load_labelled
+from bot.evaluate import evaluate_intents, evaluate_safety, load_labelled
 from bot.paths import SAFETY_FLOOR, safety_dir_for
 from bot.regex_safety import unsafe_shapes
 from bot.yaml_lines import load_yaml
@@ -115,7 +115,28 @@ def blocking_checks(catalog: Catalog, safety_dir: Path | None = None) -> list[Fi
     shapes = pattern_shapes(catalog)
     if shapes:
         return found + shapes
-    return found + _core_phrases(catalog) + recall_floor(catalog, safety_dir)
+    return found + _core_phrases(catalog) + recall_floor(catalog, safety_dir) + accuracy_floor(catalog, safety_dir)
+
+
+# Topic accuracy on the held-out set that the content must keep (the README's promise, and the
+# suite's gate): an edit that answers fewer questions rightly is refused, as a fall in recall is.
+ACCURACY_FLOOR = 0.90
+INTENT_EVAL = "intent_eval.yaml"
+
+
+def accuracy_floor(catalog: Catalog, safety_dir: Path | None) -> list[Finding]:
+    """The content's topic accuracy on the archived held-out set, refused below the floor with
+    the figures; nothing to check where the archive is not beside the content."""
+    if safety_dir is None or not (safety_dir / INTENT_EVAL).is_file():
+        return []
+    rows = load_labelled(safety_dir / INTENT_EVAL, "intent")
+    report = evaluate_intents(Lantern(catalog, catalog.default_region), rows)
+    if report.accuracy >= ACCURACY_FLOOR:
+        return []
+    worst = ", ".join(f"{expected} -> {got} ({n})" for (expected, got), n in report.confused(3))
+    return [Finding("intents/:1", "error", f"topic accuracy fell on {INTENT_EVAL}: {_pct(report.accuracy)} "
+                                           f"(floor {_pct(ACCURACY_FLOOR)}); most confused: {worst}; "
+                                           f"'lantern evaluate {safety_dir / INTENT_EVAL}' lists every row")]
 
 
 def advisory_checks(catalog: Catalog, run_detector: bool = True) -> list[Finding]:

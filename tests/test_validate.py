@@ -251,3 +251,15 @@ def test_write_floor_records_what_the_content_achieves(tmp_path, shipped_content
     shipped = load_floor(DEFAULT_SAFETY_DIR / SAFETY_FLOOR)["safety_eval.yaml"]  # the shipped floor is what it achieves
     assert (floors["safety_eval.yaml"].recall, floors["safety_eval.yaml"].false_alarm_rate) == (
         shipped.recall, shipped.false_alarm_rate)
+
+
+def test_an_edit_that_lowers_topic_accuracy_is_refused_with_the_figures(content_copy):
+    safety = with_archive(content_copy)
+    shutil.copy(DEFAULT_SAFETY_DIR / "intent_eval.yaml", safety / "intent_eval.yaml")
+    assert validate(content_copy.root).status == 0  # the shipped topics pass the floor
+    content_copy.edit("intents/topics.yaml", "  - id: relapse\n", "  - id: relapse_renamed\n")
+    run = validate(content_copy.root)
+    assert run.status == 1
+    (fell,) = [e for e in run.findings("error") if "topic accuracy fell" in e]
+    assert re.search(r"topic accuracy fell on intent_eval\.yaml: (\d+\.\d)% \(floor 90\.0%\); most confused: "
+                     r"relapse -> relapse_renamed", fell)
