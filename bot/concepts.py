@@ -54,9 +54,13 @@ _IRREGULAR: Mapping[str, tuple[str, ...]] = {
 }
 
 
+_DOUBLED = re.compile(r"([a-z])\1+")
+
+
 def squeeze(word: str) -> str:
-    """Doubled letters become single, as in the crisis form ("kill" -> "kil")."""
-    return re.sub(r"([a-z])\1+", r"\1", word)
+    """Doubled letters become single on both sides of a match ("kill" -> "kil", "diiie" -> "die"):
+    the crisis form is squeezed, and so is every word of a concept or a pattern."""
+    return _DOUBLED.sub(r"\1", word)
 
 
 def inflections(word: str) -> tuple[str, ...]:

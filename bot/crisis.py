@@ -19,7 +19,7 @@ from functools import lru_cache
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import extractOne
 
-from bot.concepts import FULL, SOFT, ConceptLexicon, ConceptReader, Escalation
+from bot.concepts import FULL, SOFT, ConceptLexicon, ConceptReader, Escalation, squeeze
 from bot.normalise import fold, words
 from bot.regex_gate import PatternGate
 from bot.regex_prefix import WordStarts, compile_word_start, matches_at
@@ -37,7 +37,6 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
 _LEET_CHARS = frozenset("013457@$!|")
 # "3am", "10mg", "2nd", "5kms": numbers with units are not leetspeak.
 _NUMBER_WITH_UNIT = re.compile(r"^\d+(?:[.,]\d+)?[a-z]{0,3}$")
-_DOUBLED = re.compile(r"([a-z])\1+")
 # Three single letters in a row ("k i l l"), the only case `_join_spaced_letters` changes.
 _SPACED_LETTERS = re.compile(r"(?<![a-z0-9])[a-z] [a-z] [a-z](?![a-z0-9])")
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
@@ -130,11 +129,6 @@ class Hit:
     category: str
     span: tuple[int, int]
     pattern: str
-
-
-def squeeze(word: str) -> str:
-    """Doubled letters become single ('kill' -> 'kil', 'diiie' -> 'die') on both sides of a match."""
-    return _DOUBLED.sub(r"\1", word)
 
 
 def _unleet(token: str) -> str:
