@@ -3,8 +3,9 @@ application (real core, real content, real SQLite store) polling it over HTTP.""
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from bot.catalog import Catalog
 from bot.config import Settings, StorageSettings, TelegramSettings, WebhookSettings
 from bot.core import Lantern, try_load
 from bot.store import Store
-from bot.telegram.app import build_application, start, stop
+from bot.telegram.app import QUIET_LIBRARIES, build_application, configure_logging, start, stop
 from bot.telegram.delivery import RetryPolicy
 from tests.fake_bot_api import BotMessage, FakeBotApi
 
@@ -106,3 +107,14 @@ async def bot(fake_api: FakeBotApi, lantern: Lantern, store: Store, tmp_path: Pa
         yield RunningBot(fake_api, application, lantern, store)
     finally:
         await stop(application)
+
+
+@pytest.fixture
+def lantern_debug_logging() -> Iterator[None]:
+    """`log_level: DEBUG` as `lantern run` sets it up; logger levels restored afterwards."""
+    names = ["", *QUIET_LIBRARIES]
+    saved = {name: logging.getLogger(name).level for name in names}
+    configure_logging("DEBUG")
+    yield
+    for name, level in saved.items():
+        logging.getLogger(name).setLevel(level)

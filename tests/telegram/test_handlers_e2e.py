@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pytest
 from bot.core import Lantern
 from bot.replies import Reply
 from bot.store import Store
-from bot.telegram.app import QUIET_LIBRARIES, configure_logging, stop
+from bot.telegram.app import stop
 from tests.fake_bot_api import FakeBotApi, Fault
 from tests.telegram.conftest import ID_KEY, RunningBot, running, settings_for
 
@@ -294,17 +293,6 @@ async def test_without_any_store_regions_live_in_memory_and_forget_clears_them(
         assert sos.plain_text == lantern.sos("US").text
     finally:
         await stop(application)
-
-
-@pytest.fixture
-def lantern_debug_logging() -> Iterator[None]:
-    """`log_level: DEBUG` as `lantern run` sets it up; logger levels restored afterwards."""
-    names = ["", *QUIET_LIBRARIES]
-    saved = {name: logging.getLogger(name).level for name in names}
-    configure_logging("DEBUG")
-    yield
-    for name, level in saved.items():
-        logging.getLogger(name).setLevel(level)
 
 
 @pytest.mark.usefixtures("lantern_debug_logging")

@@ -4,7 +4,6 @@ bot, in the database file's bytes and in everything logged (at DEBUG, the most t
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from bot.core import Lantern
 from bot.store import Store
 from bot.telegram import reminders, render
-from bot.telegram.app import QUIET_LIBRARIES, configure_logging, stop
+from bot.telegram.app import stop
 from tests.fake_bot_api import FakeBotApi
 from tests.telegram.conftest import RunningBot, running, settings_for
 
@@ -25,22 +24,11 @@ def database_bytes(store: Store) -> bytes:
     return b"".join(p.read_bytes() for p in folder.iterdir() if p.name.startswith(store.path.name))
 
 
-@pytest.fixture
-def production_logging() -> Iterator[None]:
-    """Logging as `lantern run` sets it up at its most talkative (log_level: DEBUG)."""
-    names = ["", *QUIET_LIBRARIES]
-    saved = {name: logging.getLogger(name).level for name in names}
-    configure_logging("DEBUG")
-    yield
-    for name, level in saved.items():
-        logging.getLogger(name).setLevel(level)
-
-
 def logged(caplog: pytest.LogCaptureFixture) -> str:
     return "\n".join(f"{r.getMessage()}\n{r.exc_text or ''}" for r in caplog.records)
 
 
-@pytest.mark.usefixtures("production_logging")
+@pytest.mark.usefixtures("lantern_debug_logging")
 async def test_after_forget_nothing_of_the_user_is_in_the_database_or_the_log(
         bot: RunningBot, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
@@ -110,7 +98,7 @@ async def test_a_malformed_update_reaches_no_log_with_its_text(
     assert any("withheld" in r.getMessage() or "withheld" in (r.exc_text or "") for r in caplog.records)
 
 
-@pytest.mark.usefixtures("production_logging")
+@pytest.mark.usefixtures("lantern_debug_logging")
 async def test_scheduler_logs_carry_no_user_key(bot: RunningBot, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     key = bot.user_key(CHAT)
