@@ -10,10 +10,8 @@ live in memory and hold no message text.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
-from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -110,11 +108,12 @@ class Lantern:
         carries a quiet help line, so a miss never ends in a reply with no number.
         """
         text = text if isinstance(text, str) else ""
-        crisis = self._in_context(user_key, text, self._detect(text))
+        lang = "es" if self._is_spanish(text) else "en"
+        crisis = self._in_context(user_key, text, self._detect(text, lang), lang)
         if crisis is not None and crisis.full:
             return self._crisis_reply(user_key, crisis, region)
         try:
-            notice = self._spanish_notice(region) if self._is_spanish(text) else None
+            notice = self._spanish_notice(region) if lang == "es" else None
             reply = notice or self._answer_message(text, user_key, region)
         except Exception:
             log.exception("reply failed after the crisis check (message text not logged)")
@@ -199,19 +198,14 @@ class Lantern:
 
     # --- the pieces ----------------------------------------------------------------------------
 
-    def _detect(self, text: str) -> CrisisResult | None:
+    def _detect(self, text: str, lang: str) -> CrisisResult | None:
         catalog = self._catalog
         try:
             if catalog is not None:
-                return self._in_language(text, catalog.detector.detect(text))
+                return _in_language(catalog.detector.detect(text), lang)
         except Exception:
             log.exception("crisis detector failed; using the built-in core")
-        return self._in_language(text, builtin_detect(text))
-
-    def _in_language(self, text: str, crisis: CrisisResult | None) -> CrisisResult | None:
-        if crisis is None or not self._is_spanish(text):
-            return crisis
-        return replace(crisis, lang="es")
+        return _in_language(builtin_detect(text), lang)
 
     @staticmethod
     def _is_spanish(text: str) -> bool:
@@ -223,7 +217,7 @@ class Lantern:
             log.exception("language check failed (message text not logged)")
             return False
 
-    def _in_context(self, user_key: str, text: str, crisis: CrisisResult | None) -> CrisisResult | None:
+    def _in_context(self, user_key: str, text: str, crisis: CrisisResult | None, lang: str) -> CrisisResult | None:
         """Read a message against the conversation's last risk: "ok i took them" after talk of
         pills is an emergency, and a second touch of risk is not a soft one any more."""
         now = time.monotonic()
@@ -235,7 +229,7 @@ class Lantern:
             if crisis is not None and not crisis.full:
                 crisis = replace(crisis, level=FULL)
             elif crisis is None and self._follows_up(text):
-                crisis = CrisisResult(remembered[0], lang="es" if self._is_spanish(text) else "en")
+                crisis = CrisisResult(remembered[0], lang=lang)
         if crisis is not None:
             self._remember_risk(user_key, crisis.category, now)
         return crisis
@@ -277,7 +271,7 @@ class Lantern:
         if catalog is None:
             return None
         try:
-            template = _replies_in(catalog, lang).get(key) or catalog.crisis_replies.get(key)
+            template = catalog.crisis_reply(key, lang)
             return fill(template, self._region_values(catalog, region, lang)) if template else None
         except Exception:
             log.exception("crisis text '%s' could not be filled", key)
@@ -299,10 +293,11 @@ class Lantern:
             if catalog is None:
                 raise LookupError("no catalog")
             values = self._region_values(catalog, region, crisis.lang)
-            replies = {**catalog.crisis_replies, **_replies_in(catalog, crisis.lang)}
-            category = crisis.category if crisis.category in replies else OPTIONAL_CRISIS_REPLIES[crisis.category]
-            parts = [fill(replies[category], values)]
-            parts += [fill(replies[f"also_{c}"], values) for c in crisis.also if f"also_{c}" in replies]
+            category = crisis.category if crisis.category in catalog.crisis_replies \
+                else OPTIONAL_CRISIS_REPLIES[crisis.category]
+            parts = [fill(catalog.crisis_reply(category, crisis.lang), values)]
+            parts += [fill(catalog.crisis_reply(f"also_{c}", crisis.lang), values) for c in crisis.also
+                      if f"also_{c}" in catalog.crisis_replies]
             names = _ELEVATED_SUGGESTIONS if crisis.category == "elevated" else ()
             suggestions = tuple(Suggestion(a, catalog.answers[a].title) for a in names if a in catalog.answers)
             return Reply("crisis", "\n\n".join(parts), crisis=crisis.category, score=100.0,
@@ -372,7 +367,7 @@ class Lantern:
                 reply = self._answer_reply(catalog, intent.answer, result.best.score, intent.id, intent.kind, reader,
                                            region)
                 again = tuple(Suggestion(a, catalog.answers[a].title) for a in offered)
-                return dataclasses.replace(reply, suggestions=again), offered
+                return replace(reply, suggestions=again), offered
         if result.kind == "fallback":
             near = self._near(catalog, result.ranked)
             return self._fallback(result.canonical, near, result.best.score if result.best else 0.0), near
@@ -452,11 +447,9 @@ class Lantern:
                        urgent=True, help_line=True)
 
 
-def _replies_in(catalog: Catalog, lang: str) -> Mapping[str, str]:
-    """The crisis replies written in `lang` (English ones serve where a language lacks a key)."""
-    if lang == "es":
-        return getattr(catalog, "crisis_replies_es", None) or {}
-    return catalog.crisis_replies
+def _in_language(crisis: CrisisResult | None, lang: str) -> CrisisResult | None:
+    """A detection in the message's language, so its reply and help lines are in it too."""
+    return replace(crisis, lang=lang) if crisis is not None and lang != crisis.lang else crisis
 
 
 def _topic_intent(catalog: Catalog, answer_id: str) -> str | None:
