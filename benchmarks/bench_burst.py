@@ -104,13 +104,14 @@ def expected_replies(plan: list[tuple[int, str, bool]]) -> dict[int, list[str]]:
 
 async def seed_reminders(path: Path, count: int) -> str:
     """`count` users with a reminder at the next whole minute that leaves the bot time to start."""
+    from bot.pseudonym import user_key
     from bot.store import Store
 
     now = datetime.now(UTC)
     due = (now + timedelta(minutes=2 if now.second > 35 else 1)).replace(second=0, microsecond=0)
-    store = await Store.open(path, ID_KEY.encode())
+    store = await Store.open(path)
     for chat in range(REMINDER_CHATS, REMINDER_CHATS + count):
-        key = store.user_key(chat)
+        key = user_key(ID_KEY.encode(), chat)
         await store.set_time_zone(key, "UTC")
         await store.set_reminder(key, due.strftime("%H:%M"), chat)
     await store.close()

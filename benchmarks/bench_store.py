@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from telegram.ext import Application
 
+from bot.pseudonym import user_key
 from bot.store import Store
 from bot.telegram import reminders
 
@@ -30,8 +31,8 @@ ID_KEY = b"benchmark-id-key-0123456789abcdef"
 
 
 async def checkin_throughput(folder: Path, users: int, per_user: int) -> None:
-    store = await Store.open(folder / "throughput.sqlite3", ID_KEY)
-    keys = [store.user_key(n) for n in range(users)]
+    store = await Store.open(folder / "throughput.sqlite3")
+    keys = [user_key(ID_KEY, n) for n in range(users)]
     latencies: list[float] = []
 
     async def one_user(key: str) -> None:
@@ -55,8 +56,8 @@ async def checkin_throughput(folder: Path, users: int, per_user: int) -> None:
 
 async def reminder_startup(folder: Path, count: int) -> None:
     path = folder / "reminders.sqlite3"
-    setup = await Store.open(path, ID_KEY)
-    keys = [setup.user_key(n) for n in range(count)]
+    setup = await Store.open(path)
+    keys = [user_key(ID_KEY, n) for n in range(count)]
     await setup.close()
     zones = ["America/New_York", "Europe/London", "Australia/Sydney", None]
     with sqlite3.connect(path) as db:  # bulk set-up; the timed part below is the real start-up path
@@ -75,7 +76,7 @@ async def reminder_startup(folder: Path, count: int) -> None:
         stalls: list[float] = []
         watcher = asyncio.create_task(_watch_event_loop(stalls))
         started = time.perf_counter()
-        store = await Store.open(path, ID_KEY)
+        store = await Store.open(path)
         opened = time.perf_counter()
         restored = await reminders.restore_reminders(application, store)
         done = time.perf_counter()

@@ -10,12 +10,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.crisis import CrisisDetector, CrisisLexicon
 from bot.hotlines import Region, canonical_code
 from bot.matcher import Matcher
 from bot.normalise import Lexicon, Normaliser
 from bot.reader import Reader
+
+if TYPE_CHECKING:
+    from bot.checkin.texts import CheckinTexts
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,8 @@ class Catalog:
     starter_topics: tuple[str, ...] = ()
     # Spanish crisis replies (responses/crisis_es.yaml); a key missing here is sent in English.
     crisis_replies_es: Mapping[str, str] = field(default_factory=dict)
+    # What the check-in says (responses/checkin.yaml); None: check-ins are off (see bot.checkin.texts).
+    checkin: CheckinTexts | None = None
 
     def intent(self, intent_id: str) -> Intent | None:
         return self._intents_by_id.get(intent_id)

@@ -136,14 +136,14 @@ def _region(lantern: Lantern, region: str | None) -> str | None:
 
 
 def _chat(args: argparse.Namespace) -> int:
-    from bot.console import ConsoleCheckins, prompt_lines, run_console
+    from bot.console import prompt_lines, run_console
 
     settings = settings_for(args)
     lantern = _lantern(settings)
     interactive = sys.stdin.isatty()
     lines = prompt_lines() if interactive else (line.rstrip("\n") for line in sys.stdin)
     run_console(lantern, lines, lambda text: print(text + "\n", flush=True), region=_region(lantern, args.region),
-                checkins=ConsoleCheckins(lantern, settings))
+                settings=settings)
     return 0
 
 

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
 
 from bot.errors import LanternError
 from bot.paths import DEFAULT_INTENTS_DIR, DEFAULT_RESPONSES_DIR
@@ -33,7 +33,8 @@ class WebhookSettings(_Strict):
 
 
 class TelegramSettings(_Strict):
-    token: str | None = None
+    # A secret: its repr, str and any error show '**********'; only the Bot API client reads it.
+    token: SecretStr | None = None
     # Telegram's own endpoint; tests point this at a fake Bot API server on 127.0.0.1.
     base_url: str = "https://api.telegram.org/bot"
     base_file_url: str = "https://api.telegram.org/file/bot"
@@ -77,9 +78,11 @@ class Settings(_Strict):
     operators: tuple[int, ...] = ()
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
-    def bot_token(self) -> str | None:
+    def bot_token(self) -> SecretStr | None:
         """The environment wins over the file, so a token never has to be written to disk."""
-        return os.environ.get(TOKEN_ENV) or self.telegram.token
+        from_env = os.environ.get(TOKEN_ENV)
+        token = SecretStr(from_env) if from_env else self.telegram.token
+        return token if token is not None and token.get_secret_value() else None
 
 
 # Other names people use for a region the content knows ("GB" is the ISO code for the UK).

@@ -1,192 +1,133 @@
-"""`lantern chat`: a conversation in the terminal over the same core the Telegram bot uses.
+"""`lantern chat`: a conversation in the terminal, a thin adapter over `bot.conversation`.
 
 Suggestions are printed as numbered choices; typing the number asks that topic. Slash commands
 mirror Telegram's (/sos, /topics, /region, /help, /checkin, /mood, /forget, /quit). Reads stdin line
-by line, so it can be driven by a pipe as well as by a person.
+by line, so it can be driven by a pipe as well as by a person. What each command does is the
+conversation layer's; this module only prints it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
-from bot.checkin import (
-    CheckinFlow,
-    CheckinTexts,
-    Done,
-    Interrupted,
-    Prompt,
-    finish,
-    load_checkin_texts,
-    mood_summary,
-)
 from bot.config import Settings
+from bot.conversation import Conversation, Said
 from bot.core import Lantern
 from bot.errors import LanternError
-from bot.pseudonym import id_key_for_chat, user_key
+from bot.pseudonym import Pseudonyms
 from bot.replies import SOS, Reply, Suggestion
 from bot.store import Store, StoreError
 
-# The one key the console's person has in the core (`Lantern.reply`, `answer`, `forget`), for every
-# line, check-in lines included: the crisis follow-up and the conversation memory are kept per key,
-# so a second key would split one conversation in two.
-USER = "console"
-# The console has one person at it; their pseudonymous key is made from this id and the
-# per-install key file, exactly as a Telegram user's is from their id.
+# The console has one person at it; their key is made from this id and the per-install secret,
+# exactly as a Telegram user's is from their id, and it is their only key (core and store alike).
 CONSOLE_USER_ID = 0
 
 
-class ConsoleCheckins:
-    """Check-ins at the terminal: one event loop for the session, the store opened on first use."""
+class ConsoleSession:
+    """One person at the terminal: one event loop for the session, their choices last offered.
 
-    def __init__(self, lantern: Lantern, settings: Settings) -> None:
-        self._lantern = lantern
+    With `settings`, check-ins are saved in the store, opened on first use (a chat that never
+    checks in never creates the database); without, the session keeps nothing.
+    """
+
+    def __init__(self, lantern: Lantern, region: str | None = None, settings: Settings | None = None) -> None:
+        self.lantern = lantern
         self._settings = settings
         self._runner = asyncio.Runner()
+        pseudonyms = (Pseudonyms.for_chat(settings.storage.chat_key_file) if settings is not None
+                      else Pseudonyms.for_process())
+        self.conversation = Conversation(lantern, None, pseudonyms,
+                                         default_region=settings.region if settings is not None else "US")
+        self.conversation.regions.fill({})
+        self.key = self.conversation.key_for(CONSOLE_USER_ID)
+        if region is not None:
+            self.conversation.regions.set(self.key, region)
+        self.choices: list[Suggestion] = []
         self._store: Store | None = None
-        self._key: str | None = None
-        self._texts: CheckinTexts | None = None
-        self.flow: CheckinFlow | None = None
 
     @property
-    def active(self) -> bool:
-        return self.flow is not None and not self.flow.finished
+    def region(self) -> str | None:
+        return self.conversation.regions.known(self.key)[1]
 
-    def start(self) -> str:
-        self.flow = CheckinFlow(self.texts)
-        return self.flow.start().as_text()
+    def handle(self, line: str) -> str | None:
+        """The text to print for one line typed; None means the session is over."""
+        text = line.strip()
+        if text.startswith("/"):
+            return self.command(text)
+        if text.isdigit() and self.choices and not self.conversation.checkin_open(self.key):
+            number = int(text)
+            if 1 <= number <= len(self.choices):
+                return self._run(lambda show: self.conversation.choose(self.key, self.choices[number - 1].answer_id,
+                                                                       show))
+        return self._run(lambda show: self.conversation.text(self.key, line, show))
 
-    def respond(self, line: str, region: str | None, render: Callable[[Reply], str]) -> str:
-        """One line typed during a check-in: crisis first, then the flow; saved when done. The core
-        sees the session's key (USER); the pseudonymous key is the store's."""
-        assert self.flow is not None
-        step = self.flow.respond(self._lantern, USER, line, region=region)
-        if isinstance(step, Prompt):
-            return step.as_text()
-        if isinstance(step, Interrupted):
-            return render(step.reply)
-        return self._finish(step, region, render)
-
-    @property
-    def texts(self) -> CheckinTexts:
-        """The check-in texts, read once per session (and only if a check-in is used)."""
-        if self._texts is None:
-            self._texts = load_checkin_texts(self._settings.content.responses_dir)
-        return self._texts
-
-    def mood(self) -> str:
-        texts = self.texts
-        try:
-            chart = self._runner.run(mood_summary(self._open(), self._user(), texts, self._settings.region))
-        except StoreError:
-            return texts.chart.unavailable
-        return chart.as_text()
-
-    def forget(self) -> None:
-        if self._key is not None:
-            with contextlib.suppress(StoreError):
-                self._runner.run(self._open().forget(self._key))
-        self.flow = None
+    def command(self, text: str) -> str | None:
+        name, _, argument = text[1:].partition(" ")
+        name = name.lower()
+        conversation, key = self.conversation, self.key
+        if name in {"quit", "exit", "bye"}:
+            return None
+        if name == "sos":
+            return self._run(lambda show: conversation.sos(key, show))
+        if name == "help":
+            return self._said(conversation.ui(key, "help")) + "\n/quit: leave the chat"
+        if name in {"checkin", "mood"} and self._settings is not None:
+            self._open_store()
+            if name == "checkin":
+                return self._run(lambda show: conversation.start_checkin(key, show))
+            return self._said(conversation.mood(key))
+        if name == "forget":
+            if self._settings is not None and (self._settings.storage.path.exists() or self._store is not None):
+                self._open_store()
+            return self._said(conversation.forget(key))
+        commands = {"start": lambda: conversation.start(key), "topics": lambda: conversation.topics(key),
+                    "region": lambda: conversation.region(key, argument),
+                    "privacy": lambda: conversation.ui(key, "privacy"), "about": lambda: conversation.ui(key, "about")}
+        return self._said(commands.get(name, lambda: conversation.ui(key, "unknown_command"))())
 
     def close(self) -> None:
         if self._store is not None:
             self._runner.run(self._store.close())
         self._runner.close()
 
-    def _finish(self, done: Done, region: str | None, render: Callable[[Reply], str]) -> str:
-        assert self.flow is not None
+    # ----- showing what the conversation says ------------------------------------------------------
+
+    def _said(self, said: object) -> str:
+        return self.render(self._runner.run(said))  # type: ignore[arg-type]
+
+    def _run(self, step: Callable[[Callable[[Said], object]], object]) -> str:
+        """Run one step of the conversation; everything it shows, as one block of text."""
         shown: list[str] = []
 
-        async def send(reply: Reply) -> None:
-            shown.append(render(reply))
+        async def show(said: Said) -> None:
+            text = self.render(said)
+            if text:
+                shown.append(text)
 
-        self._runner.run(finish(done, lantern=self._lantern, store=self._open(), user_key=self._user(),
-                                texts=self.flow.texts, default_region=self._settings.region, send=send,
-                                region=region))
+        self._runner.run(step(show))  # type: ignore[arg-type]
         return "\n\n".join(shown)
 
-    def _user(self) -> str:
-        if self._key is None:
-            self._key = user_key(self._id_key(), CONSOLE_USER_ID)
-        return self._key
+    def render(self, said: Said) -> str:
+        """A `Said` as terminal text; choices numbered (typing a number picks one)."""
+        if said.closes:
+            return ""  # the terminal has no buttons to take off an answered question
+        if said.reply is not None:
+            return self.render_reply(said.reply)
+        if said.prompt is not None:
+            return said.prompt.as_text()
+        if said.chart is not None:
+            return said.chart.as_text()
+        parts = [said.text]
+        listed = said.regions is not None and any(f"{c} ({n})" in said.text for c, n in said.regions.items())
+        if said.regions is not None and not listed:
+            parts.append("\n".join(f"  {code} ({name})" for code, name in said.regions.items()))
+        if said.choices:
+            self.choices = list(said.choices)
+            parts.append(self.lantern.ui("choose_number") + "\n" + self._numbered())
+        return "\n\n".join(parts)
 
-    def _id_key(self) -> bytes:
-        return id_key_for_chat(self._settings.storage.chat_key_file)
-
-    def _open(self) -> Store:
-        """The store, or a stand-in that fails every call (the chat goes on without saving)."""
-        if self._store is None:
-            try:
-                self._store = self._runner.run(Store.open(self._settings.storage.path, self._id_key()))
-            except (StoreError, LanternError) as exc:
-                self._store = Store.unavailable(self._id_key(), str(exc))
-        return self._store
-
-
-@dataclass
-class ConsoleSession:
-    """One person at the terminal: their region and the choices last offered."""
-
-    lantern: Lantern
-    region: str | None = None
-    choices: list[Suggestion] = field(default_factory=list)
-    checkins: ConsoleCheckins | None = None
-
-    def handle(self, line: str) -> str | None:
-        """The text to print for one line typed; None means the session is over."""
-        text = line.strip()
-        if self.checkins is not None and self.checkins.active and not text.startswith("/"):
-            return self.checkins.respond(line, self.region, self.render)
-        if text.isdigit() and self.choices:
-            number = int(text)
-            if 1 <= number <= len(self.choices):
-                return self.render(self.lantern.answer(self.choices[number - 1].answer_id, user_key=USER,
-                                                       region=self.region))
-        if text.startswith("/"):
-            return self.command(text)
-        return self.render(self.lantern.reply(USER, line, region=self.region))
-
-    def command(self, text: str) -> str | None:
-        name, _, argument = text[1:].partition(" ")
-        name = name.lower()
-        if name in {"quit", "exit", "bye"}:
-            return None
-        if name == "sos":
-            return self.render(self.lantern.sos(self.region))
-        if name == "start":
-            self.choices = list(self.lantern.starter_topics())
-            welcome = self.lantern.ui("welcome", region_code=self.region)
-            return welcome + "\n\n" + self.lantern.ui("choose_number") + "\n" + self._numbered()
-        if name == "topics":
-            self.choices = list(self.lantern.topics())
-            return self.lantern.ui("topics_header") + "\n" + self._numbered()
-        if name == "help":
-            return self.lantern.ui("help", region_code=self.region) + "\n/quit: leave the chat"
-        if name == "region":
-            return self._set_region(argument.strip().upper())
-        if name == "forget":
-            self.lantern.forget(USER)
-            if self.checkins is not None:
-                self.checkins.forget()
-            self.region = None
-            return self.lantern.ui("forget_done")
-        if name in {"checkin", "mood"} and self.checkins is not None:
-            return self.checkins.start() if name == "checkin" else self.checkins.mood()
-        if name in {"privacy", "about"}:
-            return self.lantern.ui(name, region_code=self.region)
-        return self.lantern.ui("unknown_command")
-
-    def _set_region(self, code: str) -> str:
-        regions = self.lantern.regions()
-        if code not in regions:
-            listed = ", ".join(f"{c} ({n})" for c, n in regions.items())
-            return self.lantern.ui("region_unknown", regions=listed)
-        self.region = code
-        return self.lantern.ui("region_set", region=regions[code])
-
-    def render(self, reply: Reply) -> str:
+    def render_reply(self, reply: Reply) -> str:
         parts = [reply.text]
         if reply.sources:
             parts.append(f"{self.lantern.ui('sources')}: {'; '.join(reply.sources)}")
@@ -198,23 +139,32 @@ class ConsoleSession:
     def _numbered(self) -> str:
         return "\n".join(f"  {n}. {s.label}" for n, s in enumerate(self.choices, 1))
 
+    def _open_store(self) -> None:
+        """The store, or none at all if it cannot open (the chat goes on without saving)."""
+        if self._store is not None or self._settings is None:
+            return
+        try:
+            self._store = self._runner.run(Store.open(self._settings.storage.path))
+        except (StoreError, LanternError) as error:
+            self._store = Store.unavailable(str(error))
+        self.conversation.store = self._store
+
 
 def run_console(lantern: Lantern, lines: Iterable[str], write: Callable[[str], None],
-                region: str | None = None, checkins: ConsoleCheckins | None = None) -> None:
+                region: str | None = None, settings: Settings | None = None) -> None:
     """Drive a session from `lines` (stdin, or a list in tests) until they end or the user quits."""
-    session = ConsoleSession(lantern, region=region, checkins=checkins)
-    write(session.command("/start") or "")
-    write("(Type /quit to leave, /sos for help now.)")
+    session = ConsoleSession(lantern, region=region, settings=settings)
     try:
+        write(session.command("/start") or "")
+        write("(Type /quit to leave, /sos for help now.)")
         for line in lines:
             out = session.handle(line)
             if out is None:
                 break
             write(out)
+        write(lantern.ui("goodbye_console", region_code=session.region))
     finally:
-        if checkins is not None:
-            checkins.close()
-    write(lantern.ui("goodbye_console", region_code=session.region))
+        session.close()
 
 
 def prompt_lines(prompt: str = "you> ") -> Iterable[str]:

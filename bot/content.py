@@ -9,13 +9,14 @@ fits another intent better, are in `bot.validate`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
 from bot.catalog import Answer, Catalog, Example, Intent, Where
+from bot.checkin.texts import checkin_texts_or_none
 from bot.concepts import MAX_PHRASE_WORDS, ConceptLexicon, ConceptReader, Escalation
 from bot.config import MatchingSettings
 from bot.crisis import BUILTIN_LEXICON, CATEGORIES, CrisisDetector, CrisisLexicon, PatternError
@@ -186,6 +187,7 @@ def load_catalog(intents_dir: Path, responses_dir: Path,
     catalog = _build(parts, matching or MatchingSettings(), problems)
     if problems or catalog is None:
         raise ContentProblem(problems)
+    catalog = replace(catalog, checkin=checkin_texts_or_none(responses_dir))  # swapped with the rest
     return catalog
 
 

@@ -32,8 +32,6 @@ from bot.operator_stats import (
 )
 from bot.store import Store, StoreError, UnmatchedQuestion
 
-# Reading counters never makes a user key; the store only needs some key to open.
-_NO_USER_KEYS = b"operator tools read counters only; no user key is made with this"
 _AGE = re.compile(r"^\s*(\d+)\s*([dh])\s*$")
 _DEFAULT_INDENT = "      "  # intents/topics.yaml: `intents:` > `- id:` > `examples:` > `- text`
 
@@ -55,11 +53,11 @@ async def open_for_reading(settings: Settings) -> Store:
         raise LanternError(f"{path}: no database there yet; Lantern creates it when `lantern run` first "
                            "starts (or set storage.path in the config)")
     try:
-        return await Store.open(path, _NO_USER_KEYS, read_only=True)
+        return await Store.open(path, read_only=True)
     except StoreError as error:
         if error.fault != "read_only":
             raise
-    return await Store.open(path, _NO_USER_KEYS)
+    return await Store.open(path)
 
 
 def read_unmatched(settings: Settings, *, since: datetime | None, limit: int) -> list[UnmatchedQuestion]:

@@ -3,7 +3,8 @@
 A user key is HMAC-SHA256(secret, telegram user id) in hex. Without the secret the key cannot be
 turned back into an id (Telegram ids are few enough to guess, so a plain hash would not do).
 The secret comes from `LANTERN_ID_KEY`; `lantern chat` may instead use a key file it generates
-once per install. Not for storage: `bot.store` uses these keys, it does not make them.
+once per install. `Pseudonyms` holds the secret and makes the keys; nothing else holds it (the
+store only sees keys, so the operators' tools open it with no secret at all).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import hmac
 import os
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import ID_KEY_ENV
@@ -31,6 +33,34 @@ _HOW_TO_MAKE_ONE = 'python -c "import secrets; print(secrets.token_hex(32))"'
 def user_key(id_key: bytes, user_id: int | str) -> str:
     """The stable pseudonym for one user: the same id and secret always give the same key."""
     return hmac.new(id_key, str(user_id).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Pseudonyms:
+    """Who a user is to Lantern: their key, made from their platform id under this install's secret.
+
+    The secret never shows in a repr, a log line or an error.
+    """
+
+    secret: bytes = field(repr=False)
+
+    def key_for(self, user_id: int | str) -> str:
+        return user_key(self.secret, user_id)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Pseudonyms:
+        """`lantern run`'s: the secret from LANTERN_ID_KEY (missing or weak: a LanternError to act on)."""
+        return cls(id_key_from_env(environ))
+
+    @classmethod
+    def for_chat(cls, key_file: Path, environ: Mapping[str, str] = os.environ) -> Pseudonyms:
+        """`lantern chat`'s: the environment's secret, else the per-install key file."""
+        return cls(id_key_for_chat(key_file, environ))
+
+    @classmethod
+    def for_process(cls) -> Pseudonyms:
+        """Keys that mean something only while this process runs (a bot without a configured secret)."""
+        return cls(secrets.token_bytes(32))
 
 
 def id_key_from_env(environ: Mapping[str, str] = os.environ) -> bytes:

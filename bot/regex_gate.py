@@ -12,12 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-try:  # Python 3.11+ keeps the parser here; older versions call it sre_parse.
-    from re import _constants as C  # type: ignore[attr-defined]
-    from re import _parser as parser  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover
-    import sre_constants as C  # type: ignore[no-redef]
-    import sre_parse as parser  # type: ignore[no-redef]
+# The regex parser's own modules (Python 3.11+, which pyproject requires, keeps them here).
+from re import _constants as C  # type: ignore[attr-defined]
+from re import _parser as parser  # type: ignore[attr-defined]
 
 Literals = frozenset[str]
 # Sets of literals of which *every* set must have a member in the text: a pattern needing "kil"

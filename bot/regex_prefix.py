@@ -19,14 +19,10 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
-try:  # Python 3.11+ keeps the parser and compiler here; older versions call them sre_*.
-    from re import _compiler as compiler  # type: ignore[attr-defined]
-    from re import _constants as C  # type: ignore[attr-defined]
-    from re import _parser as parser  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover
-    import sre_compile as compiler  # type: ignore[no-redef]
-    import sre_constants as C  # type: ignore[no-redef]
-    import sre_parse as parser  # type: ignore[no-redef]
+# The regex parser and compiler's own modules (Python 3.11+, which pyproject requires, keeps them here).
+from re import _compiler as compiler  # type: ignore[attr-defined]
+from re import _constants as C  # type: ignore[attr-defined]
+from re import _parser as parser  # type: ignore[attr-defined]
 
 from bot.regex_gate import leading_literal
 

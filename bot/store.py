@@ -27,20 +27,18 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import aiosqlite
 
-from bot import pseudonym
-from bot.errors import LanternError
 from bot.migrations import Migration, load_migrations, statements
 from bot.scrub import scrub
+from bot.storage import NOTE_MAX_CHARS, CheckinRow, Reminder, StoreError, StoreFault, UserSettings
 
 log = logging.getLogger(__name__)
 
 # "LNTN": marks the file as Lantern's, so the store never migrates somebody else's database.
 APPLICATION_ID = 0x4C4E544E
-NOTE_MAX_CHARS = 1000
 UNMATCHED_MAX_CHARS = 500
 SETTINGS_READ_MAX = 500  # users' settings read in one statement (SQLite allows 32766 parameters)
 DEFAULT_BUSY_TIMEOUT_MS = 5000
@@ -49,49 +47,9 @@ _WAL_RETRY_SECONDS = 0.02  # see _use_wal
 # usage_daily kinds for messages given up on: "undelivered:crisis", "undelivered:reply", ...
 UNDELIVERED_PREFIX = "undelivered:"
 
-StoreFault = Literal["busy", "read_only", "full", "corrupt", "schema", "io", "closed", "other"]
-
-
 # How long counters, unmatched questions and last-seen times may wait in memory before they are
 # written (see `Store._hold`).
 COUNTS_FLUSH_SECONDS = 5.0
-
-
-class StoreError(LanternError):
-    """The store could not do what was asked. `fault` says why, in a word callers can branch on."""
-
-    def __init__(self, message: str, fault: StoreFault = "other") -> None:
-        super().__init__(message)
-        self.fault: StoreFault = fault
-
-
-@dataclass(frozen=True, slots=True)
-class CheckinRow:
-    id: int
-    at: datetime
-    night: date
-    mood: int
-    craving: int
-    note: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class UserSettings:
-    region: str | None = None
-    time_zone: str | None = None
-    reminder_time: str | None = None  # 'HH:MM' in time_zone; None when reminders are off
-    reminder_chat_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Reminder:
-    """One user's daily reminder, as start-up needs it to re-create the job."""
-
-    user_key: str
-    time: str
-    time_zone: str | None
-    region: str | None
-    chat_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +61,15 @@ class UnmatchedQuestion:
 
 
 class Store:
-    """Open with `await Store.open(path, id_key)`. Every method raises StoreError, never sqlite3 errors."""
+    """Open with `await Store.open(path)`. Every method raises StoreError, never sqlite3 errors.
+
+    Keys users by the pseudonymous keys it is given (`bot.pseudonym.Pseudonyms` makes them): it never
+    holds the secret behind them, so the operators' tools open it without one.
+    """
 
     def __init__(
         self,
         db: aiosqlite.Connection | None,
-        id_key: bytes,
         *,
         path: Path | None,
         clock: Callable[[], datetime],
@@ -117,7 +78,6 @@ class Store:
     ) -> None:
         self._db = db
         self._read_only = read_only
-        self._id_key = id_key
         self._clock = clock
         self._lock = asyncio.Lock()
         self._unavailable_reason = unavailable_reason
@@ -148,7 +108,6 @@ class Store:
     async def open(
         cls,
         path: Path,
-        id_key: bytes,
         *,
         busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
         read_only: bool = False,
@@ -173,7 +132,7 @@ class Store:
             db = await aiosqlite.connect(target, uri=uri, isolation_level=None)
         except sqlite3.Error as exc:
             raise _store_error(exc, where) from exc
-        store = cls(db, id_key, path=path, clock=clock or _utc_now, read_only=read_only)
+        store = cls(db, path=path, clock=clock or _utc_now, read_only=read_only)
         store._busy_timeout_ms = busy_timeout_ms
         try:
             await store._prepare(busy_timeout_ms=busy_timeout_ms, read_only=read_only)
@@ -184,13 +143,13 @@ class Store:
         return store
 
     @classmethod
-    def unavailable(cls, id_key: bytes, reason: str) -> Store:
+    def unavailable(cls, reason: str) -> Store:
         """A stand-in whose every database call raises StoreError(reason).
 
         For start-up when the database cannot be opened: the bot still answers and escalates,
         and every caller already handles StoreError, so nobody needs a `store is None` branch.
         """
-        return cls(None, id_key, path=None, clock=_utc_now, unavailable_reason=reason)
+        return cls(None, path=None, clock=_utc_now, unavailable_reason=reason)
 
     async def close(self) -> None:
         """Finish the check-ins already handed in, write the counters held in memory, then close."""
@@ -297,10 +256,6 @@ class Store:
 
     # ----- users ------------------------------------------------------------------------------
 
-    def user_key(self, telegram_user_id: int) -> str:
-        """The pseudonymous key for a Telegram user; works even when the database is down."""
-        return pseudonym.user_key(self._id_key, telegram_user_id)
-
     async def touch_user(self, user_key: str) -> None:
         """The user was seen now: their row is created or its last_seen moved, at the next flush."""
         self._writable()
@@ -319,9 +274,6 @@ class Store:
 
     async def set_region(self, user_key: str, region: str) -> None:
         await self._update_user(user_key, "region = ?", (region,))
-
-    async def get_time_zone(self, user_key: str) -> str | None:
-        return (await self.user_settings(user_key)).time_zone
 
     async def set_time_zone(self, user_key: str, time_zone: str) -> None:
         await self._update_user(user_key, "time_zone = ?", (time_zone,))

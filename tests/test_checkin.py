@@ -48,7 +48,7 @@ def lantern() -> Lantern:
 
 @pytest.fixture
 async def store(tmp_path: Path):
-    opened = await Store.open(tmp_path / "lantern.sqlite3", ID_KEY, busy_timeout_ms=100)
+    opened = await Store.open(tmp_path / "lantern.sqlite3", busy_timeout_ms=100)
     yield opened
     await opened.close()
 
@@ -282,7 +282,7 @@ async def test_the_crisis_reply_goes_out_before_anything_is_saved(texts, lantern
 
 
 async def test_when_the_store_fails_the_user_still_gets_the_reply_and_is_told(texts, lantern, tmp_path):
-    broken = Store.unavailable(ID_KEY, "database unavailable")
+    broken = Store.unavailable("database unavailable")
     sent, outcome = await complete(texts, lantern, broken, Done(through_result(mood=2, craving=2)))
     [reply] = sent
     assert not outcome.saved and texts.reply.not_saved in reply.text
@@ -335,3 +335,21 @@ def test_a_broken_checkin_file_is_reported_with_file_and_line(tmp_path: Path, te
     (tmp_path / "checkin.yaml").write_text(source.replace("  prompt: \"Any cravings", "  promt: \"Any cravings"))
     with pytest.raises(LanternError, match=r"checkin\.yaml:\d+: craving"):
         load_checkin_texts(tmp_path)
+
+
+def test_check_ins_in_progress_are_never_persisted_and_expire():
+    import pickle
+    from datetime import timedelta
+
+    from bot.checkin import CheckinFlow, CheckinSessions
+
+    texts = load_checkin_texts(Settings().content.responses_dir)
+    sessions = CheckinSessions()
+    flow = CheckinFlow(texts)
+    flow.start()
+    flow.choose("3")
+    sessions.begin("someone", flow)
+    assert len(pickle.loads(pickle.dumps(sessions))) == 0  # PTB persistence would store nothing
+    expiring = CheckinSessions(ttl=timedelta(seconds=-1))
+    expiring.begin("someone", flow)
+    assert expiring.get("someone") is None

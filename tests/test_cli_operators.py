@@ -21,6 +21,7 @@ from bot.cli import main
 from bot.migrations import load_migrations, statements
 from bot.operator_stats import format_stats, gather_stats
 from bot.paths import DEFAULT_INTENTS_DIR
+from bot.pseudonym import user_key
 from bot.store import APPLICATION_ID, Store
 
 ID_KEY = b"test-id-key-0123456789abcdef"
@@ -37,7 +38,7 @@ def in_empty_folder(tmp_path, monkeypatch, shipped_content_cached):
 def seed(path: Path, asked: dict[str, int] = ASKED, *, days_ago: int = 0) -> None:
     async def write() -> None:
         moment = datetime.now(UTC) - timedelta(days=days_ago)
-        store = await Store.open(path, ID_KEY, clock=lambda: moment)
+        store = await Store.open(path, clock=lambda: moment)
         try:
             for text, count in asked.items():
                 for _ in range(count):
@@ -46,7 +47,7 @@ def seed(path: Path, asked: dict[str, int] = ASKED, *, days_ago: int = 0) -> Non
                 await store.count_usage(kind)
             await store.count_intent("relapse")
             await store.count_escalation("overdose")
-            await store.touch_user(store.user_key(5))
+            await store.touch_user(user_key(ID_KEY, 5))
         finally:
             await store.close()
 
@@ -132,7 +133,7 @@ def test_stats_prints_the_same_figures_as_the_telegram_command(tmp_path, capsys)
     printed = capsys.readouterr().out
 
     async def expected() -> str:
-        store = await Store.open(tmp_path / "lantern.sqlite3", ID_KEY, read_only=True)
+        store = await Store.open(tmp_path / "lantern.sqlite3", read_only=True)
         try:
             return format_stats(await gather_stats(store, datetime.now(UTC)))
         finally:

@@ -137,18 +137,29 @@ def test_a_missing_config_file_is_named(tmp_path):
 def test_the_token_from_the_environment_wins_over_the_file(tmp_path, monkeypatch):
     monkeypatch.setenv(TOKEN_ENV, "123:from-env")
     settings = load_settings(write(tmp_path, "telegram:\n  token: '456:from-file'\n"))
-    assert settings.bot_token() == "123:from-env"
+    assert settings.bot_token().get_secret_value() == "123:from-env"
 
 
 def test_the_token_from_the_file_is_used_without_the_environment(monkeypatch):
     monkeypatch.delenv(TOKEN_ENV, raising=False)
-    assert Settings(telegram=TelegramSettings(token="456:from-file")).bot_token() == "456:from-file"
+    assert Settings(telegram=TelegramSettings(token="456:from-file")).bot_token().get_secret_value() == "456:from-file"
     assert Settings().bot_token() is None
 
 
 def test_an_empty_environment_token_does_not_hide_the_files(monkeypatch):
     monkeypatch.setenv(TOKEN_ENV, "")
-    assert Settings(telegram=TelegramSettings(token="456:from-file")).bot_token() == "456:from-file"
+    assert Settings(telegram=TelegramSettings(token="456:from-file")).bot_token().get_secret_value() == "456:from-file"
+
+
+def test_the_token_never_shows_in_a_repr_a_dump_or_an_error(tmp_path, monkeypatch):
+    monkeypatch.setenv(TOKEN_ENV, "123:env-secret-token")
+    settings = load_settings(write(tmp_path, "telegram:\n  token: '456:file-secret-token'\n"))
+    shown = " ".join([repr(settings), str(settings), settings.model_dump_json(), repr(settings.bot_token()),
+                      f"{settings.bot_token()}"])
+    assert "secret-token" not in shown and "**********" in shown
+    with pytest.raises(LanternError) as raised:
+        load_settings(write(tmp_path, "telegram:\n  token: '456:file-secret-token'\n  mode: carrier-pigeon\n"))
+    assert "secret-token" not in str(raised.value)
 
 
 def test_an_unknown_key_lists_the_valid_ones_there(tmp_path):

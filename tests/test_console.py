@@ -9,8 +9,10 @@ from bot.hotlines import fill
 
 
 @pytest.fixture
-def session(lantern) -> ConsoleSession:
-    return ConsoleSession(lantern)
+def session(lantern):
+    session = ConsoleSession(lantern)
+    yield session
+    session.close()
 
 
 def chat(lantern, *lines: str) -> list[str]:
@@ -134,14 +136,13 @@ def test_run_console_ends_quietly_when_input_ends(lantern):
 @pytest.fixture
 def checkin_session(lantern, tmp_path, monkeypatch) -> ConsoleSession:
     from bot.config import Settings, StorageSettings
-    from bot.console import ConsoleCheckins
 
     monkeypatch.delenv("LANTERN_ID_KEY", raising=False)
     settings = Settings(storage=StorageSettings(path=tmp_path / "chat.sqlite3",
                                                 chat_key_file=tmp_path / "key"))
-    checkins = ConsoleCheckins(lantern, settings)
-    yield ConsoleSession(lantern, checkins=checkins)
-    checkins.close()
+    session = ConsoleSession(lantern, settings=settings)
+    yield session
+    session.close()
 
 
 def test_a_checkin_at_the_terminal_is_saved_and_charted(checkin_session, tmp_path):

@@ -23,6 +23,7 @@ from bot.operator_stats import (
     yaml_scalar,
 )
 from bot.paths import DEFAULT_INTENTS_DIR, DEFAULT_RESPONSES_DIR
+from bot.pseudonym import user_key
 from bot.store import Store, UnmatchedQuestion
 
 ID_KEY = b"test-id-key-0123456789abcdef"
@@ -33,20 +34,20 @@ NOW = datetime(2026, 11, 22, 15, 30, tzinfo=UTC)
 async def seeded(tmp_path: Path):
     """A week of use: three days ago, and today; one user each day, plus one seen only long ago."""
     clock = [NOW - timedelta(days=30)]
-    store = await Store.open(tmp_path / "lantern.sqlite3", ID_KEY, clock=lambda: clock[0])
-    await store.touch_user(store.user_key(1))  # a month ago: in neither period
+    store = await Store.open(tmp_path / "lantern.sqlite3", clock=lambda: clock[0])
+    await store.touch_user(user_key(ID_KEY, 1))  # a month ago: in neither period
     await store.count_usage("answer")
     await store.count_intent("relapse")
     clock[0] = NOW - timedelta(days=3)
-    await store.touch_user(store.user_key(2))
+    await store.touch_user(user_key(ID_KEY, 2))
     for kind in ("answer", "answer", "fallback", "clarify", "checkin"):
         await store.count_usage(kind)
     await store.count_intent("relapse")
     await store.count_intent("naloxone")
     await store.count_escalation("overdose")
-    await store.save_checkin(store.user_key(2), mood=2, craving=1, night=date(2026, 11, 19))
+    await store.save_checkin(user_key(ID_KEY, 2), mood=2, craving=1, night=date(2026, 11, 19))
     clock[0] = NOW - timedelta(hours=2)
-    await store.touch_user(store.user_key(3))
+    await store.touch_user(user_key(ID_KEY, 3))
     for kind in ("answer", "smalltalk", "fallback", "crisis"):
         await store.count_usage(kind)
     await store.count_intent("relapse")
@@ -83,7 +84,7 @@ async def test_the_formatted_figures_name_every_count(seeded: Store) -> None:
 
 
 async def test_an_empty_store_gives_zeros_not_errors(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "empty.sqlite3", ID_KEY)
+    store = await Store.open(tmp_path / "empty.sqlite3")
     try:
         text = format_stats(await gather_stats(store, NOW))
     finally:

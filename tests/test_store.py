@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import os
 import signal
 import sqlite3
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.migrations import load_migrations, statements
+from bot.pseudonym import user_key
 from bot.store import NOTE_MAX_CHARS, Store, StoreError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -28,7 +28,7 @@ LATEST = load_migrations()[-1].version
 
 @pytest.fixture
 async def store(tmp_path: Path):
-    opened = await Store.open(tmp_path / "lantern.sqlite3", ID_KEY, busy_timeout_ms=100)
+    opened = await Store.open(tmp_path / "lantern.sqlite3", busy_timeout_ms=100)
     yield opened
     await opened.close()
 
@@ -53,11 +53,11 @@ async def test_new_database_gets_the_latest_schema_in_wal_mode(store: Store):
 
 async def test_check_ins_survive_closing_and_reopening(tmp_path: Path):
     path = tmp_path / "lantern.sqlite3"
-    first = await Store.open(path, ID_KEY)
-    user = first.user_key(1001)
+    first = await Store.open(path)
+    user = user_key(ID_KEY, 1001)
     saved_id = await first.save_checkin(user, mood=4, craving=1, night=TONIGHT)
     await first.close()
-    again = await Store.open(path, ID_KEY)
+    again = await Store.open(path)
     assert [c.id for c in await again.all_checkins(user)] == [saved_id]
     assert await again.schema_version() == LATEST
     await again.close()
@@ -65,11 +65,11 @@ async def test_check_ins_survive_closing_and_reopening(tmp_path: Path):
 
 async def test_a_newer_schema_is_refused_not_downgraded(tmp_path: Path):
     path = tmp_path / "lantern.sqlite3"
-    await (await Store.open(path, ID_KEY)).close()
+    await (await Store.open(path)).close()
     with sqlite3.connect(path) as db:
         db.execute(f"PRAGMA user_version = {LATEST + 5}")
     with pytest.raises(StoreError) as raised:
-        await Store.open(path, ID_KEY)
+        await Store.open(path)
     assert raised.value.fault == "schema"
     assert f"schema version {LATEST + 5}" in str(raised.value) and "Upgrade Lantern" in str(raised.value)
     with sqlite3.connect(path) as db:
@@ -81,7 +81,7 @@ async def test_someone_elses_sqlite_file_is_not_migrated(tmp_path: Path):
     with sqlite3.connect(path) as db:
         db.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
     with pytest.raises(StoreError, match="not a Lantern database"):
-        await Store.open(path, ID_KEY)
+        await Store.open(path)
     assert list(table_rows(path)) == ["invoices"]
 
 
@@ -98,7 +98,7 @@ async def test_two_processes_opening_a_new_file_at_once_both_succeed(tmp_path: P
     # 3 starts in 100 on a loaded machine): several rounds, so a regression shows.
     for round_ in range(25):
         path = tmp_path / f"lantern-{round_}.sqlite3"
-        stores = await asyncio.gather(*(Store.open(path, ID_KEY) for _ in range(4)))
+        stores = await asyncio.gather(*(Store.open(path) for _ in range(4)))
         assert {await s.schema_version() for s in stores} == {LATEST}
         for s in stores:
             await s.close()
@@ -107,19 +107,13 @@ async def test_two_processes_opening_a_new_file_at_once_both_succeed(tmp_path: P
 # ----- users, privacy, settings -----------------------------------------------------------------
 
 
-async def test_user_keys_are_stable_pseudonyms_that_do_not_contain_the_id(store: Store, tmp_path: Path):
-    key = store.user_key(123456789)
-    assert key == store.user_key(123456789)
-    assert key != store.user_key(123456790)
-    assert len(key) == 64 and key != hashlib.sha256(b"123456789").hexdigest()
-    other_install = await Store.open(tmp_path / "other.sqlite3", b"another-secret-key-for-tests")
-    assert other_install.user_key(123456789) != key
-    await other_install.close()
+async def test_the_store_holds_no_secret_and_makes_no_keys(store: Store):
+    assert not hasattr(store, "user_key") and "id_key" not in vars(Store)
 
 
 async def test_no_telegram_id_or_message_text_lands_in_the_database(store: Store):
     telegram_id = 987654321
-    user = store.user_key(telegram_id)
+    user = user_key(ID_KEY, telegram_id)
     await store.touch_user(user)
     await store.set_region(user, "UK")
     await store.save_checkin(user, mood=2, craving=3, night=TONIGHT)
@@ -131,7 +125,7 @@ async def test_no_telegram_id_or_message_text_lands_in_the_database(store: Store
 
 
 async def test_region_time_zone_and_reminder_round_trip(store: Store):
-    user = store.user_key(7)
+    user = user_key(ID_KEY, 7)
     assert await store.get_region(user) is None
     await store.set_region(user, "UK")
     await store.set_time_zone(user, "Europe/London")
@@ -148,7 +142,7 @@ async def test_region_time_zone_and_reminder_round_trip(store: Store):
 
 
 async def test_turning_reminders_off_forgets_the_chat_id(store: Store):
-    user = store.user_key(8)
+    user = user_key(ID_KEY, 8)
     await store.set_reminder(user, "21:00", chat_id=424242)
     await store.clear_reminder(user)
     assert await store.reminders() == []
@@ -160,7 +154,7 @@ async def test_turning_reminders_off_forgets_the_chat_id(store: Store):
 
 
 async def test_recent_checkins_are_the_last_ones_oldest_first(store: Store):
-    user = store.user_key(9)
+    user = user_key(ID_KEY, 9)
     ids = [
         await store.save_checkin(user, mood=1 + i % 5, craving=i % 4, night=TONIGHT - timedelta(days=20 - i))
         for i in range(20)
@@ -168,11 +162,11 @@ async def test_recent_checkins_are_the_last_ones_oldest_first(store: Store):
     recent = await store.recent_checkins(user, limit=14)
     assert [c.id for c in recent] == ids[-14:]
     assert recent[-1].night == TONIGHT - timedelta(days=1)
-    assert await store.recent_checkins(store.user_key(10)) == []
+    assert await store.recent_checkins(user_key(ID_KEY, 10)) == []
 
 
 async def test_nights_are_distinct_and_newest_first(store: Store):
-    user = store.user_key(11)
+    user = user_key(ID_KEY, 11)
     for night in (TONIGHT, TONIGHT, TONIGHT - timedelta(days=1), TONIGHT - timedelta(days=3)):
         await store.save_checkin(user, mood=3, craving=0, night=night)
     assert await store.checkin_nights(user) == [TONIGHT, TONIGHT - timedelta(days=1), TONIGHT - timedelta(days=3)]
@@ -184,12 +178,12 @@ async def test_nights_are_distinct_and_newest_first(store: Store):
 )
 async def test_impossible_check_ins_are_refused_with_a_store_error(store: Store, mood, craving, note):
     with pytest.raises(StoreError):
-        await store.save_checkin(store.user_key(12), mood=mood, craving=craving, note=note, night=TONIGHT)
-    assert await store.all_checkins(store.user_key(12)) == []
+        await store.save_checkin(user_key(ID_KEY, 12), mood=mood, craving=craving, note=note, night=TONIGHT)
+    assert await store.all_checkins(user_key(ID_KEY, 12)) == []
 
 
 async def test_notes_keep_emoji_and_other_scripts_exactly(store: Store):
-    user = store.user_key(13)
+    user = user_key(ID_KEY, 13)
     notes = ["🙂🙂", "👨‍👩‍👧 family dinner", "سلام", "x" * NOTE_MAX_CHARS]
     for note in notes:
         await store.save_checkin(user, mood=4, craving=0, night=TONIGHT, note=note)
@@ -197,7 +191,7 @@ async def test_notes_keep_emoji_and_other_scripts_exactly(store: Store):
 
 
 async def test_many_users_writing_at_once_all_get_saved(store: Store):
-    users = [store.user_key(20_000 + n) for n in range(50)]
+    users = [user_key(ID_KEY, 20_000 + n) for n in range(50)]
 
     async def write_three(user: str) -> list[int]:
         return [await store.save_checkin(user, mood=3, craving=1, night=TONIGHT) for _ in range(3)]
@@ -212,7 +206,7 @@ async def test_many_users_writing_at_once_all_get_saved(store: Store):
 
 
 async def test_unmatched_questions_are_counted_across_askers_and_forget_takes_each_askers_own(store: Store):
-    mine, theirs = store.user_key(14), store.user_key(15)
+    mine, theirs = user_key(ID_KEY, 14), user_key(ID_KEY, 15)
     for key in (mine, theirs):
         await store.record_unmatched("how do i talk to my son", key)
     await store.record_unmatched("what is kratom", mine)
@@ -224,7 +218,7 @@ async def test_unmatched_questions_are_counted_across_askers_and_forget_takes_ea
 
 
 async def test_unmatched_questions_are_scrubbed_before_they_are_kept(store: Store):
-    key = store.user_key(16)
+    key = user_key(ID_KEY, 16)
     await store.record_unmatched("my son lives at 12 elm street phone 5551234 email jo smith gmail com", key)
     [question] = await store.unmatched()
     assert question.text == "my son lives at <address> phone <phone> email <email>"
@@ -236,8 +230,8 @@ async def test_unmatched_questions_are_scrubbed_before_they_are_kept(store: Stor
 
 
 async def test_forget_leaves_nothing_of_the_user_in_the_database_file(tmp_path: Path):
-    store = await Store.open(tmp_path / "lantern.sqlite3", ID_KEY)
-    key = store.user_key(4321)
+    store = await Store.open(tmp_path / "lantern.sqlite3")
+    key = user_key(ID_KEY, 4321)
     await store.set_region(key, "UK")
     await store.set_time_zone(key, "Europe/London")
     await store.set_reminder(key, "22:30", 987654321)
@@ -253,10 +247,10 @@ async def test_forget_leaves_nothing_of_the_user_in_the_database_file(tmp_path: 
 
 
 async def test_regions_are_read_in_one_go_for_the_users_who_chose_one(store: Store):
-    await store.set_region(store.user_key(1), "UK")
-    await store.set_region(store.user_key(2), "AU")
-    await store.touch_user(store.user_key(3))
-    assert await store.regions() == {store.user_key(1): "UK", store.user_key(2): "AU"}
+    await store.set_region(user_key(ID_KEY, 1), "UK")
+    await store.set_region(user_key(ID_KEY, 2), "AU")
+    await store.touch_user(user_key(ID_KEY, 3))
+    assert await store.regions() == {user_key(ID_KEY, 1): "UK", user_key(ID_KEY, 2): "AU"}
 
 
 async def test_undelivered_messages_are_counted_by_kind_for_the_operators(store: Store):
@@ -274,7 +268,7 @@ async def test_undelivered_messages_are_counted_by_kind_for_the_operators(store:
 
 async def test_unmatched_questions_older_than_retention_are_purged(tmp_path: Path):
     now = [datetime(2026, 1, 1, tzinfo=UTC)]
-    store = await Store.open(tmp_path / "lantern.sqlite3", ID_KEY, clock=lambda: now[0])
+    store = await Store.open(tmp_path / "lantern.sqlite3", clock=lambda: now[0])
     await store.record_unmatched("old question", "k")
     await store.record_unmatched("asked again later", "k")
     now[0] += timedelta(days=60)
@@ -288,7 +282,7 @@ async def test_unmatched_questions_older_than_retention_are_purged(tmp_path: Pat
 
 async def test_escalations_keep_category_and_hour_only(tmp_path: Path):
     moment = datetime(2026, 11, 21, 23, 40, tzinfo=UTC)
-    store = await Store.open(tmp_path / "lantern.sqlite3", ID_KEY, clock=lambda: moment)
+    store = await Store.open(tmp_path / "lantern.sqlite3", clock=lambda: moment)
     await store.count_escalation("suicide")
     await store.count_escalation("suicide")
     await store.count_escalation("overdose")
@@ -303,7 +297,7 @@ async def test_escalations_keep_category_and_hour_only(tmp_path: Path):
 
 
 async def test_forget_removes_every_row_and_the_bytes_of_the_notes(store: Store):
-    user, other = store.user_key(31337), store.user_key(31338)
+    user, other = user_key(ID_KEY, 31337), user_key(ID_KEY, 31338)
     chat_id = 777_000_111
     secret_note = "my sister's name is Philippa-Quartz"
     await store.set_region(user, "IE")
@@ -326,14 +320,14 @@ async def test_forget_removes_every_row_and_the_bytes_of_the_notes(store: Store)
 
 
 async def test_forgetting_an_unknown_user_is_fine(store: Store):
-    await store.forget(store.user_key(404))
+    await store.forget(user_key(ID_KEY, 404))
 
 
 # ----- faults: the caller gets StoreError and committed data stays --------------------------------
 
 
 async def test_a_locked_database_gives_a_store_error_then_recovers(store: Store):
-    user = store.user_key(40)
+    user = user_key(ID_KEY, 40)
     kept = await store.save_checkin(user, mood=3, craving=1, night=TONIGHT)
     other = sqlite3.connect(store.path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
@@ -351,11 +345,11 @@ async def test_a_locked_database_gives_a_store_error_then_recovers(store: Store)
 
 async def test_a_read_only_database_can_be_read_but_not_written(tmp_path: Path):
     path = tmp_path / "lantern.sqlite3"
-    writer = await Store.open(path, ID_KEY)
-    user = writer.user_key(41)
+    writer = await Store.open(path)
+    user = user_key(ID_KEY, 41)
     await writer.save_checkin(user, mood=3, craving=1, night=TONIGHT)
     await writer.close()
-    reader = await Store.open(path, ID_KEY, read_only=True)
+    reader = await Store.open(path, read_only=True)
     assert len(await reader.all_checkins(user)) == 1
     with pytest.raises(StoreError) as raised:
         await reader.save_checkin(user, mood=2, craving=2, night=TONIGHT)
@@ -370,7 +364,7 @@ async def test_a_read_only_database_can_be_read_but_not_written(tmp_path: Path):
 
 
 async def test_a_full_database_keeps_what_it_had_and_recovers_when_space_returns(store: Store):
-    user = store.user_key(42)
+    user = user_key(ID_KEY, 42)
     saved = [await store.save_checkin(user, mood=3, craving=1, night=TONIGHT, note="a" * 900) for _ in range(5)]
     # The store's own connection, capped at its current size: the next pages cannot be had.
     pages = (await (await store._db.execute("PRAGMA page_count")).fetchone())[0]
@@ -386,7 +380,7 @@ async def test_a_full_database_keeps_what_it_had_and_recovers_when_space_returns
 
 
 async def test_when_a_group_of_check_ins_cannot_commit_every_writer_is_told(store: Store):
-    users = [store.user_key(50_000 + n) for n in range(40)]
+    users = [user_key(ID_KEY, 50_000 + n) for n in range(40)]
     first = await asyncio.gather(*(store.save_checkin(u, mood=3, craving=1, night=TONIGHT) for u in users))
     pages = (await (await store._db.execute("PRAGMA page_count")).fetchone())[0]
     await store._db.execute(f"PRAGMA max_page_count = {pages}")
@@ -402,7 +396,7 @@ async def test_when_a_group_of_check_ins_cannot_commit_every_writer_is_told(stor
 
 
 async def test_a_writer_that_gives_up_waiting_does_not_lose_the_others(store: Store):
-    users = [store.user_key(60_000 + n) for n in range(20)]
+    users = [user_key(ID_KEY, 60_000 + n) for n in range(20)]
     tasks = [asyncio.create_task(store.save_checkin(u, mood=4, craving=0, night=TONIGHT)) for u in users]
     tasks[3].cancel()
     results = await asyncio.gather(*tasks, return_exceptions=True)
@@ -416,7 +410,7 @@ async def test_opening_a_corrupt_file_is_a_clear_error_and_leaves_the_file_alone
     garbage = os.urandom(64 * 1024)
     path.write_bytes(garbage)
     with pytest.raises(StoreError) as raised:
-        await Store.open(path, ID_KEY)
+        await Store.open(path)
     assert raised.value.fault == "corrupt"
     assert "restore a backup" in str(raised.value) and str(path) in str(raised.value)
     assert path.read_bytes() == garbage
@@ -424,8 +418,8 @@ async def test_opening_a_corrupt_file_is_a_clear_error_and_leaves_the_file_alone
 
 async def test_damage_found_while_running_is_a_store_error_not_a_crash(tmp_path: Path):
     path = tmp_path / "lantern.sqlite3"
-    setup = await Store.open(path, ID_KEY)
-    user = setup.user_key(43)
+    setup = await Store.open(path)
+    user = user_key(ID_KEY, 43)
     await setup.save_checkin(user, mood=3, craving=1, night=TONIGHT)
     await setup.close()
     with sqlite3.connect(path) as db:  # more pages than SQLite's default cache holds
@@ -433,7 +427,7 @@ async def test_damage_found_while_running_is_a_store_error_not_a_crash(tmp_path:
             "INSERT INTO checkins (user_key, at, night, mood, craving, note) VALUES (?, ?, ?, 3, 1, ?)",
             [(user, "2026-01-01T00:00:00+00:00", "2026-01-01", "n" * 900)] * 5000,
         )
-    store = await Store.open(path, ID_KEY)
+    store = await Store.open(path)
     size = path.stat().st_size
     with path.open("r+b") as raw:
         raw.seek(size // 3)
@@ -447,9 +441,8 @@ async def test_damage_found_while_running_is_a_store_error_not_a_crash(tmp_path:
     await store.close()
 
 
-async def test_an_unavailable_store_raises_store_error_everywhere_but_still_makes_keys():
-    store = Store.unavailable(ID_KEY, "the database could not be opened")
-    assert len(store.user_key(5)) == 64
+async def test_an_unavailable_store_raises_store_error_everywhere():
+    store = Store.unavailable("the database could not be opened")
     for call in (
         store.touch_user("k"),
         store.get_region("k"),
@@ -474,9 +467,9 @@ WRITER = textwrap.dedent(
     from bot.store import Store
 
     async def main():
-        store = await Store.open(Path(sys.argv[1]), b"test-id-key-0123456789abcdef")
+        store = await Store.open(Path(sys.argv[1]))
         async def writer(n):
-            user = store.user_key(n)
+            user = f"user-{n}"
             while True:
                 checkin_id = await store.save_checkin(user, mood=1 + n % 5, craving=n % 4, night=date(2026, 11, 21))
                 print(checkin_id, flush=True)  # acknowledged: committed before this line
@@ -522,7 +515,7 @@ def test_sigkill_during_a_burst_of_writes_loses_no_acknowledged_check_in(tmp_pat
 
 async def test_usage_counters_are_read_at_once_and_kept_at_close(tmp_path: Path):
     path = tmp_path / "counts.sqlite3"
-    store = await Store.open(path, ID_KEY)
+    store = await Store.open(path)
     for kind in ("answer", "answer", "fallback"):
         await store.count_usage(kind)
     await store.count_intent("relapse")
@@ -536,7 +529,7 @@ async def test_usage_counters_are_read_at_once_and_kept_at_close(tmp_path: Path)
 
 
 async def test_counters_that_could_not_be_written_are_kept_for_the_next_try(tmp_path: Path):
-    store = await Store.open(tmp_path / "later.sqlite3", ID_KEY)
+    store = await Store.open(tmp_path / "later.sqlite3")
     await store.count_usage("answer")
     db, store._db = store._db, None  # the database goes away for a moment
     store._unavailable_reason = "test: gone"
@@ -549,8 +542,8 @@ async def test_counters_that_could_not_be_written_are_kept_for_the_next_try(tmp_
 
 async def test_last_seen_unmatched_and_escalations_wait_in_memory_but_every_read_sees_them(tmp_path: Path):
     path = tmp_path / "held.sqlite3"
-    store = await Store.open(path, ID_KEY)
-    user = store.user_key(7)
+    store = await Store.open(path)
+    user = user_key(ID_KEY, 7)
     await store.touch_user(user)
     await store.record_unmatched("what is kratom", "k")
     await store.record_unmatched("what is kratom", "k")
@@ -565,7 +558,7 @@ async def test_last_seen_unmatched_and_escalations_wait_in_memory_but_every_read
 
 
 async def test_forget_drops_a_last_seen_time_still_in_memory(store: Store):
-    user = store.user_key(8)
+    user = user_key(ID_KEY, 8)
     await store.touch_user(user)
     await store.forget(user)
     await store.flush_counts()
@@ -573,8 +566,8 @@ async def test_forget_drops_a_last_seen_time_still_in_memory(store: Store):
 
 
 async def test_a_failed_flush_keeps_everything_for_the_next_try(tmp_path: Path):
-    store = await Store.open(tmp_path / "retry.sqlite3", ID_KEY)
-    await store.touch_user(store.user_key(9))
+    store = await Store.open(tmp_path / "retry.sqlite3")
+    await store.touch_user(user_key(ID_KEY, 9))
     await store.record_unmatched("zxcv", "k")
     await store.count_escalation("overdose")
     real_execute = store._db.execute
@@ -596,7 +589,7 @@ async def test_a_failed_flush_keeps_everything_for_the_next_try(tmp_path: Path):
 
 
 async def test_settings_asked_for_together_are_read_together(store: Store):
-    known, unknown = store.user_key(10), store.user_key(11)
+    known, unknown = user_key(ID_KEY, 10), user_key(ID_KEY, 11)
     await store.set_region(known, "UK")
     statements: list[str] = []
     await store._db.set_trace_callback(statements.append)
@@ -612,30 +605,30 @@ async def test_settings_asked_for_together_are_read_together(store: Store):
 async def test_a_deleted_database_file_is_recreated_with_everything_and_operators_are_told(
         tmp_path: Path, caplog: pytest.LogCaptureFixture):
     path = tmp_path / "lantern.sqlite3"
-    store = await Store.open(path, ID_KEY)
+    store = await Store.open(path)
     told: list[str] = []
     store.on_reopened.append(told.append)
-    key = store.user_key(1)
+    key = user_key(ID_KEY, 1)
     await store.save_checkin(key, mood=3, craving=1, night=date(2026, 11, 20))
     path.unlink()
     await store.save_checkin(key, mood=4, craving=0, night=date(2026, 11, 21))  # acknowledged after the delete
     await store.close()
     assert path.exists() and len(told) == 1 and "deleted" in told[0] and "deleted" in caplog.text
-    reopened = await Store.open(path, ID_KEY)
+    reopened = await Store.open(path)
     assert [c.mood for c in await reopened.all_checkins(key)] == [3, 4]
     await reopened.close()
 
 
 async def test_a_replaced_database_file_is_reopened_as_the_new_file(tmp_path: Path):
     path, restored = tmp_path / "lantern.sqlite3", tmp_path / "backup.sqlite3"
-    backup = await Store.open(restored, ID_KEY)
-    await backup.set_region(backup.user_key(2), "UK")
+    backup = await Store.open(restored)
+    await backup.set_region(user_key(ID_KEY, 2), "UK")
     await backup.close()
-    store = await Store.open(path, ID_KEY)
+    store = await Store.open(path)
     told: list[str] = []
     store.on_reopened.append(told.append)
-    await store.set_region(store.user_key(3), "AU")
+    await store.set_region(user_key(ID_KEY, 3), "AU")
     os.replace(restored, path)
-    assert await store.regions() == {store.user_key(2): "UK"}
+    assert await store.regions() == {user_key(ID_KEY, 2): "UK"}
     assert "replaced" in told[0]
     await store.close()

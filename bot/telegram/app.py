@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
-import importlib.util
 import logging
 import os
 import secrets
@@ -34,10 +32,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot import pseudonym
 from bot.config import TOKEN_ENV, Settings
+from bot.conversation import Conversation
 from bot.errors import LanternError
-from bot.telegram import handlers, operators, render, webhook_server
+from bot.pseudonym import Pseudonyms
+from bot.telegram import checkin_handlers, handlers, operators, reminders, render, webhook_server
 from bot.telegram.delivery import REPLY, URGENT, PriorityRateLimiter, RetryPolicy, describe, priority_limiter
 
 if TYPE_CHECKING:
@@ -45,8 +44,6 @@ if TYPE_CHECKING:
     from bot.store import Store
 
 logger = logging.getLogger(__name__)
-
-CHECKIN_MODULE = "bot.telegram.checkin_handlers"
 
 # Shown in Telegram's command menu (set with setMyCommands at every start).
 BOT_COMMANDS: tuple[BotCommand, ...] = (
@@ -201,9 +198,10 @@ def default_rate_limiter() -> PriorityRateLimiter:
 
 def application_builder(settings: Settings, rate_limiter: BaseRateLimiter[Any] | None = None) -> ApplicationBuilder:
     """PTB's builder set up as Lantern runs it, before any handler: also the benchmark's echo bot."""
-    token = settings.bot_token()
-    if not token:
+    secret = settings.bot_token()
+    if secret is None:
         raise LanternError(MISSING_TOKEN)
+    token = secret.get_secret_value()  # the one place it is read: PTB needs it for every request
     redact_in_logs(token)  # httpx and PTB put it in every URL they log
     return (
         Application.builder()
@@ -222,14 +220,18 @@ def build_application(settings: Settings, lantern: Lantern, store: Store | None,
                       urgent_policy: RetryPolicy = URGENT,
                       reply_policy: RetryPolicy = REPLY,
                       typing_after: float = handlers.TYPING_AFTER,
-                      reload_debounce_ms: int = operators.WATCH_DEBOUNCE_MS) -> Application:
+                      reload_debounce_ms: int = operators.WATCH_DEBOUNCE_MS,
+                      pseudonyms: Pseudonyms | None = None) -> Application:
     """Wire the core and store into a PTB Application. Nothing touches the network until `start`.
 
-    Operator commands are wired too, but stay out of the public command menu.
+    Operator commands are wired too, but stay out of the public command menu. Without
+    `pseudonyms`, user keys mean something only while this process runs.
     """
     withhold_update_text()
     application = application_builder(settings, rate_limiter).build()
-    application.bot_data[handlers.SERVICES] = handlers.Services(lantern, store, urgent_policy, typing_after,
+    conversation = Conversation(lantern, store, pseudonyms or Pseudonyms.for_process(), default_region=settings.region,
+                                reminders=reminders.JobQueueReminders(application.job_queue))
+    application.bot_data[handlers.SERVICES] = handlers.Services(conversation, store, urgent_policy, typing_after,
                                                                 reply_policy)
     limiter = priority_limiter(application.bot)
     if isinstance(application.update_processor, PerChatUpdateProcessor):
@@ -240,7 +242,7 @@ def build_application(settings: Settings, lantern: Lantern, store: Store | None,
     _check_topic_buttons(lantern)
     commands = list(BOT_COMMANDS)
     _add_own_handlers(application)
-    commands += _add_checkin_handlers(application, settings)
+    commands += checkin_handlers.register(application, settings)
     operators.register(application, settings, debounce_ms=reload_debounce_ms)  # before the catch-all
     _add_catch_all_handlers(application)
     application.add_error_handler(handlers.log_error)
@@ -262,15 +264,6 @@ def _add_own_handlers(application: Application) -> None:
         CallbackQueryHandler(handlers.region_button, pattern=f"^{render.REGION_PREFIX}:"),
         CallbackQueryHandler(handlers.forget_button, pattern=f"^{render.FORGET_PREFIX}:"),
     ])
-
-
-def _add_checkin_handlers(application: Application, settings: Settings) -> list[BotCommand]:
-    """Check-ins are optional: registered if their module is there (its typed-answer handler runs
-    in an earlier group, so an open check-in gets its answers before the core does)."""
-    if importlib.util.find_spec(CHECKIN_MODULE) is None:
-        return []
-    checkin_handlers = importlib.import_module(CHECKIN_MODULE)
-    return list(checkin_handlers.register(application, settings))
 
 
 def _add_catch_all_handlers(application: Application) -> None:
@@ -372,9 +365,11 @@ async def serve(settings: Settings, *, rate_limiter: BaseRateLimiter[Any] | None
     from bot.core import Lantern  # the core loads content: only when really starting
 
     token = settings.bot_token()
-    if not token:
+    if token is None:
         raise LanternError(MISSING_TOKEN)
-    redact_in_logs(token, settings.telegram.webhook.secret_token)
+    redact_in_logs(token.get_secret_value(), settings.telegram.webhook.secret_token)
+    pseudonyms = Pseudonyms.from_env()  # missing or weak: a one-line LanternError for the operator
+    redact_in_logs(pseudonyms.secret.decode("utf-8", "replace"))
     store = await _open_store(settings)
     lantern = Lantern.from_settings(settings)
     stop_requested = asyncio.Event()
@@ -383,7 +378,7 @@ async def serve(settings: Settings, *, rate_limiter: BaseRateLimiter[Any] | None
         loop.add_signal_handler(stop_signal, stop_requested.set)
     hangup: signal.Signals | None = None
     try:
-        application = build_application(settings, lantern, store, rate_limiter=rate_limiter)
+        application = build_application(settings, lantern, store, rate_limiter=rate_limiter, pseudonyms=pseudonyms)
         hangup = _reload_on_hangup(loop, application)
         try:
             await start(application, settings, poll_timeout=poll_timeout)
@@ -417,18 +412,16 @@ async def _open_store(settings: Settings) -> Store:
     crisis help never depend on storage; only remembered regions and counters do."""
     from bot.store import Store, StoreError
 
-    id_key = pseudonym.id_key_from_env()  # missing or weak: a one-line LanternError for the operator
-    redact_in_logs(id_key.decode("utf-8", "replace"))
     try:
-        return await Store.open(settings.storage.path, id_key)
+        return await Store.open(settings.storage.path)
     except StoreError as error:
         logger.error("storage unavailable, running without it: %s", error)
-        return Store.unavailable(id_key, str(error))
+        return Store.unavailable(str(error))
 
 
 def run(settings: Settings) -> None:
     """Entry point of `lantern run`. Raises LanternError (one line) for what an operator must fix."""
-    if not settings.bot_token():
+    if settings.bot_token() is None:
         raise LanternError(MISSING_TOKEN)
     # PTB's documented opt-in to its next major's RetryAfter type (delivery.py reads either);
     # without it every 429 also prints a deprecation warning.

@@ -325,6 +325,18 @@ async def send_urgent(bot: Bot, chat_id: int, messages: Sequence[OutgoingMessage
     return outcome == "sent"
 
 
+async def send_question(bot: Bot, chat_id: int, message: OutgoingMessage) -> int | None:
+    """Send a question with buttons once (an ordinary reply's turn) and return its message id, which
+    a later edit needs; None if it did not go out (logged by class only)."""
+    try:
+        sent = await bot.send_message(chat_id, message.html, parse_mode=ParseMode.HTML, reply_markup=message.keyboard,
+                                      **rate_limit_args(bot, Priority.REPLY))
+    except TelegramError as error:
+        logger.warning("question not delivered: %s", describe(error))
+        return None
+    return sent.message_id
+
+
 Outcome = Literal["sent", "gone", "refused", "failed"]
 
 

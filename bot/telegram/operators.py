@@ -21,13 +21,11 @@ from datetime import UTC, datetime
 from telegram import Bot, Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
-from bot.checkin import load_checkin_texts
 from bot.config import Settings
-from bot.errors import LanternError
 from bot.operator_stats import content_path, format_stats, format_unmatched, gather_stats, review_unmatched
 from bot.reload import ContentReloader, ReloadOutcome
 from bot.store import StoreError
-from bot.telegram import handlers, reminders, render
+from bot.telegram import handlers, render
 from bot.telegram.delivery import send_reply
 
 log = logging.getLogger(__name__)
@@ -63,17 +61,8 @@ def register(application: Application, settings: Settings, *, debounce_ms: int =
     async def tell_operators(outcome: ReloadOutcome) -> None:
         await notify_operators(application.bot, settings.operators, rejection_text(outcome, settings))
 
-    async def refresh_checkin_texts(outcome: ReloadOutcome) -> None:
-        """responses/checkin.yaml is checked with the rest; its texts live with the check-in handlers."""
-        checkin = application.bot_data.get(reminders.CHECKIN_KEY)
-        if checkin is None:
-            return
-        try:
-            checkin.texts = load_checkin_texts(settings.content.responses_dir)
-        except LanternError as error:  # changed again since the check: the next reload settles it
-            log.error("check-in texts not reloaded: %s", error)
-
-    reloader = ContentReloader(lantern, settings, on_rejected=tell_operators, on_applied=refresh_checkin_texts)
+    # The check-in texts are part of the catalog: an applied reload swaps them with the rest.
+    reloader = ContentReloader(lantern, settings, on_rejected=tell_operators)
     store = application.bot_data[handlers.SERVICES].store
     if store is not None:  # a database file deleted or replaced under the bot is news for operators
         store.on_reopened.append(lambda reason: asyncio.get_running_loop().create_task(

@@ -9,7 +9,8 @@ PTB's persistence does not save jobs, so the database is the truth: `restore_rem
 re-creates every job from it at start-up, and each job re-checks the database before sending
 (a reminder turned off or forgotten elsewhere cancels itself). A user who blocked the bot has
 reminders turned off, which also drops their chat id. Also the daily purge of old unmatched
-questions. Not for the /remind and /timezone commands: those are in checkin_handlers.py.
+questions. Only JobQueue glue: when a reminder is due and what /remind and /timezone mean are
+`bot.checkin.reminders`' rules, carried out here through `JobQueueReminders`.
 """
 
 from __future__ import annotations
@@ -20,21 +21,20 @@ import logging
 import secrets
 from datetime import UTC, time, timedelta, tzinfo
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from apscheduler.triggers.cron import CronTrigger
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import Application, ContextTypes, Job, JobQueue
 
-from bot.store import Reminder, StoreError
+from bot.checkin.reminders import reminder_time
+from bot.config import Settings
+from bot.storage import StoreError
+from bot.telegram.chat import SERVICES, Services
 from bot.telegram.delivery import REPLY, Priority, deliver
-from bot.telegram.render import render_text
-from bot.timezones import effective_time_zone, parse_reminder_time
+from bot.telegram.render import CHECKIN_START, render_text, start_checkin_keyboard
 
 if TYPE_CHECKING:
-    from bot.checkin import CheckinTexts
-    from bot.core import Lantern
-    from bot.store import Store
+    from bot.storage import CheckinStore
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,45 @@ _JOB_ID_KEY = secrets.token_bytes(16)  # per process: jobs are re-created from t
 # Restoring thousands of jobs yields to the event loop this often, so the bot answers meanwhile.
 RESTORE_BATCH = 100
 PURGE_JOB = "purge_unmatched"
-START_CALLBACK = "ci:start"  # the reminder's button: starts a check-in (handled in checkin_handlers)
+START_CALLBACK = CHECKIN_START  # the reminder's button: starts a check-in (handled in checkin_handlers)
+
+
+class JobQueueReminders:
+    """The conversation layer's `ReminderJobs`, as one PTB JobQueue job per user."""
+
+    def __init__(self, job_queue: JobQueue | None) -> None:
+        self._job_queue = job_queue
+
+    def schedule(self, user_key: str, at: time, chat_id: int) -> None:
+        if self._job_queue is not None:
+            schedule(self._job_queue, user_key, at, chat_id)
+
+    def cancel(self, user_key: str) -> None:
+        cancel(self._job_queue, user_key)
+
+
+def register(application: Application, settings: Settings) -> None:
+    """Re-create the reminders from the database (and purge old unmatched questions) as soon as the
+    job queue starts, then purge daily; so `build_application` needs no post_init hook for it."""
+    if application.job_queue is None:
+        log.warning("no JobQueue (install python-telegram-bot[job-queue]): reminders are off")
+        return
+    application.job_queue.run_once(
+        _at_start,
+        when=0,
+        name="checkin_start_up",
+        data=settings.storage.retention_days,
+        # Scheduled before the job queue starts: with APScheduler's default 1 s grace, a slow
+        # start-up (getMe over a bad network) would skip it as "missed".
+        job_kwargs={"misfire_grace_time": None},
+    )
+    schedule_purge(application.job_queue, settings.storage.retention_days)
+
+
+async def _at_start(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Once, as soon as the job queue runs: reminders back from the database, then the purge."""
+    await restore_reminders(context.application)
+    await purge_old_unmatched(context.application, context.job.data)
 
 
 def job_name(user_key: str) -> str:
@@ -101,18 +139,11 @@ def cancel(job_queue: JobQueue | None, user_key: str) -> bool:
     return True
 
 
-def reminder_time(reminder: Reminder, default_region: str) -> time | None:
-    """The stored 'HH:MM' as a time in the user's zone; None if the row is unusable."""
-    wall_clock = parse_reminder_time(reminder.time)
-    if wall_clock is None:
-        return None
-    zone = effective_time_zone(reminder.time_zone, reminder.region or default_region)
-    return wall_clock.replace(tzinfo=zone)
-
-
-async def restore_reminders(application: Application, store: Store | None = None, *, default_region: str = "US") -> int:
+async def restore_reminders(application: Application, store: CheckinStore | None = None) -> int:
     """Re-create every reminder job from the database; returns how many. Safe to run twice."""
-    store = store or _store(application)
+    conversation = _services(application).conversation
+    store = store or conversation.store
+    default_region = conversation.default_region
     job_queue = application.job_queue
     if store is None or job_queue is None:
         log.warning("reminders not restored: %s", "no store" if store is None else "no job queue")
@@ -140,8 +171,8 @@ async def send_reminder(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The job: ask the user to check in, with a button that starts the check-in."""
     job = context.job
     user_key, chat_id = job.data
-    store = _store(context.application)
-    texts = _texts(context.application)
+    conversation = _services(context.application).conversation
+    store, texts = conversation.store, conversation.checkin_texts
     if store is not None:
         try:
             if (await store.user_settings(user_key)).reminder_time is None:
@@ -151,7 +182,7 @@ async def send_reminder(context: ContextTypes.DEFAULT_TYPE) -> None:
             log.warning("reminder sent without checking the database (%s)", exc.fault)
     if texts is None:
         return
-    button = InlineKeyboardMarkup([[InlineKeyboardButton(texts.remind.button, callback_data=START_CALLBACK)]])
+    button = start_checkin_keyboard(texts.remind.button)
     outcome = await deliver(context.bot, chat_id, render_text(texts.remind.message, button), policy=REPLY,
                             priority=Priority.BACKGROUND, kind="reminder")
     if outcome == "gone":
@@ -184,7 +215,7 @@ async def purge_unmatched(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def purge_old_unmatched(application: Application, retention_days: int) -> int:
     """Delete unmatched questions older than `retention_days`; a store failure waits for tomorrow."""
-    store = _store(application)
+    store = _services(application).conversation.store
     if store is None:
         return 0
     try:
@@ -197,25 +228,5 @@ async def purge_old_unmatched(application: Application, retention_days: int) -> 
     return purged
 
 
-# Where the check-in module keeps its texts and sessions in bot_data; see checkin_handlers.register.
-CHECKIN_KEY = "lantern_checkin"
-
-
-def app_services(application: Application) -> tuple[Lantern | None, Store | None, Any]:
-    """The core, the store and the app's Services object, wherever build_application put them
-    (handlers.Services under handlers.SERVICES, or plain "lantern"/"store" keys)."""
-    from bot.telegram import handlers
-
-    services = application.bot_data.get(handlers.SERVICES)
-    if services is not None:
-        return services.lantern, services.store, services
-    return application.bot_data.get("lantern"), application.bot_data.get("store"), None
-
-
-def _store(application: Application) -> Store | None:
-    return app_services(application)[1]
-
-
-def _texts(application: Application) -> CheckinTexts | None:
-    checkin = application.bot_data.get(CHECKIN_KEY)
-    return checkin.texts if checkin is not None else None
+def _services(application: Application) -> Services:
+    return application.bot_data[SERVICES]

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
+from bot.checkin import Prompt
+from bot.mood_chart import MoodChart
 from bot.replies import Reply, Suggestion
 
 logger = logging.getLogger(__name__)
@@ -35,6 +37,9 @@ REGION_PREFIX = "r"
 FORGET_PREFIX = "forget"
 FORGET_YES = "forget:yes"
 FORGET_NO = "forget:no"
+# A check-in's buttons: "ci:<session token>:<value>"; a reminder's "check in now" is "ci:start".
+CHECKIN_PREFIX = "ci"
+CHECKIN_START = "ci:start"
 
 # Coarsest boundary first: paragraphs, then lines, then sentences, then words.
 _BOUNDARIES: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -120,6 +125,29 @@ def keyboard_json(keyboard: InlineKeyboardMarkup) -> str:
 def confirm_keyboard(yes_label: str, no_label: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(yes_label, callback_data=FORGET_YES),
                                   InlineKeyboardButton(no_label, callback_data=FORGET_NO)]])
+
+
+def question_keyboard(prompt: Prompt, token: str) -> InlineKeyboardMarkup:
+    """A check-in question's choices: mood on one row of five (short labels), the rest two to a row."""
+    buttons = [InlineKeyboardButton(choice.label, callback_data=f"{CHECKIN_PREFIX}:{token}:{choice.value}")
+               for choice in prompt.choices]
+    per_row = len(buttons) if prompt.step == "mood" else 2
+    return InlineKeyboardMarkup([buttons[i:i + per_row] for i in range(0, len(buttons), per_row)])
+
+
+def start_checkin_keyboard(label: str) -> InlineKeyboardMarkup:
+    """A reminder's one button: start the check-in now."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=CHECKIN_START)]])
+
+
+def render_chart(chart: MoodChart) -> list[OutgoingMessage]:
+    """/mood: the sentence, the two-row chart in monospace, the summary under it."""
+    parts_html = [html.escape(chart.header, quote=False)]
+    if chart.chart:
+        parts_html.append(f"<pre>{html.escape(chart.chart, quote=False)}</pre>")
+    if chart.summary:
+        parts_html.append(html.escape(chart.summary, quote=False))
+    return [OutgoingMessage("\n".join(parts_html), chart.as_text())]
 
 
 def well_formed(text: str) -> str:

@@ -16,6 +16,7 @@ from telegram.ext import Application
 from bot.catalog import Catalog
 from bot.config import Settings, StorageSettings, TelegramSettings, WebhookSettings
 from bot.core import Lantern, try_load
+from bot.pseudonym import Pseudonyms, user_key
 from bot.store import Store
 from bot.telegram.app import QUIET_LIBRARIES, build_application, configure_logging, start, stop
 from bot.telegram.delivery import RetryPolicy
@@ -50,7 +51,7 @@ def lantern(catalog: Catalog) -> Lantern:
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "lantern.sqlite3", ID_KEY)
+    opened = await Store.open(tmp_path / "lantern.sqlite3")
     yield opened
     await opened.close()
 
@@ -74,7 +75,7 @@ class RunningBot:
     store: Store | None
 
     def user_key(self, user_id: int) -> str:
-        return self.store.user_key(user_id) if self.store else ""
+        return user_key(ID_KEY, user_id)
 
     async def say(self, chat_id: int, text: str, *, expect: int = 1, **kwargs: object) -> list[BotMessage]:
         """Send `text` as the user in `chat_id`; return the `expect` new messages the bot sends back."""
@@ -95,6 +96,7 @@ class RunningBot:
 
 async def running(api: FakeBotApi, settings: Settings, lantern: Lantern, store: Store | None,
                   **options: Any) -> Application:
+    options.setdefault("pseudonyms", Pseudonyms(ID_KEY))
     application = build_application(settings, lantern, store, urgent_policy=FAST_RETRIES, **options)
     await start(application, settings, poll_timeout=1.0)
     return application

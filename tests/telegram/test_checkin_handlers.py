@@ -15,6 +15,7 @@ import pytest
 from bot.checkin import CRAVINGS_ANSWER, CheckinTexts, load_checkin_texts
 from bot.config import Settings
 from bot.core import Lantern
+from bot.pseudonym import user_key
 from bot.store import Store
 from bot.telegram import reminders
 from bot.telegram.app import build_application, start, stop
@@ -215,12 +216,12 @@ async def test_a_user_who_blocked_the_bot_has_reminders_turned_off(bot: RunningB
 async def test_at_start_reminders_are_recreated_and_old_unmatched_questions_purged(
     fake_api: BlockableApi, lantern: Lantern, tmp_path: Path
 ):
-    store = await Store.open(tmp_path / "lantern.sqlite3", ID_KEY)
-    users = {store.user_key(chat): chat for chat in (301, 302, 303)}
+    store = await Store.open(tmp_path / "lantern.sqlite3")
+    users = {user_key(ID_KEY, chat): chat for chat in (301, 302, 303)}
     for key, chat in users.items():
         await store.set_reminder(key, "22:15", chat)
-    await store.set_time_zone(store.user_key(302), "Asia/Tokyo")
-    await store.clear_reminder(store.user_key(303))
+    await store.set_time_zone(user_key(ID_KEY, 302), "Asia/Tokyo")
+    await store.clear_reminder(user_key(ID_KEY, 303))
     await store.record_unmatched("asked this week", "k")
     with sqlite3.connect(store.path) as db:
         db.execute("INSERT INTO unmatched VALUES ('asked long ago', 'k', 3, '2020-01-01T00:00:00+00:00', "
@@ -231,9 +232,9 @@ async def test_at_start_reminders_are_recreated_and_old_unmatched_questions_purg
     await start(application, settings, poll_timeout=1.0)
     try:
         await fake_api.wait_for(lambda: len(application.job_queue.jobs(f"^{reminders.JOB_NAME}$")) == 2)
-        tokyo = reminders.find(application.job_queue, store.user_key(302))
+        tokyo = reminders.find(application.job_queue, user_key(ID_KEY, 302))
         assert tokyo is not None
-        assert str(tokyo.job.trigger.timezone) == "Asia/Tokyo" and tokyo.data == (store.user_key(302), 302)
+        assert str(tokyo.job.trigger.timezone) == "Asia/Tokyo" and tokyo.data == (user_key(ID_KEY, 302), 302)
 
         async def purged() -> bool:
             return [q.text for q in await store.unmatched()] == ["asked this week"]
@@ -263,7 +264,7 @@ async def test_forget_cancels_the_reminder_and_leaves_nothing_in_the_file(bot: R
 async def test_when_the_database_fails_the_user_is_told_the_check_in_was_not_saved(
     fake_api: BlockableApi, lantern: Lantern, tmp_path: Path, texts: CheckinTexts
 ):
-    broken = Store.unavailable(ID_KEY, "database is damaged")
+    broken = Store.unavailable("database is damaged")
     application = await running(fake_api, settings_for(fake_api, tmp_path), lantern, broken)
     try:
         bot = RunningBot(fake_api, application, lantern, broken)
@@ -275,25 +276,6 @@ async def test_when_the_database_fails_the_user_is_told_the_check_in_was_not_sav
         assert remind.plain_text == texts.remind.failed
     finally:
         await stop(application)
-
-
-def test_check_ins_in_progress_are_never_persisted_and_expire():
-    import pickle
-    from datetime import timedelta
-
-    from bot.checkin import CheckinFlow
-    from bot.telegram.checkin_handlers import CheckinSessions
-
-    texts = load_checkin_texts(Settings().content.responses_dir)
-    sessions = CheckinSessions()
-    flow = CheckinFlow(texts)
-    flow.start()
-    flow.choose("3")
-    sessions.begin("someone", flow)
-    assert len(pickle.loads(pickle.dumps(sessions))) == 0  # PTB persistence would store nothing
-    expiring = CheckinSessions(ttl=timedelta(seconds=-1))
-    expiring.begin("someone", flow)
-    assert expiring.get("someone") is None
 
 
 async def test_timezone_with_a_lone_surrogate_still_gets_a_reply(bot: RunningBot, texts: CheckinTexts):

@@ -19,7 +19,7 @@ from bot.replies import Reply
 from bot.store import Store
 from bot.telegram.app import stop
 from tests.fake_bot_api import FakeBotApi, Fault
-from tests.telegram.conftest import ID_KEY, RunningBot, running, settings_for
+from tests.telegram.conftest import RunningBot, running, settings_for
 
 CHAT = 1001
 OUR_COMMANDS = ["start", "topics", "sos", "help", "region", "privacy", "forget", "about"]
@@ -258,7 +258,7 @@ async def test_replies_in_one_chat_keep_their_order_while_chats_run_side_by_side
 
 async def test_without_a_working_store_every_reply_still_goes_out(
         fake_api: FakeBotApi, lantern: Lantern, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    broken = Store.unavailable(ID_KEY, "disk full")
+    broken = Store.unavailable("disk full")
     application = await running(fake_api, settings_for(fake_api, tmp_path), lantern, broken)
     try:
         bot = RunningBot(fake_api, application, lantern, broken)

@@ -19,12 +19,13 @@ import pytest
 
 from bot.core import Lantern
 from bot.paths import DEFAULT_INTENTS_DIR
+from bot.pseudonym import user_key
 from bot.store import Store
 from bot.telegram import reminders
 from bot.telegram.app import stop
 from bot.telegram.delivery import PriorityRateLimiter
 from tests.fake_bot_api import FakeBotApi, Fault
-from tests.telegram.conftest import RunningBot, running, settings_for
+from tests.telegram.conftest import ID_KEY, RunningBot, running, settings_for
 
 CRISIS = "i want to kill myself tonight"
 ORDINARY = ("why cant my son just quit", "3am cravings are bad", "what is narcan", "how do i talk to my daughter")
@@ -69,8 +70,7 @@ async def test_long_messages_in_one_chat_delay_another_chats_crisis_reply_by_und
 
 @pytest.fixture
 async def locked_store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(tmp_path / "lantern.sqlite3", b"test-id-key-for-pseudonyms-0123456789",
-                             busy_timeout_ms=60_000)
+    store = await Store.open(tmp_path / "lantern.sqlite3", busy_timeout_ms=60_000)
     yield store
     await store.close()
 
@@ -81,7 +81,7 @@ async def test_a_crisis_reply_does_not_wait_for_a_locked_database(
     other_process = sqlite3.connect(locked_store.path, isolation_level=None, timeout=30, check_same_thread=False)
     # Another process takes SQLite's write lock (in a thread: waiting for it must not stop our loop).
     await asyncio.to_thread(other_process.execute, "BEGIN IMMEDIATE")
-    writes = [asyncio.create_task(locked_store.set_time_zone(locked_store.user_key(9), "Europe/Paris"))]
+    writes = [asyncio.create_task(locked_store.set_time_zone(user_key(ID_KEY, 9), "Europe/Paris"))]
     try:
         fake_api.push_text(31, CRISIS)  # a user never seen before
         (crisis,) = await fake_api.wait_for_messages(31, 1, timeout=10)
@@ -138,7 +138,7 @@ async def test_a_crisis_reply_overtakes_a_minute_of_due_reminders_and_every_remi
     try:
         due = []
         for chat in range(5000, 5120):
-            key = store.user_key(chat)
+            key = user_key(ID_KEY, chat)
             await store.set_reminder(key, "22:30", chat)
             job = reminders.schedule(application.job_queue, key, time(22, 30), chat)
             due.append(job)

@@ -19,8 +19,9 @@ import pytest
 from bot.config import ContentSettings, Settings
 from bot.core import Lantern
 from bot.store import Store
-from bot.telegram import operators, reminders
+from bot.telegram import operators
 from bot.telegram.app import serve, stop
+from bot.telegram.chat import SERVICES
 from tests.conftest import ContentCopy, copy_shipped_content
 from tests.fake_bot_api import FakeBotApi
 from tests.telegram.conftest import ID_KEY, RunningBot, running, settings_for
@@ -176,7 +177,7 @@ async def test_sighup_reloads_the_content_of_lantern_run(
 async def test_an_edited_check_in_text_serves_too(live: LiveBot) -> None:
     old = 'private_only: "Check-ins are private: send /checkin in a private chat with me."'
     live.content.edit("responses/checkin.yaml", old, 'private_only: "Edited: check-ins happen in private."')
-    checkin = live.application.bot_data[reminders.CHECKIN_KEY]
-    await eventually(lambda: checkin.texts.private_only == "Edited: check-ins happen in private.")
+    conversation = live.application.bot_data[SERVICES].conversation  # the texts come with the new catalog
+    await eventually(lambda: conversation.checkin_texts.private_only == "Edited: check-ins happen in private.")
     (reply,) = await live.say(-8008, "/checkin@lantern_test_bot", chat_type="group", user_id=USER)
     assert reply.plain_text == "Edited: check-ins happen in private."
