@@ -286,3 +286,79 @@ async def test_remind_schedules_moves_with_the_time_zone_and_turns_off(talk: Con
     assert (await talk.remind(key, "off", chat_id=15)).text == texts.remind.turned_off
     assert key not in jobs.scheduled
     assert (await talk.remind(key, "off", chat_id=15)).text == texts.remind.already_off
+
+
+# ----- moved here from the Telegram end-to-end tests: the same behaviour, without HTTP -------------
+
+
+async def test_a_follow_up_after_talk_of_pills_gets_the_crisis_reply_and_someone_elses_does_not(
+        talk: Conversation, lantern: Lantern):
+    """The core keeps risk per user key; the layer gives one person one key across messages."""
+    suicide = lantern.catalog.crisis_replies["suicide"].split("\n")[0]
+    await talk.text(talk.key_for(20), "i have all my moms pills in front of me", Screen())
+    other = await talk.text(talk.key_for(21), "ok i took them", Screen())
+    same = await talk.text(talk.key_for(20), "ok i took them", Screen())
+    assert same.text.startswith(suicide) and "988" in same.text and "911" in same.text
+    assert not other.text.startswith(suicide)
+
+
+async def test_a_fallback_carries_the_quiet_help_line_and_its_words_go_to_the_unmatched_list(
+        talk: Conversation, store: Store, lantern: Lantern):
+    fallback = await talk.text(talk.key_for(22), "asdf qwerty", Screen())
+    assert fallback.text.startswith(lantern.ui("fallback")) and "988" in fallback.text
+    await talk.text(talk.key_for(22), "why cant my son just quit", Screen())
+    assert [q.text for q in await store.unmatched()] == ["asdf qwerty"]
+    assert sorted((kind, n) for _, kind, n in await store.usage_counts()) == [("answer", 1), ("fallback", 1)]
+
+
+async def test_after_region_uk_every_text_gives_uk_lines(talk: Conversation):
+    key = talk.key_for(23)
+    assert "Call or text 988" in (await talk.start(key)).text
+    await talk.region(key, "UK")
+    welcome, about, voice = await talk.start(key), await talk.ui(key, "about"), await talk.ui(key, "non_text")
+    answer = await talk.text(key, "3am cravings are bad", Screen())
+    assert "Call Samaritans on 116 123" in welcome.text and "call 999" in welcome.text
+    assert "FRANK: 0300 123 6600" in about.text
+    assert "Call 999 at any sign of overdose." in answer.text
+    assert "Call Samaritans on 116 123" in voice.text
+    for text in (welcome.text, about.text, answer.text, voice.text):
+        assert "988" not in text and "911" not in text and "1-800-662-4357" not in text
+
+
+@pytest.mark.parametrize("name", ["help", "privacy", "about", "unknown_command"])
+async def test_plain_commands_are_interface_texts(talk: Conversation, lantern: Lantern, name: str):
+    assert (await talk.ui(talk.key_for(24), name)).text == lantern.ui(name)
+
+
+async def test_without_any_store_regions_live_in_memory_and_forget_clears_them(lantern: Lantern, jobs: Jobs):
+    talk = Conversation(lantern, None, Pseudonyms(SECRET), reminders=jobs)
+    talk.regions.fill({})
+    key = talk.key_for(25)
+    await talk.region(key, "UK")
+    assert "116 123" in (await talk.sos(key, Screen())).text
+    assert (await talk.forget(key)).text == lantern.ui("forget_done")
+    assert "988" in (await talk.sos(key, Screen())).text
+
+
+async def test_a_region_chosen_before_the_store_answers_wins(lantern: Lantern, store: Store):
+    """The start-up load failed: the store is asked after the reply, and a /region meanwhile wins."""
+    key = Pseudonyms(SECRET).key_for(26)
+    await store.set_region(key, "AU")
+    talk = Conversation(lantern, store, Pseudonyms(SECRET))  # regions not loaded
+    assert "988" in (await talk.sos(key, Screen())).text  # the default until the store has told us
+    assert "13 11 14" in (await talk.sos(key, Screen())).text
+    await talk.region(key, "UK")
+    assert await talk.region_of(key) == "UK"
+
+
+async def test_bad_input_mid_check_in_gets_a_clear_hint(talk: Conversation, texts: CheckinTexts):
+    screen = await check_in(talk, talk.key_for(27), "7", "3", "x" * 3000)
+    assert [(p.step, p.text) for p in screen.prompts[1:]] == [
+        ("mood", texts.mood.invalid), ("craving", texts.craving.prompt), ("craving", texts.craving.invalid)]
+
+
+@pytest.mark.parametrize("typed", ["25:00", "tonight", "22", "🙂"])
+async def test_a_bad_reminder_time_is_explained_and_nothing_scheduled(talk: Conversation, jobs: Jobs,
+                                                                     texts: CheckinTexts, typed: str):
+    assert (await talk.remind(talk.key_for(28), typed, chat_id=28)).text == texts.remind.bad_time.format(typed=typed)
+    assert jobs.scheduled == {}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import LanternError
-from bot.pseudonym import MIN_KEY_CHARS, id_key_for_chat, id_key_from_env, user_key
+from bot.pseudonym import MIN_KEY_CHARS, Pseudonyms, id_key_for_chat, id_key_from_env, user_key
 
 STRONG = "x" * MIN_KEY_CHARS + "-strong-enough"
 
@@ -55,3 +55,18 @@ def test_a_damaged_key_file_is_reported_not_replaced(tmp_path: Path):
     with pytest.raises(LanternError, match=str(key_file)):
         id_key_for_chat(key_file, {})
     assert key_file.read_text() == "short\n"
+
+
+def test_pseudonyms_keep_their_secret_out_of_sight():
+    pseudonyms = Pseudonyms.from_env({"LANTERN_ID_KEY": STRONG})
+    assert pseudonyms.key_for(42) == user_key(STRONG.encode(), 42)
+    assert STRONG not in repr(pseudonyms) and STRONG not in str(pseudonyms)
+
+
+def test_keys_for_a_process_differ_from_one_process_to_the_next():
+    assert Pseudonyms.for_process().key_for(42) != Pseudonyms.for_process().key_for(42)
+
+
+def test_the_chat_key_file_gives_the_same_keys_every_session(tmp_path: Path):
+    first = Pseudonyms.for_chat(tmp_path / "key", {}).key_for(0)
+    assert Pseudonyms.for_chat(tmp_path / "key", {}).key_for(0) == first

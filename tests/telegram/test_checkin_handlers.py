@@ -115,16 +115,6 @@ async def test_a_typed_note_is_kept_only_after_keep_it(bot: RunningBot, texts: C
     assert saved.note == "went to my meeting 🙂"
 
 
-async def test_bad_input_mid_check_in_gets_a_clear_hint(bot: RunningBot, texts: CheckinTexts):
-    await bot.say(CHAT, "/checkin")
-    (hint,) = await bot.say(CHAT, "7")
-    assert hint.plain_text == texts.mood.invalid and len(hint.buttons[0]) == 5
-    (craving,) = await bot.say(CHAT, "3")
-    assert craving.plain_text == texts.craving.prompt
-    (huge,) = await bot.say(CHAT, "x" * 3000)
-    assert huge.plain_text == texts.craving.invalid
-
-
 async def test_a_crisis_message_mid_check_in_gets_the_crisis_reply(bot: RunningBot, texts: CheckinTexts):
     (question,) = await bot.say(CHAT, "/checkin")
     await tap(bot, question, texts.mood.labels[1])
@@ -173,18 +163,6 @@ async def test_remind_sets_a_named_daily_job_and_off_removes_it(bot: RunningBot,
     assert off.plain_text == texts.remind.turned_off
     assert reminders.find(bot.application.job_queue, key) is None
     assert (await bot.store.user_settings(key)).reminder_chat_id is None
-
-
-@pytest.mark.parametrize("typed", ["25:00", "tonight", "22", "🙂"])
-async def test_a_bad_reminder_time_is_explained(bot: RunningBot, texts: CheckinTexts, typed: str):
-    (reply,) = await bot.say(CHAT, f"/remind {typed}")
-    assert reply.plain_text == texts.remind.bad_time.format(typed=typed)
-    assert reminders.find(bot.application.job_queue, bot.user_key(CHAT)) is None
-
-
-async def test_an_unknown_time_zone_is_explained(bot: RunningBot, texts: CheckinTexts):
-    (reply,) = await bot.say(CHAT, "/timezone Atlantis")
-    assert reply.plain_text == texts.timezone.unknown.format(typed="Atlantis")
 
 
 async def test_the_reminder_button_starts_a_check_in(bot: RunningBot, texts: CheckinTexts):

@@ -117,14 +117,6 @@ async def test_the_help_lines_follow_the_users_region(bot: RunningBot) -> None:
     assert await bot.store.get_region(bot.user_key(CHAT)) == "UK"
 
 
-async def test_region_by_argument_and_an_unknown_one(bot: RunningBot) -> None:
-    (unknown,) = await bot.say(CHAT, "/region Narnia")
-    assert unknown.plain_text.startswith("I don't know that region. Choose one of: US (United States)")
-    (chosen,) = await bot.say(CHAT, "/region ie")
-    assert chosen.plain_text == "Got it: I'll use help lines for Ireland."
-    assert await bot.store.get_region(bot.user_key(CHAT)) == "IE"
-
-
 async def test_sos_sends_help_lines_at_once_without_typing(bot: RunningBot) -> None:
     (sos,) = await bot.say(CHAT, "/sos")
     assert sos.plain_text == bot.lantern.sos().text
@@ -226,21 +218,6 @@ async def test_forget_asks_first_then_deletes_everything(bot: RunningBot) -> Non
     assert sos.plain_text == bot.lantern.sos("US").text
 
 
-@pytest.mark.parametrize(("command", "ui_key"), [("/help", "help"), ("/privacy", "privacy"),
-                                                  ("/about", "about"), ("/nonsense", "unknown_command")])
-async def test_plain_commands(bot: RunningBot, command: str, ui_key: str) -> None:
-    (reply,) = await bot.say(CHAT, command)
-    assert reply.plain_text == bot.lantern.ui(ui_key)
-
-
-async def test_unmatched_words_are_recorded_and_usage_counted(bot: RunningBot) -> None:
-    await bot.say(CHAT, "asdf qwerty")
-    await bot.say(CHAT, "why cant my son just quit")
-    await bot.settled(CHAT)
-    assert [q.text for q in await bot.store.unmatched()] == ["asdf qwerty"]
-    assert sorted((kind, n) for _, kind, n in await bot.store.usage_counts()) == [("answer", 1), ("fallback", 1)]
-
-
 async def test_replies_in_one_chat_keep_their_order_while_chats_run_side_by_side(bot: RunningBot) -> None:
     bot.api.inject("sendMessage", Fault.slow(1.0))  # the first reply in CHAT is slow to go out
     questions = ["why cant my son just quit", "/privacy", "/about"]
@@ -274,23 +251,6 @@ async def test_without_a_working_store_every_reply_still_goes_out(
         fake_api.push_callback(CHAT, "forget:yes")
         await fake_api.wait_for(lambda: fake_api.texts(CHAT)[-1] == lantern.ui("store_unavailable"))
         assert "store: count_escalation failed (StoreError)" in caplog.text
-    finally:
-        await stop(application)
-
-
-async def test_without_any_store_regions_live_in_memory_and_forget_clears_them(
-        fake_api: FakeBotApi, lantern: Lantern, tmp_path: Path) -> None:
-    application = await running(fake_api, settings_for(fake_api, tmp_path), lantern, None)
-    try:
-        bot = RunningBot(fake_api, application, lantern, None)
-        await bot.say(CHAT, "/region UK")
-        (sos,) = await bot.say(CHAT, "/sos")
-        assert sos.plain_text == lantern.sos("UK").text
-        await bot.say(CHAT, "/forget")
-        fake_api.push_callback(CHAT, "forget:yes")
-        await fake_api.wait_for(lambda: fake_api.texts(CHAT)[-1] == lantern.ui("forget_done"))
-        (sos,) = await bot.say(CHAT, "/sos")
-        assert sos.plain_text == lantern.sos("US").text
     finally:
         await stop(application)
 
