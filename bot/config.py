@@ -29,7 +29,7 @@ class WebhookSettings(_Strict):
     port: int = Field(8443, ge=1, le=65535)
     url_path: str = "telegram"
     public_url: str | None = None
-    secret_token: str | None = None
+    secret_token: SecretStr | None = None  # echoed by Telegram on every webhook request: a secret too
 
 
 class TelegramSettings(_Strict):

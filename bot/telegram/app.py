@@ -318,7 +318,7 @@ async def start(application: Application, settings: Settings, *, poll_timeout: f
         assert webhook.public_url is not None  # checked above, before connecting
         # Telegram echoes the secret on every webhook request; with none configured, a random one
         # still keeps anyone else from posting fake updates to us.
-        secret = webhook.secret_token or secrets.token_urlsafe(32)
+        secret = webhook.secret_token.get_secret_value() if webhook.secret_token else secrets.token_urlsafe(32)
         redact_in_logs(secret)
         await updater.start_webhook(
             listen=webhook.listen,
@@ -367,7 +367,8 @@ async def serve(settings: Settings, *, rate_limiter: BaseRateLimiter[Any] | None
     token = settings.bot_token()
     if token is None:
         raise LanternError(MISSING_TOKEN)
-    redact_in_logs(token.get_secret_value(), settings.telegram.webhook.secret_token)
+    webhook_secret = settings.telegram.webhook.secret_token
+    redact_in_logs(token.get_secret_value(), webhook_secret.get_secret_value() if webhook_secret else None)
     pseudonyms = Pseudonyms.from_env()  # missing or weak: a one-line LanternError for the operator
     redact_in_logs(pseudonyms.secret.decode("utf-8", "replace"))
     store = await _open_store(settings)

@@ -137,13 +137,15 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     text = message.text or message.caption or ""
     if in_group(update):
         text = _without_mention(text, context.bot.username)
-    service = services(context)
-    typing = TypingIndicator(context, chat.id, service.typing_after)
+    service, key = services(context), user_key(update, context)
     # A check-in takes typed answers only: a new message in a private chat, not an edit or a caption.
     to_checkin = update.message is not None and message.text is not None and chat.type == ChatType.PRIVATE
+    if to_checkin and await service.conversation.checkin_text(key, text, TelegramShow(update, context)):
+        return
+    typing = TypingIndicator(context, chat.id, service.typing_after)
     try:
-        await service.conversation.text(user_key(update, context), text, TelegramShow(update, context, typing=typing),
-                                        offload=len(text) > OFFLOAD_CHARS, checkin=to_checkin)
+        await service.conversation.text(key, text, TelegramShow(update, context, typing=typing),
+                                        offload=len(text) > OFFLOAD_CHARS, checkin=False)
     finally:
         typing.cancel()  # a no-op once settled; stops a stray 'typing…' if anything failed
 

@@ -139,11 +139,13 @@ def cancel(job_queue: JobQueue | None, user_key: str) -> bool:
     return True
 
 
-async def restore_reminders(application: Application, store: CheckinStore | None = None) -> int:
-    """Re-create every reminder job from the database; returns how many. Safe to run twice."""
-    conversation = _services(application).conversation
-    store = store or conversation.store
-    default_region = conversation.default_region
+async def restore_reminders(application: Application, store: CheckinStore | None = None, *,
+                            default_region: str = "US") -> int:
+    """Re-create every reminder job from `store` (the bot's own by default); returns how many. Safe
+    to run twice."""
+    if store is None:
+        conversation = _services(application).conversation
+        store, default_region = conversation.store, conversation.default_region
     job_queue = application.job_queue
     if store is None or job_queue is None:
         log.warning("reminders not restored: %s", "no store" if store is None else "no job queue")
