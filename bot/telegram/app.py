@@ -56,7 +56,6 @@ BOT_COMMANDS: tuple[BotCommand, ...] = (
     BotCommand("forget", "Delete what Lantern keeps about you"),
     BotCommand("about", "About Lantern"),
 )
-_COMMANDS_KEY = "lantern_bot_commands"  # bot_data: the full menu, ours plus check-ins'
 
 # Only what the handlers use: Telegram then does not even send the rest.
 ALLOWED_UPDATES: tuple[str, ...] = (Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY)
@@ -246,7 +245,7 @@ def build_application(settings: Settings, lantern: Lantern, store: Store | None,
     operators.register(application, settings, debounce_ms=reload_debounce_ms)  # before the catch-all
     _add_catch_all_handlers(application)
     application.add_error_handler(handlers.log_error)
-    application.bot_data[_COMMANDS_KEY] = commands
+    application.bot_data[handlers.SERVICES].commands = commands
     return application
 
 
@@ -306,7 +305,7 @@ async def start(application: Application, settings: Settings, *, poll_timeout: f
     if application.post_init is not None:  # as run_polling/run_webhook would (check-ins use it)
         await application.post_init(application)
     try:
-        await application.bot.set_my_commands(application.bot_data[_COMMANDS_KEY])
+        await application.bot.set_my_commands(application.bot_data[handlers.SERVICES].commands)
     except TelegramError as error:
         logger.warning("could not publish the command menu (%s); commands still work", describe(error))
     await application.start()

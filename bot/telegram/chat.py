@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from telegram import InlineKeyboardMarkup, InputFile, Message, Update
+from telegram import BotCommand, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
@@ -27,6 +27,7 @@ from bot.telegram.delivery import REPLY, URGENT, RetryPolicy, describe, send_que
 if TYPE_CHECKING:
     from bot.core import Lantern
     from bot.store import Store
+    from bot.telegram.operators import OperatorServices
 
 logger = logging.getLogger(__name__)
 
@@ -37,15 +38,18 @@ SERVICES = "lantern_services"  # key in application.bot_data: the one `Services`
 TYPING_AFTER = 0.3
 
 
-@dataclass(frozen=True)
+@dataclass
 class Services:
-    """Everything the handlers and jobs need, kept in `bot_data` so handlers stay plain functions."""
+    """Everything the handlers and jobs need, the one object in `bot_data`, so handlers stay plain
+    functions. Filled in by `app.build_application`; nothing changes it once the bot runs."""
 
     conversation: Conversation
     store: Store | None  # the concrete store, for health checks and the operators' figures
     urgent_policy: RetryPolicy = URGENT
     typing_after: float = TYPING_AFTER
     reply_policy: RetryPolicy = REPLY
+    commands: list[BotCommand] = field(default_factory=list)  # Telegram's menu: ours and the check-in's
+    operators: OperatorServices | None = None  # /stats, /unmatched, /reload and the content watcher
 
     @property
     def lantern(self) -> Lantern:

@@ -30,7 +30,6 @@ from bot.telegram.delivery import send_reply
 
 log = logging.getLogger(__name__)
 
-OPERATORS = "lantern_operators"  # key in application.bot_data
 COMMANDS = ("stats", "unmatched", "reload")
 # Editors save in bursts (a temporary file, then a rename): watchfiles groups changes until 50 ms
 # pass without one, for at most this long, so a burst is one reload.
@@ -44,7 +43,7 @@ _STOP_WAIT = 5.0
 
 @dataclass
 class OperatorServices:
-    """What the operator handlers and the watcher share, kept in `bot_data`."""
+    """What the operator handlers and the watcher share (`Services.operators`)."""
 
     operators: tuple[int, ...]
     reloader: ContentReloader
@@ -67,7 +66,8 @@ def register(application: Application, settings: Settings, *, debounce_ms: int =
     if store is not None:  # a database file deleted or replaced under the bot is news for operators
         store.on_reopened.append(lambda reason: asyncio.get_running_loop().create_task(
             notify_operators(application.bot, settings.operators, f"Database warning: {reason}")))
-    application.bot_data[OPERATORS] = OperatorServices(tuple(settings.operators), reloader, debounce_ms)
+    application.bot_data[handlers.SERVICES].operators = OperatorServices(tuple(settings.operators), reloader,
+                                                                         debounce_ms)
     # An empty id list matches nobody (PTB's allow_empty=False): with no operators, no one gets in.
     operator_only = filters.ChatType.PRIVATE & filters.User(user_id=settings.operators)
     application.add_handlers([
@@ -78,7 +78,8 @@ def register(application: Application, settings: Settings, *, debounce_ms: int =
 
 
 def _services(application: Application) -> OperatorServices | None:
-    return application.bot_data.get(OPERATORS)
+    service = application.bot_data.get(handlers.SERVICES)
+    return service.operators if service is not None else None
 
 
 # --- commands ---------------------------------------------------------------------------------
