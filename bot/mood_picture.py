@@ -52,7 +52,7 @@ TITLE_SIZE, LABEL_SIZE, TICK_SIZE = 20, 16, 15
 DATE_TICK_EVERY = 7  # nights between dated ticks, counted back from tonight
 # Okabe & Ito's palette, told apart with the common colour-vision deficiencies
 # (https://jfly.uni-koeln.de/color/); the text is near-black on white.
-MOOD_COLOUR, CRAVING_COLOUR, GAP_COLOUR, TEXT_COLOUR = "#0072B2", "#E69F00", "#E4E4E4", "#222222"
+MOOD_COLOUR, CRAVING_COLOUR, GAP_COLOUR, TEXT_COLOUR = "#0072B2", "#E69F00", "#EBEBEB", "#222222"
 # Telegram's limit for a photo caption, after entity parsing (https://core.telegram.org/bots/api#sendphoto).
 CAPTION_MAX_CHARS = 1024
 # A picture not drawn by then is given up on, and the text summary sent instead. Each is drawn by
