@@ -28,20 +28,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot.mood_chart import CheckinPoint, PictureTexts, current_streak, render, short_date
-from bot.timezones import effective_time_zone, night_of
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the drawing process loads none of these (pydantic alone is 13 MB there)
     from matplotlib.figure import Figure
 
     from bot.checkin import CheckinTexts
+    from bot.mood_chart import CheckinPoint, PictureTexts
     from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-P = TypeVar("P", bound=CheckinPoint)
+P = TypeVar("P", bound="CheckinPoint")
 
 PICTURE_DAYS = 30
 # Check-ins read for the picture: one a night is usual; a night with several keeps its last one.
@@ -154,8 +153,8 @@ def _dress(texts: PictureTexts, series: NightSeries, craving_labels: Mapping[int
     """Title, axes, scales and dates."""
     last = len(series.nights) - 1
     figure.suptitle(
-        texts.title.format(days=len(series.nights), first=short_date(series.nights[0]),
-                           last=short_date(series.nights[-1])),
+        texts.title.format(days=len(series.nights), first=_short_date(series.nights[0]),
+                           last=_short_date(series.nights[-1])),
         fontsize=TITLE_SIZE, color=TEXT_COLOUR,
     )
     mood_axes.set_xlim(-0.6, last + 0.6)
@@ -166,7 +165,7 @@ def _dress(texts: PictureTexts, series: NightSeries, craving_labels: Mapping[int
     craving_axes.set_yticks(range(4), [craving_labels.get(n, str(n)) for n in range(4)])
     craving_axes.set_ylabel(texts.craving_axis, fontsize=LABEL_SIZE, color=TEXT_COLOUR)
     dated = list(range(last, -1, -DATE_TICK_EVERY))[::-1]
-    mood_axes.set_xticks(dated, [short_date(series.nights[day]) for day in dated])
+    mood_axes.set_xticks(dated, [_short_date(series.nights[day]) for day in dated])
     for axes in (mood_axes, craving_axes):
         axes.tick_params(labelsize=TICK_SIZE, colors=TEXT_COLOUR)
         axes.spines["top"].set_visible(False)
@@ -181,6 +180,9 @@ async def mood_picture(store: Store, user_key: str, texts: CheckinTexts, default
     """The user's /mood picture with its caption, or None when the text summary should go instead:
     no check-in in the last 30 nights, no `chart.picture` words, a caption too long for Telegram,
     or a chart that failed or took too long (logged). Raises StoreError, as `mood_summary` does."""
+    from bot.mood_chart import current_streak, render
+    from bot.timezones import effective_time_zone, night_of
+
     words = texts.chart.picture
     if words is None:
         return None
@@ -275,7 +277,8 @@ def _child_main() -> int:
     try:
         request = json.load(sys.stdin)
         checkins = [_Night(date.fromisoformat(night), mood, craving) for night, mood, craving in request["checkins"]]
-        png = draw_png(PictureTexts(**request["texts"]), checkins, date.fromisoformat(request["tonight"]),
+        words = SimpleNamespace(**request["texts"])  # PictureTexts' fields, already checked by the bot
+        png = draw_png(words, checkins, date.fromisoformat(request["tonight"]),  # type: ignore[arg-type]
                        {int(value): label for value, label in request["craving_labels"].items()})
     except Exception as error:  # the class name only: a message could quote data
         print(type(error).__name__, file=sys.stderr)
@@ -289,6 +292,12 @@ class _Night:
     night: date
     mood: int
     craving: int
+
+
+def _short_date(night: date) -> str:
+    """bot.mood_chart.short_date ("Nov 3"), written again so the drawing process needs no pydantic
+    (tests/test_mood_picture.py checks the two agree)."""
+    return f"{night:%b} {night.day}"
 
 
 def _clamp(value: int, low: int, high: int) -> int:

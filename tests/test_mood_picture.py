@@ -17,11 +17,12 @@ from PIL import Image
 import bot.mood_picture as mood_picture_module
 from bot.checkin import CheckinTexts, load_checkin_texts, mood_summary
 from bot.config import ID_KEY_ENV, TOKEN_ENV, Settings
-from bot.mood_chart import PictureTexts
+from bot.mood_chart import PictureTexts, short_date
 from bot.mood_picture import (
     CAPTION_MAX_CHARS,
     PICTURE_DAYS,
     _child_environment,
+    _short_date,
     build_figure,
     draw_off_loop,
     draw_png,
@@ -133,6 +134,11 @@ def test_only_the_thirty_nights_ending_tonight_are_shown():
     rows = [*nights_ago(30, 29, 0), Point(TONIGHT + timedelta(days=1), 5, 0)]  # one too old, one ahead
     shown = last_per_night(rows, TONIGHT)
     assert [p.night for p in shown] == [TONIGHT - timedelta(days=29), TONIGHT]
+
+
+def test_dates_read_as_in_the_text_chart():
+    for night in (date(2026, 1, 1), date(2026, 11, 30), TONIGHT):
+        assert _short_date(night) == short_date(night)
 
 
 # ----- the PNG ----------------------------------------------------------------------------------
