@@ -345,8 +345,8 @@ async def mood_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     """A picture of the last 30 nights with the summary and streak as its caption; without one
     (no check-ins, a chart that failed, a picture Telegram refused) the text chart, as before.
 
-    Registered with block=False: the chart is drawn on its own thread while the chat's next
-    message (a crisis above all) is answered at once.
+    Registered with block=False: while the chart is drawn (in a process of its own, a second or
+    two) the chat's next message, a crisis above all, is answered at once.
     """
     if not await _private_or_explain(update, context):
         return
