@@ -235,8 +235,9 @@ async def draw_off_loop(texts: PictureTexts, checkins: Sequence[CheckinPoint], t
 
 
 async def _run_child(request: bytes) -> bytes | None:
+    """-P: the working folder is not put on the import path (bot is found through PYTHONPATH)."""
     child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", __name__, stdin=PIPE, stdout=PIPE, stderr=PIPE, env=_child_environment())
+        sys.executable, "-P", "-m", __name__, stdin=PIPE, stdout=PIPE, stderr=PIPE, env=_child_environment())
     try:
         png, error = await child.communicate(request)
     finally:
