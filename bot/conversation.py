@@ -26,6 +26,7 @@ from bot.checkin.finish import export_csv, mood_summary
 from bot.checkin.reminders import ReminderChange, change_time_zone, remind
 from bot.hotlines import canonical_code
 from bot.mood_chart import MoodChart
+from bot.mood_picture import MoodPicture, mood_picture
 from bot.pseudonym import Pseudonyms
 from bot.replies import TOPICS, Reply, Suggestion
 from bot.scrub import scrub
@@ -51,7 +52,8 @@ class Said:
     - `prompt` and `token`: a check-in question with its choices;
     - `closes`: the open check-in question is over. A front end with buttons takes them off it
       (`answered` is True when the user pressed one of them: that message may become `text`);
-    - `chart` (/mood) or `document` (/export, with `text` its caption).
+    - `picture` (/mood as a PNG, with its own caption), `chart` (/mood as text) or `document`
+      (/export, with `text` its caption).
     """
 
     text: str = ""
@@ -65,6 +67,7 @@ class Said:
     answered: bool = False
     question: int | None = None  # the front end's handle on the open question (see `Show`)
     chart: MoodChart | None = None
+    picture: MoodPicture | None = None
     document: tuple[bytes, str] | None = None  # (content, file name)
 
 
@@ -368,12 +371,17 @@ class Conversation:
 
     # ----- /mood, /export, /remind, /timezone -------------------------------------------------------
 
-    async def mood(self, key: str) -> Said:
-        """The last 14 check-ins as a two-row chart, the averages, the trend and the streak."""
+    async def mood(self, key: str, *, picture: bool = False) -> Said:
+        """With `picture` (a front end that shows images), the last 30 nights drawn, the summary and
+        streak as its caption; otherwise, or when there is no picture (no check-ins, a chart that
+        failed), the last 14 check-ins as a two-row text chart with the averages, trend and streak."""
         texts = self.checkin_texts
         if texts is None:
             return await self.ui(key, "unknown_command")
         try:
+            drawn = await mood_picture(self._checkin_store(), key, texts, self.default_region) if picture else None
+            if drawn is not None:
+                return Said(picture=drawn)
             chart = await mood_summary(self._checkin_store(), key, texts, self.default_region)
         except StoreError as error:
             log.warning("/mood: store unavailable (%s)", error.fault)

@@ -22,7 +22,18 @@ from telegram.ext import ContextTypes
 from bot.conversation import Conversation, Said
 from bot.replies import Reply
 from bot.telegram import render
-from bot.telegram.delivery import REPLY, URGENT, RetryPolicy, describe, send_question, send_reply, send_urgent
+from bot.telegram.delivery import (
+    REPLY,
+    URGENT,
+    OutgoingPhoto,
+    Priority,
+    RetryPolicy,
+    deliver,
+    describe,
+    send_question,
+    send_reply,
+    send_urgent,
+)
 
 if TYPE_CHECKING:
     from bot.core import Lantern
@@ -78,6 +89,8 @@ class TelegramShow:
         query = update.callback_query
         self._pressed = query.message if query is not None and isinstance(query.message, Message) else None
         self._typing = typing
+        user = update.effective_user
+        self._user_key = self._service.user_key(user.id) if user is not None else None
 
     async def __call__(self, said: Said) -> int | None:
         if said.reply is not None:
@@ -88,6 +101,8 @@ class TelegramShow:
             return await self._question(said)
         elif said.document is not None:
             await self._document(said.document, said.text)
+        elif said.picture is not None:
+            await self._picture(said)
         elif said.chart is not None:
             await send_reply(self._bot, self._chat_id, render.render_chart(said.chart))
         else:
@@ -127,6 +142,15 @@ class TelegramShow:
                 await remove_buttons(self._bot, self._chat_id, self._pressed.message_id)
         else:
             await remove_buttons(self._bot, self._chat_id, said.question)
+
+    async def _picture(self, said: Said) -> None:
+        """The /mood picture; if Telegram refuses it (a bad image, a caption too long), the text chart."""
+        assert said.picture is not None
+        photo = OutgoingPhoto(said.picture.png, said.picture.filename, said.picture.caption)
+        outcome = await deliver(self._bot, self._chat_id, [photo], policy=self._service.reply_policy,
+                                priority=Priority.REPLY, kind="reply")
+        if outcome == "refused" and self._user_key is not None:
+            await self(await self._service.conversation.mood(self._user_key, picture=False))
 
     async def _document(self, document: tuple[bytes, str], caption: str) -> None:
         content, filename = document

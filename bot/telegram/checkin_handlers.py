@@ -30,7 +30,7 @@ def register(application: Application, settings: Settings) -> list[BotCommand]:
     commands for Telegram's menu (none when the content has no check-in texts)."""
     application.add_handlers([
         CommandHandler("checkin", checkin_command),
-        CommandHandler("mood", mood_command),
+        CommandHandler("mood", mood_command, block=False),  # a chart being drawn holds up no message
         CommandHandler("export", export_command),
         CommandHandler("remind", remind_command),
         CommandHandler("timezone", timezone_command),
@@ -61,9 +61,15 @@ async def checkin_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def mood_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The last 14 check-ins as a two-row chart, the averages, the trend and the streak."""
+    """A picture of the last 30 nights with the summary and streak as its caption; without one
+    (no check-ins, a chart that failed, a picture Telegram refused) the text chart.
+
+    Registered with block=False: while the chart is drawn (in a process of its own, a second or
+    two) the chat's next message, a crisis above all, is answered at once.
+    """
     if await _private_or_explain(update, context):
-        await show(update, context, await services(context).conversation.mood(user_key(update, context)))
+        await show(update, context, await services(context).conversation.mood(user_key(update, context),
+                                                                               picture=True))
 
 
 async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
