@@ -362,3 +362,14 @@ async def test_a_bad_reminder_time_is_explained_and_nothing_scheduled(talk: Conv
                                                                      texts: CheckinTexts, typed: str):
     assert (await talk.remind(talk.key_for(28), typed, chat_id=28)).text == texts.remind.bad_time.format(typed=typed)
     assert jobs.scheduled == {}
+
+
+async def test_a_reload_swaps_the_check_in_texts_with_the_catalog(talk: Conversation, catalog: Catalog):
+    from dataclasses import replace
+
+    edited = catalog.checkin.model_copy(update={"expired": "Edited: that question has passed."})
+    talk.lantern.swap_catalog(replace(catalog, checkin=edited))
+    screen = Screen()
+    await talk.checkin_press(talk.key_for(29), "gone", "3", screen)
+    assert screen.said[-1].text == "Edited: that question has passed."
+    assert catalog.checkin.expired != edited.expired  # the old catalog is untouched
