@@ -19,6 +19,7 @@ from bot.cli import main
 from bot.crisis import CATEGORIES
 from bot.paths import DEFAULT_INTENTS_DIR, DEFAULT_SAFETY_DIR, SAFETY_FLOOR
 from bot.validate import load_floor, validate_dirs
+from bot.yaml_lines import FileProblems
 
 FINDING = re.compile(r"^(?P<where>.+?:\d+): (?P<level>error|warning): (?P<message>.*)$")
 
@@ -263,3 +264,26 @@ def test_an_edit_that_lowers_topic_accuracy_is_refused_with_the_figures(content_
     (fell,) = [e for e in run.findings("error") if "topic accuracy fell" in e]
     assert re.search(r"topic accuracy fell on intent_eval\.yaml: (\d+\.\d)% \(floor 90\.0%\); most confused: "
                      r"relapse -> relapse_renamed", fell)
+
+
+def test_every_malformed_floor_entry_is_named_at_once(tmp_path):
+    (tmp_path / "set.yaml").write_text("- {text: hi, category: null}\n", encoding="utf-8")
+    floor = tmp_path / SAFETY_FLOOR
+    floor.write_text("set.yaml:\n  recall: {danger: 1.0}\n  false_alarm_rate: 0.0\n"
+                     "gone.yaml:\n  recall: {danger: 1.0}\n  false_alarm_rate: 0.0\n"
+                     "set.yaml:\n  recall: {danger: 1.5}\n  false_alarm_rate: 0.0\n", encoding="utf-8")
+    with pytest.raises(FileProblems) as caught:
+        load_floor(floor)
+    assert [p.split(": ", 1)[0] for p in caught.value.problems] == [f"{floor}:{n}" for n in (4, 7, 8)]
+    assert f"'gone.yaml' is not a safety set in {tmp_path}" in caught.value.problems[0]
+    assert "duplicate key 'set.yaml' (already at line 1)" in caught.value.problems[1]
+    assert "less than or equal to 1" in caught.value.problems[2]
+
+
+def test_an_emptied_checkin_file_names_what_it_needs(content_copy):
+    (content_copy.responses / "checkin.yaml").write_text("\n", encoding="utf-8")
+    catalog, findings = validate_dirs(content_copy.intents, content_copy.responses, advisory=False)
+    assert catalog is None
+    (error,) = [str(f) for f in findings if f.level == "error"]
+    assert error.startswith(f"{content_copy.responses / 'checkin.yaml'}:1: error: file is empty: it needs mood, "
+                            "craving, note, ")
