@@ -224,3 +224,19 @@ def test_ask_on_an_ascii_terminal_prints_no_traceback(tmp_path):
                           env=env, cwd=tmp_path, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and done.stdout.startswith("[")
+
+
+def test_run_names_its_content_on_stderr_before_starting(monkeypatch, capsys):
+    import logging
+
+    import bot.telegram.app
+    from bot.config import TOKEN_ENV
+
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "level", root.level)  # `run` sets the configured level: put it back after
+    started = []
+    monkeypatch.setenv(TOKEN_ENV, "123:not-a-real-token")
+    monkeypatch.setattr(bot.telegram.app, "run", lambda settings: started.append(settings.content))
+    assert main(["run"]) == 0
+    assert started and capsys.readouterr().err == (
+        f"lantern: content from {DEFAULT_INTENTS_DIR} and {DEFAULT_RESPONSES_DIR}\n")
