@@ -12,6 +12,7 @@ better, are in `bot.validate`.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -213,9 +214,8 @@ def load_catalog(intents_dir: Path, responses_dir: Path,
             problems += exc.problems
             continue
         parts.folders[model] = folder
-        present: set[str] = set()
-        empty = [path for path in files if not _read_file(path, model, parts, problems, present)]
-        problems += [_empty_file_problem(path, folder, model, present) for path in empty]
+        empty = [path for path in files if not _read_file(path, model, parts, problems)]
+        problems += [_empty_file_problem(path, folder, model, parts.sections) for path in empty]
     if problems:
         raise ContentProblem(problems)
     catalog = _build(parts, matching or MatchingSettings(), problems)
@@ -224,12 +224,8 @@ def load_catalog(intents_dir: Path, responses_dir: Path,
     return catalog
 
 
-def _read_file(path: Path, model: type[ContentFile], parts: _Parts, problems: list[str],
-               present: set[str]) -> bool:
-    """Check one file whole and add what it holds to `parts`; False when the file is empty.
-
-    The top-level keys it defines are added to `present`, to tell what an empty file took away.
-    """
+def _read_file(path: Path, model: type[ContentFile], parts: _Parts, problems: list[str]) -> bool:
+    """Check one file whole and add what it holds to `parts`; False when the file is empty."""
     try:
         data = load_yaml(path, problems)
     except FileProblems as exc:
@@ -240,7 +236,6 @@ def _read_file(path: Path, model: type[ContentFile], parts: _Parts, problems: li
     if not isinstance(data, LineDict):
         problems.append(f"{path}:1: expected a mapping with keys such as {', '.join(model.model_fields)}")
         return True
-    present.update(str(key) for key in data)
     for key in data:
         parts.sections.setdefault(str(key), Where(path, data.lines[key]))
     try:
@@ -255,7 +250,7 @@ def _read_file(path: Path, model: type[ContentFile], parts: _Parts, problems: li
     return True
 
 
-def _empty_file_problem(path: Path, folder: Path, model: type[ContentFile], present: set[str]) -> str:
+def _empty_file_problem(path: Path, folder: Path, model: type[ContentFile], present: Mapping[str, Any]) -> str:
     """An empty file is a save cut short until shown otherwise: say what the content lacks without it."""
     lacks = [f"{key} ({what})" for key, what in REQUIRED_SECTIONS[model].items() if key not in present]
     if lacks:

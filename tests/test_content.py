@@ -487,3 +487,11 @@ def test_a_placeholder_no_region_fills_is_named_in_a_text_for_family(content_cop
                       "      • Keep gentle contact, and call {crisisline}.\n")
     problem = only_problem_at(content_copy, "responses/answers.yaml", "{crisisline}")
     assert "for_family" in problem and "'{crisisline}'" in problem
+
+
+def test_a_placeholder_no_region_fills_is_named_in_a_crisis_reply(content_copy):
+    """The crisis reply is the one text that must never show a raw '{emergncy}'."""
+    content_copy.edit("responses/crisis.yaml", "    Call {emergency} now. Say the person is not breathing",
+                      "    Call {emergncy} now. Say the person is not breathing")
+    problem = only_problem_at(content_copy, "responses/crisis.yaml", "{emergncy}")
+    assert "crisis_replies.overdose" in problem and "'{emergncy}'" in problem
