@@ -220,8 +220,10 @@ def test_an_edit_that_lowers_crisis_recall_is_refused_with_the_figures(content_c
     crisis = keep_danger_patterns(content_copy, kept=2)
     fell = [e for e in errors_of(content_copy) if "crisis recall fell on safety_eval.yaml" in e]
     assert len(fell) == 1
+    rows = yaml.safe_load((DEFAULT_SAFETY_DIR / "safety_eval.yaml").read_text(encoding="utf-8"))
+    danger = sum(row["category"] == "danger" for row in rows)
     assert re.match(rf"^{re.escape(str(crisis))}:1: error: crisis recall fell on safety_eval\.yaml: "
-                    r"danger 100\.0% -> (\d+\.\d)% \(floor 100\.0%, (\d+) of 69 caught\)", fell[0])
+                    rf"danger 100\.0% -> (\d+\.\d)% \(floor 100\.0%, (\d+) of {danger} caught\)", fell[0])
     assert float(re.search(r"-> (\d+\.\d)%", fell[0]).group(1)) < 70  # the concepts still catch some
     # Only danger fell: the other categories are not listed.
     assert not re.search(r"(suicide|overdose|other_at_risk|elevated) \d", fell[0])
