@@ -196,7 +196,8 @@ def _validate(args: argparse.Namespace) -> int:
     from bot.reload import example_findings, file_findings
 
     print(f"checking {content_folders(settings)}")
-    # The limits a live reload enforces (size, emptiness, example length), stated here too.
+    # The limits a live reload enforces (file size, example length), stated here too; the loader
+    # refuses an emptied file, naming what the content lacks without it.
     findings = file_findings(intents_dir, responses_dir)
     catalog = None
     if not findings:
