@@ -21,6 +21,7 @@ from bot.concepts import (
     phrase_forms,
     squeeze,
 )
+from bot.content import ContentProblem, load_catalog
 
 
 @pytest.mark.parametrize(("word", "forms"), [
@@ -162,3 +163,16 @@ def test_whose_risk_a_pair_of_sentences_holds_is_read_sentence_by_sentence(reade
     # "what is" clears a risk that is not the writer's own; "i" in the next sentence does not make it theirs.
     assert reader.read(["what is it like when your son wants to die", "i think i know"]).level == SOFT
     assert reader.read(["what is the point", "i want to die"]).level == FULL
+
+
+def test_the_concepts_named_for_whose_overdose_and_asked_about_must_exist(content_copy):
+    # The shipped content names them in crisis_concepts.yaml; a typo there is an error at its line.
+    content_copy.edit("intents/crisis_concepts.yaml", "own_overdose: {all_of: [first_person],",
+                      "own_overdose: {all_of: [first_persn],")
+    content_copy.edit("intents/crisis_concepts.yaml", "use_sign: [sign_question]", "use_sign: [sign_questoin]")
+    with pytest.raises(ContentProblem) as raised:
+        load_catalog(content_copy.intents, content_copy.responses)
+    problems = "\n".join(raised.value.problems)
+    assert "unknown concept 'first_persn'" in problems
+    assert "unknown concept 'sign_questoin'" in problems
+    assert "crisis_concepts.yaml:" in problems
