@@ -150,3 +150,18 @@ def test_myself_is_not_my_someone(lantern):
     reply = reply_to(lantern, "theres a long family history of suicide and myself i deal with mild depression")
     assert reply.crisis != "other_at_risk"
     assert soft_line(lantern, "other_at_risk") not in reply.text
+
+
+# --- what the negations hid ----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "category"), [
+    # "i don't want to die" is set aside as a fear; what follows it still speaks.
+    ("i don't want to die but i don't want to continue living this way either", "suicide"),
+    ("i don't want to die, i sometimes wish i'd never been born", "suicide"),
+    ("i don't want to die but i cant see any other way out and i need the pain to stop", "elevated"),
+    ("had enough of life, im so tired of it all", "elevated"),
+    ("thats it, ive had enough. see you later world", "suicide"),
+    ("i tried to kill myself last week and nothing feels different", "suicide"),  # recent: no story of the past
+])
+def test_despair_beside_a_negation_or_weariness_still_gets_its_reply(lantern, text, category):
+    assert_crisis(reply_to(lantern, text), category)
