@@ -165,3 +165,15 @@ def test_myself_is_not_my_someone(lantern):
 ])
 def test_despair_beside_a_negation_or_weariness_still_gets_its_reply(lantern, text, category):
     assert_crisis(reply_to(lantern, text), category)
+
+
+def test_an_overdose_told_as_wont_wake_up_gets_no_line_about_suicide(lantern):
+    # "won't wake up" is a sign of an overdose here, not a loved one's wish to die.
+    reply = reply_to(lantern, "he's nodding off and won't wake up")
+    assert_crisis(reply, "overdose")
+    also = lantern.catalog.crisis_replies["also_other_at_risk"].split("{")[0]
+    assert also not in reply.text
+    # Said as his wish, it is both.
+    wish = reply_to(lantern, "my brother took pills on purpose and wont wake up")
+    assert_crisis(wish, "overdose")
+    assert also in wish.text
