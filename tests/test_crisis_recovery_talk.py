@@ -177,3 +177,9 @@ def test_an_overdose_told_as_wont_wake_up_gets_no_line_about_suicide(lantern):
     wish = reply_to(lantern, "my brother took pills on purpose and wont wake up")
     assert_crisis(wish, "overdose")
     assert also in wish.text
+
+
+def test_a_warning_about_a_loved_ones_medicine_is_no_report_of_their_wish(lantern):
+    warning = reply_to(lantern, "the doctor warned my son that his new medicine can cause suicidal thoughts")
+    assert warning.kind != "crisis"
+    assert_crisis(reply_to(lantern, "my son says the new meds made him suicidal and he wants to die"), "other_at_risk")
