@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from bot.catalog import Answer, Catalog, Example, Intent, Where
 from bot.checkin.texts import checkin_texts_or_none
-from bot.concepts import MAX_PHRASE_WORDS, ConceptLexicon, ConceptReader, Escalation
+from bot.concepts import MAX_PHRASE_WORDS, ConceptLexicon, ConceptReader, Escalation, Whose
 from bot.config import MatchingSettings
 from bot.crisis import BUILTIN_LEXICON, CATEGORIES, CrisisDetector, CrisisLexicon, PatternError
 from bot.hotlines import FIELDS, LOCALISED, Region
@@ -117,6 +117,11 @@ class EscalationModel(_Strict):
     firm: bool = False
 
 
+class WhoseModel(_Strict):
+    all_of: list[Id] = Field(min_length=1)
+    none_of: list[Id] = []
+
+
 class ConceptsModel(_Strict):
     """`crisis_concepts`: risk concepts, each word written once (see bot/concepts.py)."""
 
@@ -128,6 +133,8 @@ class ConceptsModel(_Strict):
     self_clearances: list[Id] = []
     negations: list[Text] = []
     follow_ups: list[Text] = []
+    asked_about: dict[Id, list[Id]] = {}
+    own_overdose: WhoseModel | None = None
 
 
 class IntentsFile(_Strict):
@@ -395,6 +402,8 @@ def _concept_reader(parts: _Parts, problems: list[str]) -> ConceptReader | None:
     self_clearances: list[str] = []
     negations: list[str] = []
     follow_ups: list[str] = []
+    asked_about: dict[str, list[str]] = {}
+    own_overdose: Whose | None = None
     for model, _, _ in parts.concepts:
         for name, words in model.concepts.items():
             concepts.setdefault(name, []).extend(words)
@@ -406,13 +415,18 @@ def _concept_reader(parts: _Parts, problems: list[str]) -> ConceptReader | None:
         self_clearances += model.self_clearances
         negations += model.negations
         follow_ups += model.follow_ups
+        for name, askers in model.asked_about.items():
+            asked_about.setdefault(name, []).extend(askers)
+        if model.own_overdose is not None:
+            own_overdose = Whose(tuple(model.own_overdose.all_of), tuple(model.own_overdose.none_of))
     for model, path, raw in parts.concepts:
         _check_concept_names(model, path, raw, set(concepts), problems)
     return ConceptReader(ConceptLexicon(
         concepts={k: tuple(v) for k, v in concepts.items()}, excluded={k: tuple(v) for k, v in excluded.items()},
         soft=soft, escalations=tuple(escalations), clearances=tuple(dict.fromkeys(clearances)),
         self_clearances=tuple(dict.fromkeys(self_clearances)),
-        negations=tuple(negations), follow_ups=tuple(follow_ups)))
+        negations=tuple(negations), follow_ups=tuple(follow_ups),
+        asked_about={k: tuple(v) for k, v in asked_about.items()}, own_overdose=own_overdose))
 
 
 def _check_concept_names(model: ConceptsModel, path: Path, raw: LineDict, known: set[str],
@@ -432,6 +446,12 @@ def _check_concept_names(model: ConceptsModel, path: Path, raw: LineDict, known:
         unknown(name, ("clearances", index))
     for index, name in enumerate(model.self_clearances):
         unknown(name, ("self_clearances", index))
+    for name, askers in model.asked_about.items():
+        for asker in (name, *askers):
+            unknown(asker, ("asked_about", name))
+    if model.own_overdose is not None:
+        for name in (*model.own_overdose.all_of, *model.own_overdose.none_of):
+            unknown(name, ("own_overdose",))
     for name, words in model.concepts.items():
         for index, phrase in enumerate(words):
             if len(phrase.lstrip("=").split()) > MAX_PHRASE_WORDS:
