@@ -79,6 +79,13 @@ _SHORT_MESSAGE_WORDS = 2
 # The same holds the other way round: a one-word example ("ok", "hi", "right") is found inside many
 # longer messages, so against those it counts only as much as it resembles the whole message.
 
+# Small talk answers only a message that is small talk as a whole: past this many words, the
+# small talk intent's own words must explain at least this share of the message ("Hey everyone,
+# long time lurker here ... <a question about naltrexone>" is no greeting, "<a question about
+# insurance> ... thank you reddit" no thanks). Held back, it can no longer hide the question.
+_SMALL_TALK_WORDS = 4
+_SMALL_TALK_SHARE = 0.5
+
 # The deciding scorer for an example. Token-set comparison forgives extra words around the
 # question ("hi, sorry to bother you, but why cant my son just quit").
 SCORER = fuzz.token_set_ratio
@@ -195,10 +202,10 @@ class Matcher:
                 return canonical, after
         if self._answers(ranked):
             return canonical, ranked
-        tail = _closing_sentences(text)
-        if tail is not None:
-            for owner, value in self._scores(self._normaliser.canonical(tail), exclude, overlap=True).items():
-                best[owner] = max(value, best.get(owner, 0.0))
+        for part in (_questions(text), _closing_sentences(text)):
+            if part is not None:
+                for owner, value in self._scores(self._normaliser.canonical(part), exclude, overlap=True).items():
+                    best[owner] = max(value, best.get(owner, 0.0))
         return canonical, _best_first(best)
 
     def _after_pleasantry(self, text: str) -> str | None:
@@ -267,10 +274,13 @@ class Matcher:
         owners = list(best)
         explained = self._intent_index.shared(ids, known)[owners] / query_weight
         keyword_owners = self._keywords.hits(canonical)
+        long_message = len(tokens) > _SMALL_TALK_WORDS
         for owner, share in zip(owners, explained.tolist(), strict=True):
             value = best[owner] * (1 - VOCABULARY_WEIGHT) + 100.0 * VOCABULARY_WEIGHT * share
             if owner in keyword_owners:
                 value += KEYWORD_BONUS
+            if long_message and share < _SMALL_TALK_SHARE and owner in self._small_talk:
+                value = min(value, self._threshold - _HELD_BACK_GAP)
             best[owner] = min(100.0, value)
         self._hold_back_unmet(canonical, form, best)
         return best
@@ -391,6 +401,16 @@ def _after_first_sentence(text: str) -> str | None:
         return " ".join(sentences[1:])
     opening = _OPENING_CLAUSE.match(text[:4000])
     return opening.group(2) if opening else None
+
+
+def _questions(text: str) -> str | None:
+    """The sentences a long message asks ("... Do you guys know any insurances that cover rehab?
+    ..."): in a story, the question is what wants answering. None for short messages or none asked."""
+    if len(text.split()) < _LONG_MESSAGE_WORDS:
+        return None
+    sentences = _sentences(text)
+    asked = [s for s in sentences if "?" in s]
+    return " ".join(asked) if asked and len(asked) < len(sentences) else None
 
 
 def _closing_sentences(text: str) -> str | None:
