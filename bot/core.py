@@ -62,6 +62,11 @@ _ACKNOWLEDGE = "acknowledge"
 # is part of something else.
 _REPLIES = frozenset({_AGREE, _ACKNOWLEDGE, "decline"})
 _REPLY_MOST_WORDS = 5
+# Small talk intents named so are feelings (intents/smalltalk.yaml): when no topic answers a message
+# that names one anywhere, it is acknowledged warmly instead of "I'm not sure I understood".
+_FEELING_PREFIX = "feeling_"
+# Buttons under such an acknowledgement: the nearby topics first, then the feeling's own follow-ups.
+_ACKNOWLEDGE_BUTTONS = 4
 # A follow-up scoring this much on its own is its own question, whatever came before.
 _CLEAR_ON_ITS_OWN = 85.0
 
@@ -370,6 +375,10 @@ class Lantern:
                 return replace(reply, suggestions=again), offered
         if result.kind == "fallback":
             near = self._near(catalog, result.ranked)
+            feeling = _feeling_in(catalog, text)
+            if feeling is not None:
+                reply = self._acknowledge(catalog, feeling, near, result, reader, region)
+                return reply, tuple(s.answer_id for s in reply.suggestions)
             return self._fallback(result.canonical, near, result.best.score if result.best else 0.0), near
         return self._reply_to(catalog, text, result, reader, region), None
 
@@ -406,6 +415,21 @@ class Lantern:
             return Reply("clarify", self.ui("clarify"), score=best.score,
                          suggestions=tuple(Suggestion(a, catalog.answers[a].title) for a in options))
         return self._fallback(result.canonical, self._near(catalog, result.ranked), best.score if best else 0.0)
+
+    def _acknowledge(self, catalog: Catalog, feeling: str, near: tuple[str, ...], result: MatchResult, reader: Reader,
+                     region: str | None) -> Reply:
+        """A feeling in a message nothing else answers: a warm word and a gentle next step (the topics
+        the message came near, then the feeling's own follow-ups), with the quiet help line a
+        fallback would carry. The message stays in the operators' unmatched list."""
+        intent = catalog.intent(feeling)
+        assert intent is not None
+        reply = self._answer_reply(catalog, intent.answer, result.best.score if result.best else 0.0, intent.id,
+                                   intent.kind, reader, region)
+        follow_ups = tuple(s.answer_id for s in reply.suggestions)
+        chosen = tuple(dict.fromkeys((*near, *follow_ups)))[:_ACKNOWLEDGE_BUTTONS]
+        suggestions = tuple(Suggestion(a, catalog.answers[a].title) for a in chosen)
+        return replace(reply, text=f"{reply.text}\n\n{self._net_line(region)}", suggestions=suggestions,
+                       help_line=True, unmatched_text=result.canonical or None)
 
     @staticmethod
     def _near(catalog: Catalog, ranked: tuple[Ranked, ...]) -> tuple[str, ...]:
@@ -450,6 +474,13 @@ class Lantern:
 def _in_language(crisis: CrisisResult | None, lang: str) -> CrisisResult | None:
     """A detection in the message's language, so its reply and help lines are in it too."""
     return replace(crisis, lang=lang) if crisis is not None and lang != crisis.lang else crisis
+
+
+def _feeling_in(catalog: Catalog, text: str) -> str | None:
+    """The first feeling intent (in the order written) with one of its keywords in the message."""
+    hits = catalog.matcher.stated_keyword_intents(text)
+    return next((i.id for i in catalog.intents
+                 if i.id in hits and i.kind == "smalltalk" and i.id.startswith(_FEELING_PREFIX)), None)
 
 
 def _topic_intent(catalog: Catalog, answer_id: str) -> str | None:

@@ -86,6 +86,11 @@ _SHORT_MESSAGE_WORDS = 2
 _SMALL_TALK_WORDS = 4
 _SMALL_TALK_SHARE = 0.5
 
+# A single keyword word counts as stated by the writer only this few words after one of these.
+_STATING = frozenset({"i", "im", "ive", "am", "me", "feel", "feeling", "feelings", "felt", "feels", "so", "just",
+                      "myself", "pretty", "really", "been"})
+_STATING_REACH = 3
+
 # The deciding scorer for an example. Token-set comparison forgives extra words around the
 # question ("hi, sorry to bother you, but why cant my son just quit").
 SCORER = fuzz.token_set_ratio
@@ -285,6 +290,18 @@ class Matcher:
         self._hold_back_unmet(canonical, form, best)
         return best
 
+    def stated_keyword_intents(self, text: str) -> frozenset[str]:
+        """The intents with one of their keywords stated anywhere in `text` (a feeling named in a
+        long post): a phrase as written ("so alone"), a single word only as the writer's own, a few
+        words after "i", "im", "feel", "so" and the like ("feeling incredibly depressed", not
+        "what causes depression")."""
+        tokens = self._normaliser.canonical(text).split()
+        found: set[int] = set()
+        for start, length, owners in self._keywords.found(tokens):
+            if length > 1 or not _STATING.isdisjoint(tokens[max(0, start - _STATING_REACH):start]):
+                found |= owners
+        return frozenset(self.intent_ids[i] for i in found)
+
     def lacks_needed_words(self, intent_id: str, text: str) -> bool:
         """Whether `text` holds none of the words `intent_id` needs, so it can never be that answer."""
         index = self.intent_ids.index(intent_id)
@@ -447,13 +464,15 @@ class _PhraseIndex:
 
     def hits(self, canonical: str) -> set[int]:
         """The intents with one of their phrases in the (normalised) message."""
-        tokens = canonical.split()
         owners: set[int] = set()
-        for start, token in enumerate(tokens):
-            for words, intents in self._by_start.get(token, ()):
-                if tokens[start:start + len(words)] == words:
-                    owners |= intents
+        for _, _, intents in self.found(canonical.split()):
+            owners |= intents
         return owners
+
+    def found(self, tokens: list[str]) -> list[tuple[int, int, set[int]]]:
+        """Each phrase found in the message's words: (where it starts, how many words, its intents)."""
+        return [(start, len(words), intents) for start, token in enumerate(tokens)
+                for words, intents in self._by_start.get(token, ()) if tokens[start:start + len(words)] == words]
 
 
 @dataclass(frozen=True, slots=True)
