@@ -67,6 +67,9 @@ _REPLY_MOST_WORDS = 5
 _FEELING_PREFIX = "feeling_"
 # Buttons under such an acknowledgement: the nearby topics first, then the feeling's own follow-ups.
 _ACKNOWLEDGE_BUTTONS = 4
+# "Which did you mean" offers at most this many topics; past the first two, only those this close.
+_CLARIFY_OPTIONS = 3
+_CLARIFY_WITHIN = 8.0
 # A follow-up scoring this much on its own is its own question, whatever came before.
 _CLEAR_ON_ITS_OWN = 85.0
 
@@ -411,7 +414,7 @@ class Lantern:
             intent = catalog.intent(best.intent)
             return self._answer_reply(catalog, intent.answer, best.score, intent.id, intent.kind, reader, region)
         if result.kind == "clarify":
-            options = tuple(dict.fromkeys(catalog.intent(r.intent).answer for r in result.ranked[:2]))
+            options = _options(catalog, result.ranked)
             return Reply("clarify", self.ui("clarify"), score=best.score,
                          suggestions=tuple(Suggestion(a, catalog.answers[a].title) for a in options))
         return self._fallback(result.canonical, self._near(catalog, result.ranked), best.score if best else 0.0)
@@ -474,6 +477,15 @@ class Lantern:
 def _in_language(crisis: CrisisResult | None, lang: str) -> CrisisResult | None:
     """A detection in the message's language, so its reply and help lines are in it too."""
     return replace(crisis, lang=lang) if crisis is not None and lang != crisis.lang else crisis
+
+
+def _options(catalog: Catalog, ranked: tuple[Ranked, ...]) -> tuple[str, ...]:
+    """What "which did you mean" offers: the best two, and a third close behind them (a long
+    message that was not clearly about one topic often names the right one third)."""
+    kept = [r for i, r in enumerate(ranked[:_CLARIFY_OPTIONS]) if i < 2 or ranked[0].score - r.score <= _CLARIFY_WITHIN]
+    intents = [catalog.intent(r.intent) for r in kept]
+    topics = [i.answer for i in intents if i is not None and i.kind == "answer"]
+    return tuple(dict.fromkeys(topics or [i.answer for i in intents if i is not None]))
 
 
 def _feeling_in(catalog: Catalog, text: str) -> str | None:
