@@ -111,6 +111,17 @@ _DRUG_TOPIC_SHARE = 0.4
 _LONG_CLARIFY_WORDS = 10
 _LONG_SURE_SCORE = 60.0
 _LONG_MARGIN = 5.0
+# A topic's own subject: a word at least this many of its examples use and at most this many
+# intents use at all ("relationship" in one example of the involuntary treatment topic is not its
+# subject; "force", "commit" are), and its keywords. A message scoring under the sure score with
+# none of its best topic's subject words shares only frame or family words with it ("how can I
+# improve my relationship with my daughter" against "how can I force my daughter into treatment"):
+# Lantern asks which was meant.
+_SUBJECT_EXAMPLES = 2
+_SUBJECT_INTENTS = 4
+# Subject words are compared by their first letters, so "relapsing" names the subject "relapse".
+_STEM = 6
+_ANCHORED_SCORE = 60.0
 
 # The deciding scorer for an example. Token-set comparison forgives extra words around the
 # question ("hi, sorry to bother you, but why cant my son just quit").
@@ -199,6 +210,7 @@ class Matcher:
         self._word_ids = {t: n for n, t in enumerate(self._known)}
         self._example_index = _WordIndex.of(self._token_sets, self._word_ids)
         self._intent_index = _WordIndex.of(vocabularies, self._word_ids)
+        self._subjects = _subjects(intents, self._token_sets, owner_of, vocabularies, normaliser)
         self._example_weights = self._example_index.shared(list(range(len(self._known))),
                                                            [self._weights[t] for t in self._known])
         self._owners = np.array(owner_of, dtype=np.intp)
@@ -369,11 +381,15 @@ class Matcher:
                 known.append(self._weights[token])
         return ids, known, sum(known) + self._unknown_weight * unknown
 
-    def _verdict(self, best_first: list[float], words: int = 0) -> MatchKind:
+    def _verdict(self, best_first: list[float], words: int = 0, anchored: bool | None = None) -> MatchKind:
         """Answer, clarify or fallback for scores sorted best first: the one place that decides.
-        `words`: how many informative words the message has (a long one must be clearly ahead)."""
+        `words`: how many informative words the message has (a long one must be clearly ahead);
+        `anchored`: whether it names the best topic's own subject (see `_SUBJECT_EXAMPLES`); None:
+        not asked (small talk, the parts of a message)."""
         if not best_first or best_first[0] < self._threshold:
             return "fallback"
+        if anchored is False and best_first[0] < _ANCHORED_SCORE:
+            return "clarify"
         long_message = words >= _LONG_CLARIFY_WORDS
         margin = max(self._margin, _LONG_MARGIN) if long_message else self._margin
         if len(best_first) > 1 and best_first[0] - best_first[1] < margin:
@@ -390,12 +406,21 @@ class Matcher:
     def _words(self, canonical: str) -> int:
         return len(set(self._corrected_words(canonical)))
 
+    def _anchored(self, owner: int, canonical: str) -> bool:
+        """Whether the message names the intent's own subject: one of its subject words, or one of
+        its keyword or needed phrases whole. Small talk has no subject to name."""
+        corrected = " ".join(self._corrected_words(canonical))
+        if not self._subjects[owner].isdisjoint(map(_stem, corrected.split())):
+            return True
+        return owner in self._keywords.hits(canonical) or owner in self._needs_met(canonical, corrected)
+
     def match(self, text: str) -> MatchResult:
         canonical, ranked = self._ranked(text, None)
         top = tuple(Ranked(self.intent_ids[i], s) for i, s in ranked[:3])
         if not canonical.strip():
             return MatchResult("empty", top, canonical)
-        return MatchResult(self._verdict([r.score for r in top], self._words(canonical)), top, canonical)
+        anchored = self._anchored(ranked[0][0], canonical) if ranked and ranked[0][0] not in self._small_talk else None
+        return MatchResult(self._verdict([r.score for r in top], self._words(canonical), anchored), top, canonical)
 
     def without(self, result: MatchResult, intent_ids: frozenset[str]) -> MatchResult:
         """The same result with some intents set aside (the core's judgement that they cannot be
@@ -536,6 +561,27 @@ class _WordIndex:
             return np.zeros(self.rows)
         return np.bincount(np.concatenate([self.postings[i] for i in ids]), weights=np.repeat(weights, self.sizes[ids]),
                            minlength=self.rows)
+
+
+def _subjects(intents: Sequence[IntentPhrases], token_sets: Sequence[frozenset[str]], owner_of: Sequence[int],
+              vocabularies: Sequence[set[str]], normaliser: Normaliser) -> tuple[frozenset[str], ...]:
+    """Each intent's subject words (see `_SUBJECT_EXAMPLES`): its recurring distinctive words and the
+    single-word keywords and needed words (phrases count where the message holds them whole)."""
+    used_by = Counter(t for vocabulary in vocabularies for t in vocabulary)
+    counts: list[Counter[str]] = [Counter() for _ in intents]
+    for owner, tokens in zip(owner_of, token_sets, strict=True):
+        counts[owner].update(tokens)
+    subjects = []
+    for index, intent in enumerate(intents):
+        recurring = {t for t, n in counts[index].items() if n >= _SUBJECT_EXAMPLES and used_by[t] <= _SUBJECT_INTENTS}
+        words = [normaliser.match_words(normaliser.canonical(p)) for p in (*intent.keywords, *intent.needs_one_of)]
+        named = {w[0] for w in words if len(w) == 1}
+        subjects.append(frozenset(_stem(w) for w in recurring | named))
+    return tuple(subjects)
+
+
+def _stem(word: str) -> str:
+    return word[:_STEM]
 
 
 def _drug_topics(intents: Sequence[IntentPhrases], normaliser: Normaliser) -> dict[int, frozenset[str]]:

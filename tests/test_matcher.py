@@ -360,3 +360,17 @@ def test_a_relapse_after_a_count_of_days_is_no_milestone(lantern, text):
 @pytest.mark.parametrize("text", ["can u get hooked on suboxone", "is methadone addictive too"])
 def test_a_question_about_one_medicine_is_not_answered_about_heroin(lantern, text):
     assert lantern.reply("u", text).intent != "how_addictive"
+
+
+def test_a_medium_score_without_the_topics_own_subject_is_asked_about_not_answered():
+    force = IntentPhrases("force", ["how can i force my daughter into treatment", "can i force my son into rehab",
+                                    "force an adult into treatment"], [])
+    # Frame and family words are everyone's: they are no topic's subject.
+    others = [IntentPhrases(topic, [f"{topic} tips for my daughter", f"can i talk to my son about {topic}",
+                                    f"how {topic} works"], []) for topic in ("homework", "money", "cooking", "driving")]
+    matcher = plain_matcher(force, *others, threshold=45.0, margin=2.0)
+    assert matcher.match("can i force my daughter into rehab").kind == "answer"
+    # The frame and the family words alone, with a medium score: no answer about forcing treatment.
+    shared_frame = matcher.match("how can i improve things with my daughter")
+    assert shared_frame.best.intent == "force"
+    assert shared_frame.kind != "answer"
