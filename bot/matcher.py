@@ -101,6 +101,9 @@ DRUGS = frozenset({
     "mdma", "xylazine", "nicotine", "adderall", "inhalants", "ketamine",
 })
 _DRUG_TOPIC_SHARE = 0.4
+# Lantern's topics are written about opioids. A message naming only other substances ("alcohol
+# withdrawal", "treatments for alcohol use disorder") is answered only by a topic that names them.
+OPIOIDS = frozenset({"heroin", "fentanyl", "buprenorphine", "methadone", "naltrexone", "naloxone", "opioid"})
 
 # A long message is answered only when its best topic is clearly ahead: it shares some words with
 # many topics, so a medium score or a narrow lead is mostly chance, and a wrong answer to a long,
@@ -201,7 +204,7 @@ class Matcher:
         self._needs = _PhraseIndex.of([intent.needs_one_of for intent in intents], normaliser)
         self._gated = frozenset(index for index, intent in enumerate(intents) if intent.needs_one_of)
         self._barred = _PhraseIndex.of([intent.never_with for intent in intents], normaliser)
-        self._drugs_of = _drug_topics(intents, normaliser)
+        self._drugs_of, self._names_drugs = _drug_topics(intents, normaliser)
         self._weights, self._unknown_weight = _informativeness(vocabularies)
         self._known = tuple(sorted(self._weights))
         self._correct = lru_cache(maxsize=50_000)(self._nearest_known)
@@ -354,6 +357,9 @@ class Matcher:
         named = DRUGS.intersection(corrected.split())
         if named:
             held |= {owner for owner, drugs in self._drugs_of.items() if named.isdisjoint(drugs)}
+            if named.isdisjoint(OPIOIDS):
+                held |= {owner for owner, drugs in enumerate(self._names_drugs)
+                         if owner not in self._small_talk and named.isdisjoint(drugs)}
         gated = self._gated.intersection(best)
         if gated:
             held |= gated - self._needs_met(canonical, corrected)
@@ -584,16 +590,19 @@ def _stem(word: str) -> str:
     return word[:_STEM]
 
 
-def _drug_topics(intents: Sequence[IntentPhrases], normaliser: Normaliser) -> dict[int, frozenset[str]]:
+def _drug_topics(intents: Sequence[IntentPhrases],
+                 normaliser: Normaliser) -> tuple[dict[int, frozenset[str]], list[frozenset[str]]]:
     """The intents about particular substances (most examples name one), each with the substances
-    its examples and keywords name."""
+    its examples and keywords name; and the substances every intent names anywhere."""
     topics: dict[int, frozenset[str]] = {}
+    every: list[frozenset[str]] = []
     for index, intent in enumerate(intents):
         named = [DRUGS.intersection(normaliser.match_words(normaliser.canonical(e))) for e in intent.examples]
+        keywords = {w for k in intent.keywords for w in normaliser.match_words(normaliser.canonical(k))}
+        every.append(frozenset().union(*named) | DRUGS.intersection(keywords))
         if named and sum(map(bool, named)) >= _DRUG_TOPIC_SHARE * len(named):
-            keywords = {w for k in intent.keywords for w in normaliser.match_words(normaliser.canonical(k))}
-            topics[index] = frozenset().union(*named) | DRUGS.intersection(keywords)
-    return topics
+            topics[index] = every[-1]
+    return topics, every
 
 
 def _informativeness(vocabularies: Sequence[set[str]]) -> tuple[dict[str, float], float]:

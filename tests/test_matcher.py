@@ -374,3 +374,8 @@ def test_a_medium_score_without_the_topics_own_subject_is_asked_about_not_answer
     shared_frame = matcher.match("how can i improve things with my daughter")
     assert shared_frame.best.intent == "force"
     assert shared_frame.kind != "answer"
+
+
+def test_a_message_naming_only_a_substance_lantern_does_not_cover_gets_no_opioid_answer(lantern):
+    reply = lantern.reply("u", "what are the treatments for alcohol withdrawal")
+    assert reply.intent != "withdrawal"
