@@ -246,10 +246,14 @@ class Matcher:
                 return canonical, after
         if self._answers(ranked, self._words(canonical)):
             return canonical, ranked
-        for part in (_questions(text), _closing_sentences(text)):
+        # The question asked ("... Do you know any insurance that covers rehab? ...") is read as a
+        # message of its own; the closing sentences in the light of the whole. Neither can make a
+        # long post small talk ("How are you all?" in a story is no greeting to answer).
+        for part, overlap in ((_questions(text), False), (_closing_sentences(text), True)):
             if part is not None:
-                for owner, value in self._scores(self._normaliser.canonical(part), exclude, overlap=True).items():
-                    best[owner] = max(value, best.get(owner, 0.0))
+                for owner, value in self._scores(self._normaliser.canonical(part), exclude, overlap).items():
+                    if owner not in self._small_talk:
+                        best[owner] = max(value, best.get(owner, 0.0))
         return canonical, _best_first(best)
 
     def _after_pleasantry(self, text: str) -> str | None:
