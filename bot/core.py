@@ -491,6 +491,8 @@ def _options(catalog: Catalog, ranked: tuple[Ranked, ...]) -> tuple[str, ...]:
 def _feeling_in(catalog: Catalog, text: str) -> str | None:
     """The first feeling intent (in the order written) with one of its keywords in the message."""
     hits = catalog.matcher.stated_keyword_intents(text)
+    if hits:
+        hits -= catalog.matcher.ruled_out(text)
     return next((i.id for i in catalog.intents
                  if i.id in hits and i.kind == "smalltalk" and i.id.startswith(_FEELING_PREFIX)), None)
 

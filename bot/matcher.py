@@ -345,6 +345,12 @@ class Matcher:
                 found |= owners
         return frozenset(self.intent_ids[i] for i in found)
 
+    def ruled_out(self, text: str) -> frozenset[str]:
+        """The intents one of whose `never_with` words or phrases `text` holds."""
+        canonical = self._normaliser.canonical(text)
+        barred = self._barred.hits(canonical) | self._barred.hits(" ".join(self._corrected_words(canonical)))
+        return frozenset(self.intent_ids[i] for i in barred)
+
     def lacks_needed_words(self, intent_id: str, text: str) -> bool:
         """Whether `text` holds none of the words `intent_id` needs, so it can never be that answer."""
         index = self.intent_ids.index(intent_id)

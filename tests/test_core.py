@@ -687,3 +687,9 @@ def test_a_feeling_inside_a_message_nothing_answers_is_acknowledged(lantern, tex
 def test_a_question_about_a_feeling_word_is_not_taken_for_a_feeling(lantern):
     reply = lantern.reply("ann", "what are the brand names of the medicine for it in older adults")
     assert not (reply.intent or "").startswith("feeling_")
+
+
+def test_good_news_is_acknowledged_but_not_inside_a_relapse(lantern):
+    assert lantern.reply("ann", "took the dog out, called my sister, feeling hopeful tonight").intent == "feeling_good"
+    relapse = lantern.reply("bob", "was feeling good all week so i went and copped again last night")
+    assert relapse.intent != "feeling_good"
