@@ -48,6 +48,7 @@ class Intent:
     keywords: tuple[str, ...]
     where: Where
     needs_one_of: tuple[str, ...] = ()
+    never_with: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

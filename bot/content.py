@@ -61,6 +61,9 @@ class IntentModel(_Strict):
     keywords: list[Text] = []
     # A message must hold one of these words or phrases for this intent to be the answer.
     needs_one_of: list[Text] = []
+    # A message holding one of these words or phrases is never this intent's answer ("made it 7
+    # days before relapsing" is no milestone to celebrate).
+    never_with: list[Text] = []
     examples: list[Text] = Field(min_length=1)
 
 
@@ -475,7 +478,7 @@ def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Ca
         examples = tuple(Example(t, Where(where.path, lines[i] if i < len(lines) else where.line))
                          for i, t in enumerate(model.examples))
         intents.append(Intent(model.id, model.answer, model.kind, examples, tuple(model.keywords), where,
-                              tuple(model.needs_one_of)))
+                              tuple(model.needs_one_of), tuple(model.never_with)))
     for answer in answers.values():
         if answer.id in BUTTON_IDS:
             problems.append(f"{answer.where}: answer id '{answer.id}' is reserved for a button "
@@ -518,7 +521,7 @@ def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Ca
     lexicon = Lexicon(parts.misspellings, parts.synonyms, frozenset(parts.stopwords))
     normaliser = Normaliser(lexicon)
     matcher = Matcher([IntentPhrases(i.id, [e.text for e in i.examples], i.keywords, i.kind == "smalltalk",
-                                     i.needs_one_of) for i in intents],
+                                     i.needs_one_of, i.never_with) for i in intents],
                       normaliser, matching.threshold, matching.clarify_margin)
     regions = {code: Region(code, **r.model_dump()) for code, r in hotlines.regions.items()}
     return Catalog(

@@ -62,6 +62,14 @@ _ACKNOWLEDGE = "acknowledge"
 # is part of something else.
 _REPLIES = frozenset({_AGREE, _ACKNOWLEDGE, "decline"})
 _REPLY_MOST_WORDS = 5
+# Small talk intents named so are feelings (intents/smalltalk.yaml): when no topic answers a message
+# that names one anywhere, it is acknowledged warmly instead of "I'm not sure I understood".
+_FEELING_PREFIX = "feeling_"
+# Buttons under such an acknowledgement: the nearby topics first, then the feeling's own follow-ups.
+_ACKNOWLEDGE_BUTTONS = 4
+# "Which did you mean" offers at most this many topics; past the first two, only those this close.
+_CLARIFY_OPTIONS = 3
+_CLARIFY_WITHIN = 8.0
 # A follow-up scoring this much on its own is its own question, whatever came before.
 _CLEAR_ON_ITS_OWN = 85.0
 
@@ -374,6 +382,10 @@ class Lantern:
                 return replace(reply, suggestions=again), offered
         if result.kind == "fallback":
             near = self._near(catalog, result.ranked)
+            feeling = _feeling_in(catalog, text)
+            if feeling is not None:
+                reply = self._acknowledge(catalog, feeling, near, result, reader, region)
+                return reply, tuple(s.answer_id for s in reply.suggestions)
             return self._fallback(result.canonical, near, result.best.score if result.best else 0.0), near
         return self._reply_to(catalog, text, result, reader, region), None
 
@@ -406,10 +418,25 @@ class Lantern:
             intent = catalog.intent(best.intent)
             return self._answer_reply(catalog, intent.answer, best.score, intent.id, intent.kind, reader, region)
         if result.kind == "clarify":
-            options = tuple(dict.fromkeys(catalog.intent(r.intent).answer for r in result.ranked[:2]))
+            options = _options(catalog, result.ranked)
             return Reply("clarify", self.ui("clarify"), score=best.score,
                          suggestions=tuple(Suggestion(a, catalog.answers[a].title) for a in options))
         return self._fallback(result.canonical, self._near(catalog, result.ranked), best.score if best else 0.0)
+
+    def _acknowledge(self, catalog: Catalog, feeling: str, near: tuple[str, ...], result: MatchResult, reader: Reader,
+                     region: str | None) -> Reply:
+        """A feeling in a message nothing else answers: a warm word and a gentle next step (the topics
+        the message came near, then the feeling's own follow-ups), with the quiet help line a
+        fallback would carry. The message stays in the operators' unmatched list."""
+        intent = catalog.intent(feeling)
+        assert intent is not None
+        reply = self._answer_reply(catalog, intent.answer, result.best.score if result.best else 0.0, intent.id,
+                                   intent.kind, reader, region)
+        follow_ups = tuple(s.answer_id for s in reply.suggestions)
+        chosen = tuple(dict.fromkeys((*near, *follow_ups)))[:_ACKNOWLEDGE_BUTTONS]
+        suggestions = tuple(Suggestion(a, catalog.answers[a].title) for a in chosen)
+        return replace(reply, text=f"{reply.text}\n\n{self._net_line(region)}", suggestions=suggestions,
+                       help_line=True, unmatched_text=result.canonical or None)
 
     @staticmethod
     def _near(catalog: Catalog, ranked: tuple[Ranked, ...]) -> tuple[str, ...]:
@@ -458,6 +485,24 @@ class Lantern:
 def _in_language(crisis: CrisisResult | None, lang: str) -> CrisisResult | None:
     """A detection in the message's language, so its reply and help lines are in it too."""
     return replace(crisis, lang=lang) if crisis is not None and lang != crisis.lang else crisis
+
+
+def _options(catalog: Catalog, ranked: tuple[Ranked, ...]) -> tuple[str, ...]:
+    """What "which did you mean" offers: the best two, and a third close behind them (a long
+    message that was not clearly about one topic often names the right one third)."""
+    kept = [r for i, r in enumerate(ranked[:_CLARIFY_OPTIONS]) if i < 2 or ranked[0].score - r.score <= _CLARIFY_WITHIN]
+    intents = [catalog.intent(r.intent) for r in kept]
+    topics = [i.answer for i in intents if i is not None and i.kind == "answer"]
+    return tuple(dict.fromkeys(topics or [i.answer for i in intents if i is not None]))
+
+
+def _feeling_in(catalog: Catalog, text: str) -> str | None:
+    """The first feeling intent (in the order written) with one of its keywords in the message."""
+    hits = catalog.matcher.stated_keyword_intents(text)
+    if hits:
+        hits -= catalog.matcher.ruled_out(text)
+    return next((i.id for i in catalog.intents
+                 if i.id in hits and i.kind == "smalltalk" and i.id.startswith(_FEELING_PREFIX)), None)
 
 
 def _topic_intent(catalog: Catalog, answer_id: str) -> str | None:

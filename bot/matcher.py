@@ -79,6 +79,53 @@ _SHORT_MESSAGE_WORDS = 2
 # The same holds the other way round: a one-word example ("ok", "hi", "right") is found inside many
 # longer messages, so against those it counts only as much as it resembles the whole message.
 
+# Small talk answers only a message that is small talk as a whole: past this many words, the
+# small talk intent's own words must explain at least this share of the message ("Hey everyone,
+# long time lurker here ... <a question about naltrexone>" is no greeting, "<a question about
+# insurance> ... thank you reddit" no thanks). Held back, it can no longer hide the question.
+_SMALL_TALK_WORDS = 4
+_SMALL_TALK_SHARE = 0.5
+
+# A single keyword word counts as stated by the writer only this few words after one of these.
+_STATING = frozenset({"i", "im", "ive", "am", "me", "feel", "feeling", "feelings", "felt", "feels", "so", "just",
+                      "myself", "pretty", "really", "been"})
+_STATING_REACH = 3
+
+# What people take, in normalised form (intents/lexicon.yaml maps brand and street names onto
+# these). A topic most of whose examples name one of these is about those substances: a message
+# naming only others is not its to answer ("can you get addicted to suboxone" is no question about
+# how addictive heroin is).
+DRUGS = frozenset({
+    "heroin", "fentanyl", "buprenorphine", "methadone", "naltrexone", "naloxone", "opioid", "benzo", "alcohol",
+    "kratom", "meth", "cocaine", "weed", "gabapentin", "loperamide", "clonidine", "antidepressant", "ssri", "lsd",
+    "mdma", "xylazine", "nicotine", "adderall", "inhalants", "ketamine",
+})
+_DRUG_TOPIC_SHARE = 0.4
+# Lantern's topics are written about opioids. A message naming only other substances ("alcohol
+# withdrawal", "treatments for alcohol use disorder") is answered only by a topic that names them.
+OPIOIDS = frozenset({"heroin", "fentanyl", "buprenorphine", "methadone", "naltrexone", "naloxone", "opioid"})
+
+# A long message is answered only when its best topic is clearly ahead: it shares some words with
+# many topics, so a medium score or a narrow lead is mostly chance, and a wrong answer to a long,
+# worried message is worse than asking "did you mean...". From this many informative words on, the
+# best must score this much and lead the next by this much, or Lantern asks which was meant.
+# (Measured on the development sets: wrong answers on real outside questions fell by a quarter,
+# while the held-out accuracy stayed above its floor.)
+_LONG_CLARIFY_WORDS = 10
+_LONG_SURE_SCORE = 60.0
+_LONG_MARGIN = 5.0
+# A topic's own subject: a word at least this many of its examples use and at most this many
+# intents use at all ("relationship" in one example of the involuntary treatment topic is not its
+# subject; "force", "commit" are), and its keywords. A message scoring under the sure score with
+# none of its best topic's subject words shares only frame or family words with it ("how can I
+# improve my relationship with my daughter" against "how can I force my daughter into treatment"):
+# Lantern asks which was meant.
+_SUBJECT_EXAMPLES = 2
+_SUBJECT_INTENTS = 4
+# Subject words are compared by their first letters, so "relapsing" names the subject "relapse".
+_STEM = 6
+_ANCHORED_SCORE = 60.0
+
 # The deciding scorer for an example. Token-set comparison forgives extra words around the
 # question ("hi, sorry to bother you, but why cant my son just quit").
 SCORER = fuzz.token_set_ratio
@@ -114,6 +161,7 @@ class IntentPhrases:
     keywords: Sequence[str]
     small_talk: bool = False
     needs_one_of: Sequence[str] = ()
+    never_with: Sequence[str] = ()
 
 
 def sorted_tokens(form: str) -> str:
@@ -155,6 +203,8 @@ class Matcher:
         self._keywords = _PhraseIndex.of([intent.keywords for intent in intents], normaliser)
         self._needs = _PhraseIndex.of([intent.needs_one_of for intent in intents], normaliser)
         self._gated = frozenset(index for index, intent in enumerate(intents) if intent.needs_one_of)
+        self._barred = _PhraseIndex.of([intent.never_with for intent in intents], normaliser)
+        self._drugs_of, self._names_drugs = _drug_topics(intents, normaliser)
         self._weights, self._unknown_weight = _informativeness(vocabularies)
         self._known = tuple(sorted(self._weights))
         self._correct = lru_cache(maxsize=50_000)(self._nearest_known)
@@ -163,6 +213,7 @@ class Matcher:
         self._word_ids = {t: n for n, t in enumerate(self._known)}
         self._example_index = _WordIndex.of(self._token_sets, self._word_ids)
         self._intent_index = _WordIndex.of(vocabularies, self._word_ids)
+        self._subjects = _subjects(intents, self._token_sets, owner_of, vocabularies, normaliser)
         self._example_weights = self._example_index.shared(list(range(len(self._known))),
                                                            [self._weights[t] for t in self._known])
         self._owners = np.array(owner_of, dtype=np.intp)
@@ -193,12 +244,16 @@ class Matcher:
             after = self._after_small_talk(text, ranked, exclude)
             if after is not ranked:
                 return canonical, after
-        if self._answers(ranked):
+        if self._answers(ranked, self._words(canonical)):
             return canonical, ranked
-        tail = _closing_sentences(text)
-        if tail is not None:
-            for owner, value in self._scores(self._normaliser.canonical(tail), exclude, overlap=True).items():
-                best[owner] = max(value, best.get(owner, 0.0))
+        # The question asked ("... Do you know any insurance that covers rehab? ...") is read as a
+        # message of its own; the closing sentences in the light of the whole. Neither can make a
+        # long post small talk ("How are you all?" in a story is no greeting to answer).
+        for part, overlap in ((_questions(text), False), (_closing_sentences(text), True)):
+            if part is not None:
+                for owner, value in self._scores(self._normaliser.canonical(part), exclude, overlap).items():
+                    if owner not in self._small_talk:
+                        best[owner] = max(value, best.get(owner, 0.0))
         return canonical, _best_first(best)
 
     def _after_pleasantry(self, text: str) -> str | None:
@@ -267,13 +322,34 @@ class Matcher:
         owners = list(best)
         explained = self._intent_index.shared(ids, known)[owners] / query_weight
         keyword_owners = self._keywords.hits(canonical)
+        long_message = len(tokens) > _SMALL_TALK_WORDS
         for owner, share in zip(owners, explained.tolist(), strict=True):
             value = best[owner] * (1 - VOCABULARY_WEIGHT) + 100.0 * VOCABULARY_WEIGHT * share
             if owner in keyword_owners:
                 value += KEYWORD_BONUS
+            if long_message and share < _SMALL_TALK_SHARE and owner in self._small_talk:
+                value = min(value, self._threshold - _HELD_BACK_GAP)
             best[owner] = min(100.0, value)
         self._hold_back_unmet(canonical, form, best)
         return best
+
+    def stated_keyword_intents(self, text: str) -> frozenset[str]:
+        """The intents with one of their keywords stated anywhere in `text` (a feeling named in a
+        long post): a phrase as written ("so alone"), a single word only as the writer's own, a few
+        words after "i", "im", "feel", "so" and the like ("feeling incredibly depressed", not
+        "what causes depression")."""
+        tokens = self._normaliser.canonical(text).split()
+        found: set[int] = set()
+        for start, length, owners in self._keywords.found(tokens):
+            if length > 1 or not _STATING.isdisjoint(tokens[max(0, start - _STATING_REACH):start]):
+                found |= owners
+        return frozenset(self.intent_ids[i] for i in found)
+
+    def ruled_out(self, text: str) -> frozenset[str]:
+        """The intents one of whose `never_with` words or phrases `text` holds."""
+        canonical = self._normaliser.canonical(text)
+        barred = self._barred.hits(canonical) | self._barred.hits(" ".join(self._corrected_words(canonical)))
+        return frozenset(self.intent_ids[i] for i in barred)
 
     def lacks_needed_words(self, intent_id: str, text: str) -> bool:
         """Whether `text` holds none of the words `intent_id` needs, so it can never be that answer."""
@@ -284,12 +360,20 @@ class Matcher:
         return index not in self._needs_met(canonical, " ".join(self._corrected_words(canonical)))
 
     def _hold_back_unmet(self, canonical: str, corrected: str, best: dict[int, float]) -> None:
-        """Keep an intent whose needed words are all missing just under the threshold: it may still
-        be offered as a nearby topic, but it is never the answer."""
+        """Keep an intent whose needed words are all missing, or that a word in the message rules
+        out (`never_with`), just under the threshold: it may still be offered as a nearby topic, but
+        it is never the answer."""
+        held = self._barred.hits(canonical) | self._barred.hits(corrected)
+        named = DRUGS.intersection(corrected.split())
+        if named:
+            held |= {owner for owner, drugs in self._drugs_of.items() if named.isdisjoint(drugs)}
+            if named.isdisjoint(OPIOIDS):
+                held |= {owner for owner, drugs in enumerate(self._names_drugs)
+                         if owner not in self._small_talk and named.isdisjoint(drugs)}
         gated = self._gated.intersection(best)
-        if not gated:
-            return
-        for owner in gated - self._needs_met(canonical, corrected):
+        if gated:
+            held |= gated - self._needs_met(canonical, corrected)
+        for owner in held.intersection(best):
             best[owner] = min(best[owner], self._threshold - _HELD_BACK_GAP)
 
     def _needs_met(self, canonical: str, corrected: str) -> set[int]:
@@ -313,25 +397,46 @@ class Matcher:
                 known.append(self._weights[token])
         return ids, known, sum(known) + self._unknown_weight * unknown
 
-    def _verdict(self, best_first: list[float]) -> MatchKind:
-        """Answer, clarify or fallback for scores sorted best first: the one place that decides."""
+    def _verdict(self, best_first: list[float], words: int = 0, anchored: bool | None = None) -> MatchKind:
+        """Answer, clarify or fallback for scores sorted best first: the one place that decides.
+        `words`: how many informative words the message has (a long one must be clearly ahead);
+        `anchored`: whether it names the best topic's own subject (see `_SUBJECT_EXAMPLES`); None:
+        not asked (small talk, the parts of a message)."""
         if not best_first or best_first[0] < self._threshold:
             return "fallback"
-        if len(best_first) > 1 and best_first[0] - best_first[1] < self._margin:
+        if anchored is False and best_first[0] < _ANCHORED_SCORE:
+            return "clarify"
+        long_message = words >= _LONG_CLARIFY_WORDS
+        margin = max(self._margin, _LONG_MARGIN) if long_message else self._margin
+        if len(best_first) > 1 and best_first[0] - best_first[1] < margin:
+            return "clarify"
+        if long_message and best_first[0] < _LONG_SURE_SCORE:
             return "clarify"
         return "answer"
 
-    def _answers(self, ranked: list[tuple[int, float]]) -> bool:
+    def _answers(self, ranked: list[tuple[int, float]], words: int = 0) -> bool:
         """Whether scores ranked best first already give an answer: then a long message's closing
         sentences, scored to rescue it, would only repeat the work."""
-        return self._verdict([score for _, score in ranked[:2]]) == "answer"
+        return self._verdict([score for _, score in ranked[:2]], words) == "answer"
+
+    def _words(self, canonical: str) -> int:
+        return len(set(self._corrected_words(canonical)))
+
+    def _anchored(self, owner: int, canonical: str) -> bool:
+        """Whether the message names the intent's own subject: one of its subject words, or one of
+        its keyword or needed phrases whole. Small talk has no subject to name."""
+        corrected = " ".join(self._corrected_words(canonical))
+        if not self._subjects[owner].isdisjoint(map(_stem, corrected.split())):
+            return True
+        return owner in self._keywords.hits(canonical) or owner in self._needs_met(canonical, corrected)
 
     def match(self, text: str) -> MatchResult:
         canonical, ranked = self._ranked(text, None)
         top = tuple(Ranked(self.intent_ids[i], s) for i, s in ranked[:3])
         if not canonical.strip():
             return MatchResult("empty", top, canonical)
-        return MatchResult(self._verdict([r.score for r in top]), top, canonical)
+        anchored = self._anchored(ranked[0][0], canonical) if ranked and ranked[0][0] not in self._small_talk else None
+        return MatchResult(self._verdict([r.score for r in top], self._words(canonical), anchored), top, canonical)
 
     def without(self, result: MatchResult, intent_ids: frozenset[str]) -> MatchResult:
         """The same result with some intents set aside (the core's judgement that they cannot be
@@ -339,7 +444,8 @@ class Matcher:
         kept = tuple(r for r in result.ranked if r.intent not in intent_ids)
         if result.kind == "empty":
             return MatchResult("empty", kept, result.canonical)
-        return MatchResult(self._verdict([r.score for r in kept]), kept, result.canonical)
+        return MatchResult(self._verdict([r.score for r in kept], self._words(result.canonical)), kept,
+                           result.canonical)
 
     def _corrected_words(self, canonical: str) -> list[str]:
         """The words matching reads: stopwords dropped, unknown words corrected to known ones."""
@@ -393,6 +499,16 @@ def _after_first_sentence(text: str) -> str | None:
     return opening.group(2) if opening else None
 
 
+def _questions(text: str) -> str | None:
+    """The sentences a long message asks ("... Do you guys know any insurances that cover rehab?
+    ..."): in a story, the question is what wants answering. None for short messages or none asked."""
+    if len(text.split()) < _LONG_MESSAGE_WORDS:
+        return None
+    sentences = _sentences(text)
+    asked = [s for s in sentences if "?" in s]
+    return " ".join(asked) if asked and len(asked) < len(sentences) else None
+
+
 def _closing_sentences(text: str) -> str | None:
     """The last sentences of a long, multi-sentence message; None for short ones."""
     if len(text.split()) < _LONG_MESSAGE_WORDS:
@@ -427,13 +543,15 @@ class _PhraseIndex:
 
     def hits(self, canonical: str) -> set[int]:
         """The intents with one of their phrases in the (normalised) message."""
-        tokens = canonical.split()
         owners: set[int] = set()
-        for start, token in enumerate(tokens):
-            for words, intents in self._by_start.get(token, ()):
-                if tokens[start:start + len(words)] == words:
-                    owners |= intents
+        for _, _, intents in self.found(canonical.split()):
+            owners |= intents
         return owners
+
+    def found(self, tokens: list[str]) -> list[tuple[int, int, set[int]]]:
+        """Each phrase found in the message's words: (where it starts, how many words, its intents)."""
+        return [(start, len(words), intents) for start, token in enumerate(tokens)
+                for words, intents in self._by_start.get(token, ()) if tokens[start:start + len(words)] == words]
 
 
 @dataclass(frozen=True, slots=True)
@@ -459,6 +577,42 @@ class _WordIndex:
             return np.zeros(self.rows)
         return np.bincount(np.concatenate([self.postings[i] for i in ids]), weights=np.repeat(weights, self.sizes[ids]),
                            minlength=self.rows)
+
+
+def _subjects(intents: Sequence[IntentPhrases], token_sets: Sequence[frozenset[str]], owner_of: Sequence[int],
+              vocabularies: Sequence[set[str]], normaliser: Normaliser) -> tuple[frozenset[str], ...]:
+    """Each intent's subject words (see `_SUBJECT_EXAMPLES`): its recurring distinctive words and the
+    single-word keywords and needed words (phrases count where the message holds them whole)."""
+    used_by = Counter(t for vocabulary in vocabularies for t in vocabulary)
+    counts: list[Counter[str]] = [Counter() for _ in intents]
+    for owner, tokens in zip(owner_of, token_sets, strict=True):
+        counts[owner].update(tokens)
+    subjects = []
+    for index, intent in enumerate(intents):
+        recurring = {t for t, n in counts[index].items() if n >= _SUBJECT_EXAMPLES and used_by[t] <= _SUBJECT_INTENTS}
+        words = [normaliser.match_words(normaliser.canonical(p)) for p in (*intent.keywords, *intent.needs_one_of)]
+        named = {w[0] for w in words if len(w) == 1}
+        subjects.append(frozenset(_stem(w) for w in recurring | named))
+    return tuple(subjects)
+
+
+def _stem(word: str) -> str:
+    return word[:_STEM]
+
+
+def _drug_topics(intents: Sequence[IntentPhrases],
+                 normaliser: Normaliser) -> tuple[dict[int, frozenset[str]], list[frozenset[str]]]:
+    """The intents about particular substances (most examples name one), each with the substances
+    its examples and keywords name; and the substances every intent names anywhere."""
+    topics: dict[int, frozenset[str]] = {}
+    every: list[frozenset[str]] = []
+    for index, intent in enumerate(intents):
+        named = [DRUGS.intersection(normaliser.match_words(normaliser.canonical(e))) for e in intent.examples]
+        keywords = {w for k in intent.keywords for w in normaliser.match_words(normaliser.canonical(k))}
+        every.append(frozenset().union(*named) | DRUGS.intersection(keywords))
+        if named and sum(map(bool, named)) >= _DRUG_TOPIC_SHARE * len(named):
+            topics[index] = every[-1]
+    return topics, every
 
 
 def _informativeness(vocabularies: Sequence[set[str]]) -> tuple[dict[str, float], float]:

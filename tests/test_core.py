@@ -655,3 +655,41 @@ def test_a_remembered_topic_that_a_reload_removed_is_not_offered(catalog):
     assert picked.kind in KINDS and picked.intent != "gone_topic"
     memory.remember("ann", topic="gone_topic", offered=(), kind="answer", reader="unknown")
     assert lantern.reply("ann", "and what about for him").kind == "fallback"
+
+
+@pytest.mark.parametrize("text", [
+    "Quick question about work. Hi all, I have been reading here for months without posting. My boss keeps asking "
+    "about my appointments and I want to know if I can be fired for going to a methadone clinic?",
+    "So I finally have a place lined up for detox next week but no insurance at all. Does anyone know how people pay "
+    "for rehab when they have no coverage? Thanks so much everyone",
+])
+def test_small_talk_around_a_long_post_does_not_answer_it(lantern, text):
+    reply = lantern.reply("ann", text)
+    assert reply.intent not in {"greeting", "thanks", "goodbye"}
+
+
+@pytest.mark.parametrize(("text", "feeling"), [
+    ("Rough week. Got turned down for the job, the car broke down and the kitchen flooded, and honestly I feel "
+     "pretty miserable tonight. Not sure what I am even asking here, just needed to say it", "feeling_low"),
+    ("my sister took the money we saved for her treatment and spent it. i am so furious i cant even look at her",
+     "feeling_angry"),
+    ("been up with him every night this month and i am completely drained, and work starts at six",
+     "feeling_exhausted"),
+])
+def test_a_feeling_inside_a_message_nothing_answers_is_acknowledged(lantern, text, feeling):
+    reply = lantern.reply("ann", text)
+    assert reply.intent == feeling
+    assert lantern.ui("fallback") not in reply.text
+    assert reply.help_line is True
+    assert reply.suggestions
+
+
+def test_a_question_about_a_feeling_word_is_not_taken_for_a_feeling(lantern):
+    reply = lantern.reply("ann", "what are the brand names of the medicine for it in older adults")
+    assert not (reply.intent or "").startswith("feeling_")
+
+
+def test_good_news_is_acknowledged_but_not_inside_a_relapse(lantern):
+    assert lantern.reply("ann", "took the dog out, called my sister, feeling hopeful tonight").intent == "feeling_good"
+    relapse = lantern.reply("bob", "was feeling good all week so i went and copped again last night")
+    assert relapse.intent != "feeling_good"

@@ -320,3 +320,62 @@ def test_a_greeting_sentence_before_a_question_does_not_dilute_it(lantern):
 
 def test_a_greeting_then_small_talk_stays_small_talk(lantern):
     assert lantern.reply("u", "hi. how are you").intent == "greeting"
+
+
+def test_a_word_the_intent_is_never_with_keeps_it_from_answering():
+    def garden(never: list[str]) -> Matcher:
+        return plain_matcher(IntentPhrases("bloom", ["my roses bloomed for thirty days"], [], never_with=never),
+                             threshold=60.0)
+    assert garden([]).match("my roses bloomed thirty days then wilted").kind == "answer"
+    held = garden(["wilted"]).match("my roses bloomed thirty days then wilted")
+    assert held.kind == "fallback" and held.best.score == 59.0
+
+
+def test_a_topic_about_one_substance_does_not_answer_a_message_naming_another():
+    matcher = plain_matcher(
+        IntentPhrases("heroin_habit", ["can you get addicted to heroin", "how addictive is heroin",
+                                       "is heroin addictive the first time"], []),
+        IntentPhrases("general", ["can you get addicted to anything"], []), threshold=50.0)
+    assert matcher.match("can you get addicted to heroin").best.intent == "heroin_habit"
+    named_other = matcher.match("can you get addicted to methadone")
+    assert named_other.best.intent != "heroin_habit"
+
+
+def test_a_long_message_not_clearly_about_one_topic_is_clarified(lantern):
+    story = ("So this week has been a lot. Work was rough, my sister came over and we argued about money, then I "
+             "could not sleep and kept thinking about the old days and my old friends from back then")
+    reply = lantern.reply("u", story)
+    assert reply.kind in {"clarify", "fallback", "smalltalk"}
+    assert reply.help_line
+
+
+@pytest.mark.parametrize("text", [
+    "made it 12 days and then relapsed again last night",
+    "i had 5 weeks and slipped on friday, back to day one",
+])
+def test_a_relapse_after_a_count_of_days_is_no_milestone(lantern, text):
+    assert lantern.reply("u", text).intent != "milestones"
+
+
+@pytest.mark.parametrize("text", ["can u get hooked on suboxone", "is methadone addictive too"])
+def test_a_question_about_one_medicine_is_not_answered_about_heroin(lantern, text):
+    assert lantern.reply("u", text).intent != "how_addictive"
+
+
+def test_a_medium_score_without_the_topics_own_subject_is_asked_about_not_answered():
+    force = IntentPhrases("force", ["how can i force my daughter into treatment", "can i force my son into rehab",
+                                    "force an adult into treatment"], [])
+    # Frame and family words are everyone's: they are no topic's subject.
+    others = [IntentPhrases(topic, [f"{topic} tips for my daughter", f"can i talk to my son about {topic}",
+                                    f"how {topic} works"], []) for topic in ("homework", "money", "cooking", "driving")]
+    matcher = plain_matcher(force, *others, threshold=45.0, margin=2.0)
+    assert matcher.match("can i force my daughter into rehab").kind == "answer"
+    # The frame and the family words alone, with a medium score: no answer about forcing treatment.
+    shared_frame = matcher.match("how can i improve things with my daughter")
+    assert shared_frame.best.intent == "force"
+    assert shared_frame.kind != "answer"
+
+
+def test_a_message_naming_only_a_substance_lantern_does_not_cover_gets_no_opioid_answer(lantern):
+    reply = lantern.reply("u", "what are the treatments for alcohol withdrawal")
+    assert reply.intent != "withdrawal"
