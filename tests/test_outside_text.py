@@ -21,6 +21,7 @@ import yaml
 from bot.evaluate import external_dir
 
 DATA = Path(__file__).parent / "data"
+pytestmark = pytest.mark.slow  # it reads about 13 MB of outside text
 RUN = 60  # long enough that a common phrase ("what are the symptoms of ...") is no copy
 CHUNK = RUN // 2  # a shared run of RUN characters holds a whole outside chunk of RUN // 2 (see shared_runs)
 APART = "\x00"  # between cells and strings, so that no run spans two of them
@@ -66,55 +67,67 @@ def our_text(path: Path) -> str:
     return squeeze(raw)
 
 
-def shared_runs(ours: str, outside: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """(outside file, the run) for each run of at least RUN characters `ours` shares with them.
+class OutsideIndex:
+    """The outside texts cut into chunks of CHUNK characters, each chunk mapped to where it is.
 
-    Any such run holds a whole chunk of an outside text cut every CHUNK characters, so only the
-    chunks are indexed and every position of `ours` is looked up: linear in both sizes.
+    Any run of RUN characters that another text shares with them holds a whole chunk, so looking
+    up every position of that text finds it: linear in both sizes, the index built once.
     """
-    chunks: dict[str, list[tuple[int, int]]] = {}
-    for number, (_, text) in enumerate(outside):
-        for start in range(0, len(text) - CHUNK + 1, CHUNK):
-            chunks.setdefault(text[start:start + CHUNK], []).append((number, start))
-    found: list[tuple[str, str]] = []
-    covered = -1
-    for position in range(len(ours) - CHUNK + 1):
-        if position < covered or (places := chunks.get(ours[position:position + CHUNK])) is None:
-            continue
-        for number, start in places:
-            text = outside[number][1]
+
+    def __init__(self, outside: list[tuple[str, str]]) -> None:
+        self.outside = outside
+        self.chunks: dict[str, list[tuple[int, int]]] = {}
+        for number, (_, text) in enumerate(outside):
+            for start in range(0, len(text) - CHUNK + 1, CHUNK):
+                self.chunks.setdefault(text[start:start + CHUNK], []).append((number, start))
+
+    def shared_runs(self, ours: str) -> list[tuple[str, str]]:
+        """(outside file, the run) for each run of at least RUN characters `ours` shares."""
+        found: list[tuple[str, str]] = []
+        position = 0
+        while position <= len(ours) - CHUNK:
+            run = self._run_at(ours, position)
+            if run is None:
+                position += 1
+                continue
+            found.append(run[:2])
+            position = run[2]
+        return found
+
+    def _run_at(self, ours: str, position: int) -> tuple[str, str, int] | None:
+        for number, start in self.chunks.get(ours[position:position + CHUNK], ()):
+            name, text = self.outside[number]
             before = 0
             while before < min(position, start) and ours[position - before - 1] == text[start - before - 1]:
                 before += 1
             after = CHUNK
-            while position + after < len(ours) and start + after < len(text) and ours[position + after] == text[
-                    start + after]:
+            while (position + after < len(ours) and start + after < len(text)
+                   and ours[position + after] == text[start + after]):
                 after += 1
-            if before + after >= RUN and APART not in ours[position - before:position + after]:
-                found.append((outside[number][0], ours[position - before:position + after]))
-                covered = position + after
-                break
-    return found
+            run = ours[position - before:position + after]
+            if len(run) >= RUN and APART not in run:
+                return name, run, position + after
+        return None
 
 
 @pytest.fixture(scope="module")
-def outside() -> list[tuple[str, str]]:
+def outside() -> OutsideIndex:
     root = external_dir()
     if not root.is_dir():
         pytest.skip(f"{root} is absent: nothing to compare tests/data with")
-    return list(outside_texts(root))
+    return OutsideIndex(list(outside_texts(root)))
 
 
 def test_the_check_finds_a_copied_run_and_passes_a_short_one():
-    outside = [("set/a.csv", APART.join(squeeze(c) for c in ["id", "My son has been clean for a year and I still "
-                                                              "check his arms when he hugs me goodnight."]))]
+    index = OutsideIndex([("set/a.csv", APART.join(squeeze(c) for c in [
+        "id", "My son has been clean for a year and I still check his arms when he hugs me goodnight."]))])
     copied = squeeze("A parent wrote: my son has been clean for a year\nand I still check his arms when he hugs me")
-    assert [name for name, _ in shared_runs(copied, outside)] == ["set/a.csv"]
-    assert shared_runs(squeeze("My son has been clean for a year and I worry"), outside) == []
+    assert [name for name, _ in index.shared_runs(copied)] == ["set/a.csv"]
+    assert index.shared_runs(squeeze("My son has been clean for a year and I worry")) == []
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in DATA.iterdir() if p.is_file()))
-def test_no_file_in_tests_data_copies_outside_text(outside, name):
-    runs = shared_runs(our_text(DATA / name), outside)
+def test_no_file_in_tests_data_copies_outside_text(outside: OutsideIndex, name: str) -> None:
+    runs = outside.shared_runs(our_text(DATA / name))
     assert runs == [], (f"{name} copies {len(runs)} runs of {RUN}+ characters from eval_external, first from "
                         f"{runs[0][0]}: refer to the row instead (source, source_id, fields)")
