@@ -76,6 +76,7 @@ async def live(fake_api: FakeBotApi, catalog: Catalog, store: Store, tmp_path: P
         await stop(application)
 
 
+@pytest.mark.slow  # a reload checks the whole content (about a second)
 async def test_an_edited_answer_serves_on_the_next_question(live: LiveBot) -> None:
     (before,) = await live.say(USER, QUESTION)
     old = live.first_sentence()
@@ -87,6 +88,7 @@ async def test_an_edited_answer_serves_on_the_next_question(live: LiveBot) -> No
     assert live.api.texts(OPERATOR) == []  # a good edit bothers no one
 
 
+@pytest.mark.slow  # a reload checks the whole content (about a second)
 async def test_reload_command_applies_an_edit_at_once(fake_api: FakeBotApi, catalog: Catalog, store: Store,
                                                      tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(operators, "start_watching", lambda application: None)  # /reload alone
@@ -107,6 +109,7 @@ async def test_reload_command_applies_an_edit_at_once(fake_api: FakeBotApi, cata
         await stop(application)
 
 
+@pytest.mark.slow  # a reload checks the whole content (about a second)
 async def test_a_broken_file_keeps_the_old_answer_and_tells_the_operator_where(live: LiveBot) -> None:
     (before,) = await live.say(USER, QUESTION)
     live.content.edit(TOPICS, f"    answer: {ANSWER_ID}\n", f"\tanswer: {ANSWER_ID}\n")  # a tab: YAML refuses it
@@ -120,6 +123,7 @@ async def test_a_broken_file_keeps_the_old_answer_and_tells_the_operator_where(l
     assert live.api.texts(USER + 1) == []  # nobody else was told
 
 
+@pytest.mark.slow  # a reload checks the whole content (about a second)
 async def test_removing_a_core_crisis_phrase_is_refused_too(live: LiveBot) -> None:
     live.content.edit("intents/crisis.yaml", "    self: [myself, meself, my self]\n", "    self: [meself]\n")
     notice = (await live.api.wait_for_messages(OPERATOR, 1))[0]
@@ -157,6 +161,7 @@ async def test_stats_and_unmatched_show_the_figures_after_a_few_messages(live: L
     assert lines[1].split()[:3] == ["2", "zxqv", "blorp"] and "(nearest " in lines[1]
 
 
+@pytest.mark.slow  # a reload checks the whole content (about a second)
 async def test_sighup_reloads_the_content_of_lantern_run(
         fake_api: FakeBotApi, catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(operators, "start_watching", lambda application: None)  # SIGHUP alone
@@ -186,6 +191,7 @@ async def test_sighup_reloads_the_content_of_lantern_run(
         await asyncio.wait_for(running_bot, RELOAD_WAIT)
 
 
+@pytest.mark.slow  # a reload checks the whole content (about a second)
 async def test_an_edited_check_in_text_serves_too(live: LiveBot) -> None:
     old = 'private_only: "Check-ins are private: send /checkin in a private chat with me."'
     live.content.edit("responses/checkin.yaml", old, 'private_only: "Edited: check-ins happen in private."')
