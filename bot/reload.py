@@ -114,6 +114,9 @@ class ContentReloader:
         self._on_rejected = on_rejected
         self._on_applied = on_applied
         self._lock = asyncio.Lock()
+        self.finished = 0  # reloads finished (applied or not), callbacks included
+        self.watching = asyncio.Event()  # set once the file watcher sees changes (see `watch`)
+        self._reloaded = asyncio.Event()  # set, and replaced, as each reload finishes
 
     @property
     def folders(self) -> tuple[Path, Path]:
@@ -160,13 +163,28 @@ class ContentReloader:
             except Exception:
                 log.exception("after a %s reload: %s failed", "applied" if outcome.applied else "rejected",
                               getattr(notify, "__name__", "the callback"))
+        self.finished += 1
+        reloaded, self._reloaded = self._reloaded, asyncio.Event()
+        reloaded.set()
         return outcome
+
+    async def wait_until(self, condition: Callable[[], bool]) -> None:
+        """Return once `condition()` holds, checking it again as each reload finishes.
+
+        For whoever edits content and must know when the edit serves (tests, tools): waiting on
+        the reload itself rather than polling on a clock, however slow the machine is.
+        """
+        while not condition():
+            await self._reloaded.wait()
 
     async def watch(self, stop: asyncio.Event, debounce_ms: int = 300) -> None:
         """Reload whenever a YAML file under the content folders changes, until `stop` is set."""
         from watchfiles import awatch
 
         folders = [str(f) for f in self.folders if f.is_dir()]
+        # awatch starts watching (inotify and the like) when first iterated, before it first waits:
+        # so whoever this wakes runs after the watch is in place, and no later change goes unseen.
+        self.watching.set()
         async for changes in awatch(*folders, stop_event=stop, debounce=debounce_ms,
                                     watch_filter=lambda _, path: path.endswith((".yaml", ".yml"))):
             log.info("content changed (%d file(s)); reloading", len(changes))

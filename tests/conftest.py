@@ -2,8 +2,7 @@
 per test (so one test's crisis follow-ups never leak into another), and editable copies of the
 shipped content for the loading and validation tests.
 
-Fixtures in `tests/telegram/conftest.py` of the same name (`catalog`, `lantern`) take precedence
-inside that folder; they build the same thing.
+The Telegram tests use the same `catalog` and `lantern` (one content load per test process).
 """
 
 from __future__ import annotations

@@ -14,8 +14,10 @@ the way it would fail in production:
 - sendPhoto: a file that is not an image Pillow can decode ("Bad Request: IMAGE_PROCESS_FAILED"),
   over 10 MB, or outside Telegram's dimensions; a caption over 1024 characters
 
-Faults can be injected per method: 429 with `retry_after`, 500, slow responses and dropped
-connections. Not for production, and not a complete Bot API: only the methods Lantern uses.
+Faults can be injected per method: 429 with `retry_after` (fractions of a second allowed, so
+tests need not wait the whole seconds Telegram asks for), 500, slow responses, responses held
+until the test releases them, and dropped connections. Not for production, and not a complete
+Bot API: only the methods Lantern uses.
 """
 
 from __future__ import annotations
@@ -61,7 +63,10 @@ _STRING_PARAMS = frozenset(
      "inline_message_id", "language_code", "filename"}
 )
 
-FaultKind = Literal["retry_after", "server_error", "slow", "drop", "refuse"]
+FaultKind = Literal["retry_after", "server_error", "slow", "hold", "drop", "refuse"]
+# How long `wait_for` waits by default: it returns as soon as the condition holds, so this only
+# bounds how long a broken build takes to fail (a busy machine must not fail a working one).
+WAIT_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,8 @@ class Fault:
     description: str = ""
 
     @classmethod
-    def retry_after(cls, seconds: int = 1) -> Fault:
+    def retry_after(cls, seconds: float = 1) -> Fault:
+        """429; Telegram asks for whole seconds, a test may ask for less (PTB reads either)."""
         return cls("retry_after", seconds)
 
     @classmethod
@@ -84,6 +90,11 @@ class Fault:
     @classmethod
     def slow(cls, seconds: float) -> Fault:
         return cls("slow", seconds)
+
+    @classmethod
+    def hold(cls) -> Fault:
+        """Answer only once the test calls `FakeBotApi.release()` (or the server closes)."""
+        return cls("hold")
 
     @classmethod
     def drop(cls) -> Fault:
@@ -299,6 +310,7 @@ class FakeBotApi:
         self._callback_ids = itertools.count(1)
         self._faults: dict[str, list[Fault]] = defaultdict(list)
         self._changed = asyncio.Event()
+        self._released = False  # held requests (Fault.hold) answer once this is set
         self._closing = False
         self._runner: web.AppRunner | None = None
         self._webhook_task: asyncio.Task[None] | None = None
@@ -350,6 +362,11 @@ class FakeBotApi:
     def inject(self, method: str, *faults: Fault) -> None:
         """Make the next requests to `method` fail in order, one fault per request."""
         self._faults[method].extend(faults)
+
+    def release(self) -> None:
+        """Let requests held by `Fault.hold` (and any held later) be answered."""
+        self._released = True
+        self._notify()
 
     def push_text(self, chat_id: int, text: str, *, user_id: int | None = None,
                   chat_type: str = "private", edited: bool = False) -> dict[str, Any]:
@@ -425,7 +442,7 @@ class FakeBotApi:
     def calls_to(self, method: str) -> list[ApiCall]:
         return [c for c in self.calls if c.method == method]
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = WAIT_TIMEOUT) -> None:
         """Wait until `predicate()` holds; fail loudly with what was sent if it never does."""
         try:
             await asyncio.wait_for(self._wait_until(predicate), timeout)
@@ -433,7 +450,7 @@ class FakeBotApi:
             seen = {chat: [m.plain_text[:80] for m in msgs] for chat, msgs in self.chats.items()}
             raise AssertionError(f"condition not met within {timeout}s; chats: {seen}") from None
 
-    async def wait_for_messages(self, chat_id: int, count: int, timeout: float = 5.0) -> list[BotMessage]:
+    async def wait_for_messages(self, chat_id: int, count: int, timeout: float = WAIT_TIMEOUT) -> list[BotMessage]:
         await self.wait_for(lambda: len(self.chats.get(chat_id, ())) >= count, timeout)
         return self.messages(chat_id)
 
@@ -476,6 +493,8 @@ class FakeBotApi:
             if fault.kind == "slow":
                 with contextlib.suppress(TimeoutError):  # a closing server stops being slow
                     await asyncio.wait_for(self._wait_until(lambda: self._closing), fault.seconds)
+            elif fault.kind == "hold":
+                await self._wait_until(lambda: self._released or self._closing)
             elif fault.kind == "drop":
                 call.status, call.error = 0, "connection dropped"
                 assert request.transport is not None
@@ -486,8 +505,8 @@ class FakeBotApi:
                 return _error(fault.status, fault.description)
             elif fault.kind == "retry_after":
                 call.status, call.error = 429, "retry_after"
-                return _error(429, f"Too Many Requests: retry after {int(fault.seconds)}",
-                              parameters={"retry_after": int(fault.seconds)})
+                seconds = int(fault.seconds) if fault.seconds == int(fault.seconds) else fault.seconds
+                return _error(429, f"Too Many Requests: retry after {seconds}", parameters={"retry_after": seconds})
             else:
                 call.status, call.error = 500, "Internal Server Error"
                 return _error(500, "Internal Server Error")

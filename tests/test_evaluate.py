@@ -7,16 +7,28 @@ ordinary messages. The report arithmetic is checked on a tiny scripted run worke
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
 import pytest
 
+from bot.core import Lantern
 from bot.crisis import CATEGORIES
 from bot.errors import LanternError
-from bot.evaluate import CLARIFY, CRISIS, FALLBACK, evaluate_intents, evaluate_safety, load_labelled
+from bot.evaluate import (
+    CLARIFY,
+    CRISIS,
+    EXTERNAL_ENV,
+    FALLBACK,
+    evaluate_intents,
+    evaluate_safety,
+    external_dir,
+    load_labelled,
+)
 from bot.evaluate_report import print_intents, print_safety
 from bot.replies import Reply
+from bot.yaml_lines import load_yaml
 
 DATA = Path(__file__).parent / "data"
 INTENT_EVAL = DATA / "intent_eval.yaml"
@@ -297,13 +309,111 @@ TOPIC_BLIND = DATA / "topic_blind_2026_12_02.yaml"
 TOPIC_BLIND_FLOOR = 0.50
 
 
-def test_the_blind_topic_set_keeps_its_floor(lantern):
-    report = evaluate_intents(lantern, load_labelled(TOPIC_BLIND, "intent"))
+# The 110 outsiders' rows of the blind topic set as archived (sha256 of their texts joined by newlines):
+# the references must rebuild exactly the text that was labelled and scored.
+TOPIC_BLIND_OUTSIDE_ROWS = 110
+TOPIC_BLIND_OUTSIDE_SHA256 = "6bec84effdf9f3b0dfd9682f550b2ea7b6711f673ce75f2d23322730c32d2a61"
+
+
+class Recording(Lantern):
+    """The real Lantern, noting each message it is sent: what the evaluation really scored."""
+
+    def __init__(self, catalog) -> None:
+        super().__init__(catalog, "US")
+        self.sent: list[str] = []
+
+    def reply(self, user_key: str, text: str) -> Reply:
+        self.sent.append(text)
+        return super().reply(user_key, text)
+
+
+def outside_rows(path: Path) -> list[bool]:
+    """For each row of a labelled file, whether it refers to outside text rather than holding it."""
+    return ["source" in row for row in load_yaml(path)]
+
+
+def test_the_blind_topic_set_keeps_its_floor(catalog):
+    rows = load_labelled(TOPIC_BLIND, "intent")
+    if rows.skipped:
+        pytest.skip(rows.note)
+    lantern = Recording(catalog)
+    report = evaluate_intents(lantern, rows)
     assert report.total > 150
     assert report.accuracy >= TOPIC_BLIND_FLOOR, f"{report.accuracy:.1%} on {TOPIC_BLIND.name}"
+    scored = [text for text, outside in zip(lantern.sent, outside_rows(TOPIC_BLIND), strict=True) if outside]
+    assert len(scored) == TOPIC_BLIND_OUTSIDE_ROWS
+    assert hashlib.sha256("\n".join(scored).encode()).hexdigest() == TOPIC_BLIND_OUTSIDE_SHA256
+
+
+def test_without_the_outside_folder_the_blind_topic_set_keeps_the_teams_rows_and_says_so(tmp_path):
+    rows = load_labelled(TOPIC_BLIND, "intent", external=tmp_path / "absent")
+    assert rows.skipped == TOPIC_BLIND_OUTSIDE_ROWS
+    assert len(rows) == len(outside_rows(TOPIC_BLIND)) - TOPIC_BLIND_OUTSIDE_ROWS
+    assert str(tmp_path / "absent") in rows.note and EXTERNAL_ENV in rows.note
 
 
 def test_every_label_of_the_blind_topic_set_is_an_answer(catalog):
     for text, label in load_labelled(TOPIC_BLIND, "intent"):
         for answer_id in (label if isinstance(label, tuple) else (label,)):
             assert answer_id is None or answer_id in catalog.answers, (text, answer_id)
+
+
+# --- rows that refer to outside text -----------------------------------------------------------------------
+
+QUESTIONS = (
+    "questionID,questionTitle,questionText\n"
+    "7,Why does he lie,\"He says he is clean.\n\nI  found foil, see https://example.org/x again.\"\n"
+    "8,Is this normal?,I can't sleep\n"
+    "9,Empty body,\n"
+)
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A stand-in for ../shared/eval_external with one small counsel_chat table."""
+    (tmp_path / "outside" / "counsel_chat").mkdir(parents=True)
+    (tmp_path / "outside" / "counsel_chat" / "questions.csv").write_text(QUESTIONS, encoding="utf-8")
+    return tmp_path / "outside"
+
+
+def labelled_file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "labelled.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_reference_is_rebuilt_from_its_fields_and_cut_where_it_says(tmp_path, outside):
+    path = labelled_file(tmp_path, (
+        "- source: counsel_chat\n  source_id: '7'\n  fields: [questionTitle, questionText]\n  intent: a\n"
+        "- source: counsel_chat\n  source_id: 8\n  fields: [questionTitle, questionText]\n  intent: b\n"
+        "- source: counsel_chat\n  source_id: '7'\n  fields: [questionTitle, questionText]\n  chars: 25\n"
+        "  intent: null\n"
+        "- source: counsel_chat\n  source_id: '9'\n  fields: [questionTitle, questionText]\n  intent: c\n"
+        "- text: written by us\n  intent: d\n"))
+    assert load_labelled(path, "intent", external=outside) == [
+        ("Why does he lie. He says he is clean. I found foil, see again.", "a"),  # links and spacing go
+        ("Is this normal? I can't sleep", "b"),  # no full stop after a question mark
+        ("Why does he lie. He says ...", None),
+        ("Empty body", "c"),
+        ("written by us", "d"),
+    ]
+
+
+@pytest.mark.parametrize(("row", "message"), [
+    ("source: elsewhere\n  source_id: '7'\n  fields: [questionTitle]", "'source' must be one of counsel_chat"),
+    ("source: counsel_chat\n  source_id: '70'\n  fields: [questionTitle]", "no row '70' in counsel_chat/questions"),
+    ("source: counsel_chat\n  source_id: '7'\n  fields: questionTitle", "'fields' must list the columns"),
+    ("source: counsel_chat\n  source_id: '7'\n  fields: [title]", "counsel_chat/questions.csv has no column 'title'"),
+    ("source: counsel_chat\n  source_id: '7'\n  fields: [questionTitle]\n  chars: -3", "'chars' must be a positive"),
+])
+def test_a_reference_that_leads_nowhere_names_its_line(tmp_path, outside, row, message):
+    path = labelled_file(tmp_path, f"- text: hello\n  intent: null\n- {row}\n  intent: null\n")
+    with pytest.raises(LanternError, match=rf"^{re.escape(str(path))}:3: {re.escape(message)}"):
+        load_labelled(path, "intent", external=outside)
+
+
+def test_the_outside_folder_is_the_environments_first(monkeypatch, tmp_path):
+    monkeypatch.setenv(EXTERNAL_ENV, str(tmp_path))
+    assert external_dir() == tmp_path
+    monkeypatch.delenv(EXTERNAL_ENV)
+    assert external_dir() == Path(__file__).resolve().parents[2] / "shared" / "eval_external"

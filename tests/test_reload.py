@@ -6,10 +6,14 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from typing import Any
 
+import pytest
+
+import bot.reload
 from bot.config import ContentSettings, Settings
 from bot.core import Lantern
-from bot.reload import MAX_EXAMPLE_CHARS, MAX_FILE_BYTES, ContentReloader, wait_until_written
+from bot.reload import MAX_EXAMPLE_CHARS, MAX_FILE_BYTES, ContentReloader, ReloadOutcome, wait_until_written
 from tests.conftest import ContentCopy
 
 
@@ -65,18 +69,40 @@ def test_a_file_still_being_written_is_waited_for(content_copy: ContentCopy) -> 
     writer.join()
 
 
-async def test_a_reload_runs_beside_the_event_loop(content_copy: ContentCopy, lantern: Lantern) -> None:
-    reloader = reloader_for(content_copy, lantern, settle=True)
-    ticks = 0
+@pytest.mark.slow  # a real reload checks the whole content (about a second)
+async def test_a_reload_runs_beside_the_event_loop(content_copy: ContentCopy, lantern: Lantern,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # The check waits, in the reload's thread, for a sign from the event loop: if the reload held
+    # the loop, the sign could never come. (The check itself is the real one, once the sign came.)
+    loop_ran = threading.Event()
+    real_validate = bot.reload.validate_dirs
 
-    async def tick() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0.01)
+    def validate_beside_the_loop(*args: Any, **kwargs: Any) -> Any:
+        assert loop_ran.wait(timeout=60), "the event loop was held while the reload ran"
+        return real_validate(*args, **kwargs)
 
-    ticking = asyncio.create_task(tick())
-    outcome = await reloader.reload()
-    ticking.cancel()
+    monkeypatch.setattr(bot.reload, "validate_dirs", validate_beside_the_loop)
+    reloading = asyncio.create_task(reloader_for(content_copy, lantern, settle=True).reload())
+    await asyncio.sleep(0)  # the reload starts its thread...
+    loop_ran.set()  # ...and the loop goes on meanwhile
+    outcome = await reloading
     assert outcome.applied
-    assert ticks >= 10  # the loop kept running while the files settled and the catalog was built
+
+
+async def test_a_finished_reload_wakes_whoever_waits_for_it(content_copy: ContentCopy, lantern: Lantern,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    reloader = reloader_for(content_copy, lantern)
+    checked = threading.Event()
+
+    def reload_now() -> ReloadOutcome:  # the checks themselves are the other tests' business
+        assert checked.wait(timeout=60)
+        return ReloadOutcome(True, (), 0.0)
+
+    monkeypatch.setattr(reloader, "reload_now", reload_now)
+    waiting = asyncio.create_task(reloader.wait_until(lambda: reloader.finished >= 1))
+    reloading = asyncio.create_task(reloader.reload())
+    await asyncio.sleep(0.01)
+    assert not waiting.done()  # nothing finished yet
+    checked.set()
+    await asyncio.wait_for(waiting, 60)
+    assert reloading.done() and reloader.finished == 1

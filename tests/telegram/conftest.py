@@ -1,5 +1,6 @@
 """Fixtures for the Telegram front end: a fake Bot API server on 127.0.0.1, and the real Lantern
-application (real core, real content, real SQLite store) polling it over HTTP."""
+application (real core, real content, real SQLite store) polling it over HTTP. The shipped
+catalog and a fresh `lantern` over it come from tests/conftest.py (loaded once per process)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,8 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
-from bot.catalog import Catalog
 from bot.config import Settings, StorageSettings, TelegramSettings, WebhookSettings
-from bot.core import Lantern, try_load
+from bot.core import Lantern
 from bot.pseudonym import Pseudonyms, user_key
 from bot.store import Store
 from bot.telegram.app import QUIET_LIBRARIES, build_application, configure_logging, start, stop
@@ -34,19 +34,6 @@ FAST_RETRIES = RetryPolicy(deadline=15.0, first_backoff=0.02, max_backoff=0.1)
 async def fake_api() -> AsyncIterator[FakeBotApi]:
     async with FakeBotApi() as api:
         yield api
-
-
-@pytest.fixture(scope="session")
-def catalog() -> Catalog:
-    defaults = Settings()
-    loaded = try_load(defaults.content.intents_dir, defaults.content.responses_dir, defaults.matching)
-    assert loaded is not None, "the shipped content must load"
-    return loaded
-
-
-@pytest.fixture
-def lantern(catalog: Catalog) -> Lantern:
-    return Lantern(catalog, "US")
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
 """`lantern run`'s life: the token and its errors, and a SIGTERM that loses nothing already taken.
 
 The SIGTERM test runs the real entry point (`bot.telegram.app.run`) in a child process against
-the fake server, so signals, logging set-up and shutdown are the production ones.
+the fake server, so signals, logging set-up and shutdown are the production ones. It follows the
+child by its log, not by a clock: a reply is held at the fake server until the child says the
+stop has begun.
 """
 
 from __future__ import annotations
@@ -65,6 +67,17 @@ _RUN = "import sys, pathlib; from bot.config import load_settings; from bot.tele
        "run(load_settings(pathlib.Path(sys.argv[1])))"
 
 
+async def log_until(stream: asyncio.StreamReader, needle: str) -> list[str]:
+    """The child's log lines up to and including the first that holds `needle`."""
+    lines: list[str] = []
+    while not lines or needle not in lines[-1]:
+        line = await stream.readline()
+        assert line, f"the child's log ended before {needle!r}: {''.join(lines)[-2000:]}"
+        lines.append(line.decode(errors="replace"))
+    return lines
+
+
+@pytest.mark.slow
 async def test_sigterm_finishes_every_update_already_taken_from_telegram(
         fake_api: FakeBotApi, tmp_path: Path) -> None:
     config = tmp_path / "lantern.yaml"
@@ -75,25 +88,28 @@ async def test_sigterm_finishes_every_update_already_taken_from_telegram(
     }))
     env = {**os.environ, TOKEN_ENV: fake_api.token, "LANTERN_ID_KEY": "k" * 32, "PYTHONPATH": str(ROOT)}
     child = await asyncio.create_subprocess_exec(sys.executable, "-c", _RUN, str(config), env=env, cwd=ROOT,
-                                                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+                                                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    assert child.stderr is not None
     try:
-        await fake_api.wait_for(lambda: fake_api.method_counts["getUpdates"] > 0, timeout=30)
-        fake_api.inject("sendMessage", Fault.slow(1.5))  # the first reply is still on its way...
+        await fake_api.wait_for(lambda: fake_api.method_counts["getUpdates"] > 0, timeout=60)
+        fake_api.inject("sendMessage", Fault.hold())  # the first reply is still on its way...
         first = fake_api.push_text(3001, "/about")
         second = fake_api.push_text(3002, "why cant my son just quit")
         await fake_api.wait_for(lambda: fake_api.handed_out_through >= second["update_id"]
-                                and bool(fake_api.calls_to("sendMessage")), timeout=10)
+                                and bool(fake_api.calls_to("sendMessage")))
         child.send_signal(signal.SIGTERM)  # ...when the stop comes
-        _, stderr = await asyncio.wait_for(child.communicate(), timeout=20)
+        logged = await asyncio.wait_for(log_until(child.stderr, "stop requested"), 60)
+        fake_api.release()  # only now does Telegram answer
+        logged.append((await asyncio.wait_for(child.stderr.read(), 60)).decode(errors="replace"))
+        await asyncio.wait_for(child.wait(), 60)
     finally:
         if child.returncode is None:
             child.kill()
             await child.wait()
-    logs = stderr.decode()
+    logs = "".join(logged)
     assert child.returncode == 0, logs
     assert len(fake_api.messages(3001)) == 1 and len(fake_api.messages(3002)) == 1
     assert fake_api.acknowledged_through >= second["update_id"] > first["update_id"]
-    assert "stop requested" in logs
     assert fake_api.token not in logs
     assert "why cant my son" not in logs and fake_api.texts(3002)[0][:40] not in logs
 

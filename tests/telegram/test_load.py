@@ -1,8 +1,10 @@
 """Under load and faults, through the fake Telegram server: crisis replies first, no reply lost, no
 message that stalls other chats, and a crisis reply that never waits for the database.
 
-Latencies are read from the fake server's own clock (when it handed an update out, when the reply
-arrived), never from sleeps. Bursts here are small versions of benchmarks/bench_burst.py.
+What comes first is read from the order in which replies reached the fake server, never from a
+clock, so a busy machine cannot fail a working bot (how fast is for benchmarks/bench_burst.py,
+of which the bursts here are small versions). The tests that send a hundred replies at
+Telegram's rate are marked slow.
 """
 
 from __future__ import annotations
@@ -44,28 +46,21 @@ def adversarial_messages(count: int, seed: int = 7) -> list[str]:
     return texts
 
 
-def reply_at(api: FakeBotApi, chat: int) -> float:
-    return next(c.at for c in api.calls_to("sendMessage") if c.params.get("chat_id") == chat and c.status == 200)
+def sent_to(api: FakeBotApi) -> list[int]:
+    """The chat of each reply the fake server accepted, in the order they arrived."""
+    return [int(c.params["chat_id"]) for c in api.calls_to("sendMessage") if c.status == 200]
 
 
-async def crisis_latency(api: FakeBotApi, chat: int, before: list[str]) -> float:
-    """Seconds from the update batch leaving the fake server to the crisis reply reaching it."""
-    api.first_handed_out_at = None
-    for text in before:
-        api.push_text(666, text)
-    api.push_text(chat, CRISIS)
-    await api.wait_for_messages(chat, 1, timeout=20)
-    assert api.first_handed_out_at is not None
-    return reply_at(api, chat) - api.first_handed_out_at
-
-
-async def test_long_messages_in_one_chat_delay_another_chats_crisis_reply_by_under_100_ms(bot: RunningBot) -> None:
-    alone = min([await crisis_latency(bot.api, chat, []) for chat in (201, 202, 203)])
+async def test_long_messages_in_one_chat_do_not_hold_up_another_chats_crisis_reply(bot: RunningBot) -> None:
     flood = adversarial_messages(6)
-    delayed = await crisis_latency(bot.api, 204, flood)
-    assert "988" in bot.api.texts(204)[0]
-    assert delayed - alone < 0.100, f"crisis reply took {delayed:.3f}s behind the long messages, {alone:.3f}s alone"
-    await bot.api.wait_for_messages(666, len(flood), timeout=30)  # and every long message was answered
+    for text in flood:
+        bot.api.push_text(666, text)
+    bot.api.push_text(204, CRISIS)  # in the same batch, behind six of the longest messages there are
+    (crisis,) = await bot.api.wait_for_messages(204, 1)
+    assert "988" in crisis.plain_text
+    await bot.api.wait_for_messages(666, len(flood))  # and every long message was answered
+    order = sent_to(bot.api)
+    assert order.index(204) <= 1, f"the crisis reply came after {order.index(204)} of the long messages' replies"
 
 
 @pytest.fixture
@@ -84,7 +79,7 @@ async def test_a_crisis_reply_does_not_wait_for_a_locked_database(
     writes = [asyncio.create_task(locked_store.set_time_zone(user_key(ID_KEY, 9), "Europe/Paris"))]
     try:
         fake_api.push_text(31, CRISIS)  # a user never seen before
-        (crisis,) = await fake_api.wait_for_messages(31, 1, timeout=10)
+        (crisis,) = await fake_api.wait_for_messages(31, 1)
         assert "988" in crisis.plain_text
         assert not writes[0].done()  # the lock is still held: the reply did not wait for it
     finally:
@@ -94,23 +89,31 @@ async def test_a_crisis_reply_does_not_wait_for_a_locked_database(
         await stop(application)
 
 
+@pytest.mark.slow
 async def test_a_burst_with_faults_loses_no_reply_keeps_each_chats_order_and_puts_crisis_first(
         fake_api: FakeBotApi, lantern: Lantern, store: Store, tmp_path: Path) -> None:
-    chats, per_chat = 40, 3
+    chats, per_chat = 24, 3
     plan: dict[int, list[str]] = {}
     for chat in range(1000, 1000 + chats):
         plan[chat] = [ORDINARY[(chat + i) % len(ORDINARY)] for i in range(per_chat)]
     crisis_chats = list(plan)[5::8]
     for chat in crisis_chats:
         plan[chat][-1] = CRISIS
-    fake_api.inject("sendMessage", *[Fault.server_error() if i % 2 else Fault.retry_after(1) for i in range(6)])
+    fake_api.inject("sendMessage", *[Fault.server_error() if i % 2 else Fault.retry_after(0.05) for i in range(6)])
     application = await running(fake_api, settings_for(fake_api, tmp_path), lantern, store)
+    limiter = application.bot.rate_limiter
+    assert isinstance(limiter, PriorityRateLimiter)
     try:
-        fake_api.first_handed_out_at = None
         for round_ in range(per_chat):
             for chat, texts in plan.items():
-                fake_api.push_text(chat, f"{texts[round_]} ({round_})")
-        await fake_api.wait_for(lambda: all(len(fake_api.messages(c)) >= per_chat for c in plan), timeout=30)
+                if texts[round_] != CRISIS:
+                    fake_api.push_text(chat, f"{texts[round_]} ({round_})")
+        # The crisis messages come once ordinary replies queue for Telegram's rate (30 a second):
+        # each has to overtake them, its own chat's earlier answers taken along in order.
+        await fake_api.wait_for(lambda: limiter.queued >= 20)
+        for chat in crisis_chats:
+            fake_api.push_text(chat, f"{CRISIS} ({per_chat - 1})")
+        await fake_api.wait_for(lambda: all(len(fake_api.messages(c)) >= per_chat for c in plan))
     finally:
         await stop(application)
     for chat in plan:
@@ -118,19 +121,12 @@ async def test_a_burst_with_faults_loses_no_reply_keeps_each_chats_order_and_put
         assert len(shown) == per_chat, f"chat {chat}: {len(shown)} replies for {per_chat} messages"
         if chat in crisis_chats:
             assert "988" in shown[-1]  # in order: the crisis reply comes after the chat's earlier answers
-    assert fake_api.first_handed_out_at is not None
-    crisis_done = max(reply_at_last(fake_api, chat) for chat in crisis_chats)
-    ordinary_done = max(reply_at_last(fake_api, chat) for chat in plan)
-    # 120 replies at 30/s (and three 1 s flood waits) take about 5 s; every crisis reply, with its
-    # chat's earlier answers, is out early (a 429 on one of them still costs the second it asks).
-    crisis_s, ordinary_s = crisis_done - fake_api.first_handed_out_at, ordinary_done - fake_api.first_handed_out_at
-    assert crisis_s < 2.5 and crisis_s < ordinary_s / 2, f"crisis out at {crisis_s:.2f}s, all at {ordinary_s:.2f}s"
+    order = sent_to(fake_api)
+    last_crisis = max(len(order) - 1 - order[::-1].index(chat) for chat in crisis_chats)
+    assert len(order) - 1 - last_crisis >= 10, f"the last crisis reply went out at {last_crisis + 1} of {len(order)}"
 
 
-def reply_at_last(api: FakeBotApi, chat: int) -> float:
-    return [c.at for c in api.calls_to("sendMessage") if c.params.get("chat_id") == chat and c.status == 200][-1]
-
-
+@pytest.mark.slow
 async def test_a_crisis_reply_overtakes_a_minute_of_due_reminders_and_every_reminder_still_goes(
         fake_api: FakeBotApi, lantern: Lantern, store: Store, tmp_path: Path) -> None:
     limiter = PriorityRateLimiter(60, background_rate=60)  # a faster Telegram, so the test stays short
@@ -143,9 +139,9 @@ async def test_a_crisis_reply_overtakes_a_minute_of_due_reminders_and_every_remi
             job = reminders.schedule(application.job_queue, key, time(22, 30), chat)
             due.append(job)
         sending = [asyncio.create_task(job.run(application)) for job in due]
-        await fake_api.wait_for(lambda: len(fake_api.calls_to("sendMessage")) >= 10, timeout=10)
+        await fake_api.wait_for(lambda: len(fake_api.calls_to("sendMessage")) >= 10)
         fake_api.push_text(77, CRISIS)
-        await fake_api.wait_for_messages(77, 1, timeout=10)
+        await fake_api.wait_for_messages(77, 1)
         sent_before = sum(1 for c in fake_api.calls_to("sendMessage") if c.params.get("chat_id") != 77)
         assert sent_before < 40  # overtook the 80-odd reminders still queued
         await asyncio.gather(*sending)

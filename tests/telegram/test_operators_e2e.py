@@ -2,7 +2,9 @@
 
 The bot runs on a copy of the shipped content in tmp_path, so a test can edit or break a YAML
 file under it exactly as an operator would, and watches it with the real file watcher (a short
-debounce keeps the tests quick). Every assertion is about what a chat shows.
+debounce keeps the tests quick). Every assertion is about what a chat shows. Waits are on events
+(the watcher in place, a reload finished, a message sent), never on a clock: their timeouts only
+bound how long a broken build takes to fail.
 """
 
 from __future__ import annotations
@@ -13,11 +15,15 @@ import signal
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from telegram.ext import Application
 
+from bot.catalog import Catalog
 from bot.config import ContentSettings, Settings
 from bot.core import Lantern
+from bot.reload import ContentReloader
 from bot.store import Store
 from bot.telegram import operators
 from bot.telegram.app import serve, stop
@@ -32,6 +38,7 @@ QUESTION = "why cant my son just quit"
 ANSWER_ID = "why_cant_they_stop"
 ANSWERS = "responses/answers.yaml"
 TOPICS = "intents/topics.yaml"
+RELOAD_WAIT = 60.0  # seconds before a reload that never comes fails the test (a real one takes ~1 s)
 
 
 @dataclass
@@ -40,6 +47,14 @@ class LiveBot(RunningBot):
 
     def first_sentence(self) -> str:
         return self.lantern.answer(ANSWER_ID).text.split(". ")[0]
+
+    async def served(self, condition: Callable[[], bool]) -> None:
+        """Wait until `condition()` holds, checking it as each reload finishes."""
+        await asyncio.wait_for(reloader_of(self.application).wait_until(condition), RELOAD_WAIT)
+
+
+def reloader_of(application: Application) -> ContentReloader:
+    return application.bot_data[operators.OPERATORS].reloader
 
 
 def live_settings(api: FakeBotApi, tmp_path: Path, content: ContentCopy) -> Settings:
@@ -50,42 +65,37 @@ def live_settings(api: FakeBotApi, tmp_path: Path, content: ContentCopy) -> Sett
 
 
 @pytest.fixture
-async def live(fake_api: FakeBotApi, store: Store, tmp_path: Path) -> AsyncIterator[LiveBot]:
+async def live(fake_api: FakeBotApi, catalog: Catalog, store: Store, tmp_path: Path) -> AsyncIterator[LiveBot]:
     content = copy_shipped_content(tmp_path / "content")
     settings = live_settings(fake_api, tmp_path, content)
-    lantern = Lantern.from_settings(settings)
+    lantern = Lantern(catalog, settings.region)  # the copy's own catalog, as loaded already; reloads read the copy
     application = await running(fake_api, settings, lantern, store, reload_debounce_ms=50)
     try:
+        await asyncio.wait_for(reloader_of(application).watching.wait(), RELOAD_WAIT)  # edits from now on are seen
         yield LiveBot(fake_api, application, lantern, store, content)
     finally:
         await stop(application)
 
 
-async def eventually(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
-
-
+@pytest.mark.slow  # a reload checks the whole content (about a second)
 async def test_an_edited_answer_serves_on_the_next_question(live: LiveBot) -> None:
     (before,) = await live.say(USER, QUESTION)
     old = live.first_sentence()
     assert before.plain_text.startswith(old)
     live.content.edit(ANSWERS, old, "Edited live: addiction changes how the brain weighs choices")
-    await eventually(lambda: live.lantern.answer(ANSWER_ID).text.startswith("Edited live"))  # the watcher
+    await live.served(lambda: live.lantern.answer(ANSWER_ID).text.startswith("Edited live"))  # the watcher
     (after,) = await live.say(USER, QUESTION)
     assert after.plain_text.startswith("Edited live: addiction changes how the brain weighs choices")
     assert live.api.texts(OPERATOR) == []  # a good edit bothers no one
 
 
-async def test_reload_command_applies_an_edit_at_once(
-        fake_api: FakeBotApi, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.slow  # a reload checks the whole content (about a second)
+async def test_reload_command_applies_an_edit_at_once(fake_api: FakeBotApi, catalog: Catalog, store: Store,
+                                                     tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(operators, "start_watching", lambda application: None)  # /reload alone
     content = copy_shipped_content(tmp_path / "content")
     settings = live_settings(fake_api, tmp_path, content)
-    lantern = Lantern.from_settings(settings)
+    lantern = Lantern(catalog, settings.region)
     application = await running(fake_api, settings, lantern, store)
     try:
         bot = LiveBot(fake_api, application, lantern, store, content)
@@ -100,6 +110,7 @@ async def test_reload_command_applies_an_edit_at_once(
         await stop(application)
 
 
+@pytest.mark.slow  # a reload checks the whole content (about a second)
 async def test_a_broken_file_keeps_the_old_answer_and_tells_the_operator_where(live: LiveBot) -> None:
     (before,) = await live.say(USER, QUESTION)
     live.content.edit(TOPICS, f"    answer: {ANSWER_ID}\n", f"\tanswer: {ANSWER_ID}\n")  # a tab: YAML refuses it
@@ -113,6 +124,7 @@ async def test_a_broken_file_keeps_the_old_answer_and_tells_the_operator_where(l
     assert live.api.texts(USER + 1) == []  # nobody else was told
 
 
+@pytest.mark.slow  # a reload checks the whole content (about a second)
 async def test_removing_a_core_crisis_phrase_is_refused_too(live: LiveBot) -> None:
     live.content.edit("intents/crisis.yaml", "    self: [myself, meself, my self]\n", "    self: [meself]\n")
     notice = (await live.api.wait_for_messages(OPERATOR, 1))[0]
@@ -150,34 +162,41 @@ async def test_stats_and_unmatched_show_the_figures_after_a_few_messages(live: L
     assert lines[1].split()[:3] == ["2", "zxqv", "blorp"] and "(nearest " in lines[1]
 
 
+@pytest.mark.slow  # a reload checks the whole content (about a second)
 async def test_sighup_reloads_the_content_of_lantern_run(
-        fake_api: FakeBotApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        fake_api: FakeBotApi, catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(operators, "start_watching", lambda application: None)  # SIGHUP alone
+    made: list[ContentReloader] = []
+
+    class Noted(ContentReloader):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(operators, "ContentReloader", Noted)  # to wait on the reload, not on a clock
     monkeypatch.setenv("LANTERN_ID_KEY", ID_KEY.decode())
     content = copy_shipped_content(tmp_path / "content")
     settings = live_settings(fake_api, tmp_path, content)
-    old = Lantern.from_settings(settings).answer(ANSWER_ID).text.split(". ")[0]
+    old = Lantern(catalog).answer(ANSWER_ID).text.split(". ")[0]
     running_bot = asyncio.create_task(serve(settings, poll_timeout=1.0, stop_signals=(signal.SIGUSR2,)))
     try:
-        await fake_api.wait_for(lambda: fake_api.method_counts["getUpdates"] > 0, timeout=10)
+        await fake_api.wait_for(lambda: fake_api.method_counts["getUpdates"] > 0)
         content.edit(ANSWERS, old, "Reloaded by SIGHUP")
         os.kill(os.getpid(), signal.SIGHUP)
-        bot = RunningBot(fake_api, None, None, None)  # type: ignore[arg-type]
-        for _ in range(50):
-            (reply,) = await bot.say(USER, QUESTION)
-            if reply.plain_text.startswith("Reloaded by SIGHUP"):
-                break
-            await asyncio.sleep(0.05)
+        (reloader,) = made
+        await asyncio.wait_for(reloader.wait_until(lambda: reloader.finished >= 1), RELOAD_WAIT)
+        (reply,) = await RunningBot(fake_api, None, None, None).say(USER, QUESTION)  # type: ignore[arg-type]
         assert reply.plain_text.startswith("Reloaded by SIGHUP")
     finally:
         os.kill(os.getpid(), signal.SIGUSR2)
-        await asyncio.wait_for(running_bot, 10)
+        await asyncio.wait_for(running_bot, RELOAD_WAIT)
 
 
+@pytest.mark.slow  # a reload checks the whole content (about a second)
 async def test_an_edited_check_in_text_serves_too(live: LiveBot) -> None:
     old = 'private_only: "Check-ins are private: send /checkin in a private chat with me."'
     live.content.edit("responses/checkin.yaml", old, 'private_only: "Edited: check-ins happen in private."')
     conversation = live.application.bot_data[SERVICES].conversation  # the texts come with the new catalog
-    await eventually(lambda: conversation.checkin_texts.private_only == "Edited: check-ins happen in private.")
+    await live.served(lambda: conversation.checkin_texts.private_only == "Edited: check-ins happen in private.")
     (reply,) = await live.say(-8008, "/checkin@lantern_test_bot", chat_type="group", user_id=USER)
     assert reply.plain_text == "Edited: check-ins happen in private."
