@@ -2,6 +2,8 @@
 
 Each subcommand is a thin shell over the core and the tools; errors an operator can cause end as
 one clear line on stderr and exit status 2 (1 for content that fails validation), never a traceback.
+`validate`, `ask`, `chat`, `evaluate` and `run` say which content folders they read (on stderr,
+except `validate`, whose first line says it), so an edit that "changes nothing" is never a mystery.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 from bot.config import Settings, load_settings
 from bot.core import Lantern
 from bot.errors import LanternError
+from bot.paths import installed_copy
 
 log = logging.getLogger("lantern")
 
@@ -122,11 +125,25 @@ def settings_for(args: argparse.Namespace) -> Settings:
 
 
 def _lantern(settings: Settings) -> Lantern:
-    lantern = Lantern.from_settings(settings)
-    if lantern.catalog is None:
+    return Lantern.from_settings(settings)
+
+
+def content_folders(settings: Settings) -> str:
+    """Which content is in use, said plainly; the installed package's own copy is named as such."""
+    intents_dir, responses_dir = settings.content.intents_dir, settings.content.responses_dir
+    said = f"content from {intents_dir} and {responses_dir}"
+    if installed_copy(intents_dir) or installed_copy(responses_dir):
+        said += (" (the copy installed with the package: to edit the content, copy it to a folder of your own "
+                 "and name that folder in config.yaml; OPERATING.md section 1)")
+    return said
+
+
+def _announce(settings: Settings, lantern: Lantern | None = None) -> None:
+    """On stderr, so `ask --json` output stays JSON: the content in use, and whether it loaded."""
+    print(f"lantern: {content_folders(settings)}", file=sys.stderr)
+    if lantern is not None and lantern.catalog is None:
         print("lantern: the content could not load (see the errors above); only crisis replies work. "
               "Run 'lantern validate' for details.", file=sys.stderr)
-    return lantern
 
 
 def _region(lantern: Lantern, region: str | None) -> str | None:
@@ -140,16 +157,20 @@ def _chat(args: argparse.Namespace) -> int:
 
     settings = settings_for(args)
     lantern = _lantern(settings)
+    region = _region(lantern, args.region)
+    _announce(settings, lantern)
     interactive = sys.stdin.isatty()
     lines = prompt_lines() if interactive else (line.rstrip("\n") for line in sys.stdin)
-    run_console(lantern, lines, lambda text: print(text + "\n", flush=True), region=_region(lantern, args.region),
+    run_console(lantern, lines, lambda text: print(text + "\n", flush=True), region=region,
                 checkins=ConsoleCheckins(lantern, settings))
     return 0
 
 
 def _ask(args: argparse.Namespace) -> int:
-    lantern = _lantern(settings_for(args))
+    settings = settings_for(args)
+    lantern = _lantern(settings)
     region = _region(lantern, args.region)
+    _announce(settings, lantern)
     messages = args.text or (line.rstrip("\n") for line in sys.stdin)
     out = sys.stdout
     for message in messages:
@@ -167,12 +188,16 @@ def _validate(args: argparse.Namespace) -> int:
     from bot.validate import validate_dirs
 
     settings = settings_for(args)
-    intents_dir, responses_dir = settings.content.intents_dir, settings.content.responses_dir
     if args.content:
-        intents_dir, responses_dir = args.content / "intents", args.content / "responses"
+        content = settings.content.model_copy(update={"intents_dir": args.content / "intents",
+                                                      "responses_dir": args.content / "responses"})
+        settings = settings.model_copy(update={"content": content})
+    intents_dir, responses_dir = settings.content.intents_dir, settings.content.responses_dir
     from bot.reload import example_findings, file_findings
 
-    # The limits a live reload enforces (size, emptiness, example length), stated here too.
+    print(f"checking {content_folders(settings)}")
+    # The limits a live reload enforces (file size, example length), stated here too; the loader
+    # refuses an emptied file, naming what the content lacks without it.
     findings = file_findings(intents_dir, responses_dir)
     catalog = None
     if not findings:
@@ -197,7 +222,9 @@ def _evaluate(args: argparse.Namespace) -> int:
     from bot.evaluate import evaluate_intents, evaluate_safety, load_labelled
     from bot.evaluate_report import print_intents, print_safety
 
-    lantern = _lantern(settings_for(args))
+    settings = settings_for(args)
+    lantern = _lantern(settings)
+    _announce(settings, lantern)
     if args.write_floor:
         from bot.validate import write_floor
 
@@ -222,7 +249,10 @@ def _unmatched(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     cutoff = datetime.now(UTC) - args.since if args.since else None
     questions = operator_cli.read_unmatched(settings, since=cutoff, limit=args.limit)
-    catalog = _lantern(settings).catalog if questions else None
+    lantern = _lantern(settings) if questions else None
+    if lantern is not None:
+        _announce(settings, lantern)
+    catalog = lantern.catalog if lantern is not None else None
     reviewed = review_unmatched(catalog, questions)
     if args.csv:
         operator_cli.write_csv(reviewed, sys.stdout)
@@ -249,6 +279,8 @@ def _run(args: argparse.Namespace) -> int:
 
     settings = settings_for(args)
     logging.getLogger().setLevel(settings.log_level)
+    if settings.bot_token():  # without one, `run` stops at once with its own one-line error
+        _announce(settings)
     return run(settings) or 0
 
 

@@ -116,6 +116,15 @@ class Escalation:
 
 
 @dataclass(frozen=True)
+class Whose:
+    """Concepts that say a risk is the writer's own: all of `all_of` in the message, none of `none_of`
+    ("i took too much i cant breathe" is the writer's overdose; "i found him" is someone else's)."""
+
+    all_of: tuple[str, ...] = ()
+    none_of: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ConceptLexicon:
     """What `crisis_concepts` in the content holds, before indexing."""
 
@@ -138,6 +147,12 @@ class ConceptLexicon:
     negations: tuple[str, ...] = ()
     # A follow-up that, after a risky message, means the risk went ahead ("ok i took them").
     follow_ups: tuple[str, ...] = ()
+    # Risk concepts that a question anywhere in the message lowers by one step, never below the
+    # help line, in a sentence whose only risk words are theirs: signs of use described and asked
+    # about ("pinned pupils, nodding off. is that heroin?") are a question, not an overdose now.
+    asked_about: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # When an overdose is the writer's own (its reply speaks to the person themself). None: never.
+    own_overdose: Whose | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +192,9 @@ class ConceptReader:
         self._clear_all = frozenset(lexicon.clearances)
         self._clear_self = frozenset(lexicon.self_clearances)
         self._others = frozenset(lexicon.others)
+        self._asked_about = {name: frozenset(askers) for name, askers in lexicon.asked_about.items()}
+        whose = lexicon.own_overdose
+        self._own_overdose = (frozenset(whose.all_of), frozenset(whose.none_of)) if whose and whose.all_of else None
 
     def concepts_in(self, tokens: list[str]) -> dict[str, list[int]]:
         """Each concept found in a sentence's words, with the word positions it starts at."""
@@ -194,21 +212,35 @@ class ConceptReader:
     def read(self, sentences: Iterable[str]) -> Reading:
         """The highest level any sentence, or two sentences side by side, reaches (sentences are
         crisis forms): "took too much. cant stay awake" is one report in two sentences."""
-        best = NO_RISK
-        seen: set[str] = set()
-        previous: tuple[set[str], set[str]] | None = None
+        read = []
         for sentence in sentences:
             tokens = sentence.split()
             found = self.concepts_in(tokens)
-            current = (set(found), self._live(found, tokens))
-            seen |= current[0]
-            pairs = (current, (previous[0] | current[0], previous[1] | current[1])) if previous else (current,)
-            for names, live in pairs:
-                level, category = self._judge(names, live)
+            read.append((set(found), self._live(found, tokens)))
+        seen = set().union(*(names for names, _ in read))
+        asked = frozenset(name for name, askers in self._asked_about.items() if not askers.isdisjoint(seen))
+        best = NO_RISK
+        previous: tuple[set[str], set[str], bool] | None = None
+        for names, live in read:
+            # Whose risk: the writer's when one sentence holds both the writer and the risk ("did it
+            # cause suicidal ideation for you. i think it helps" asks about others).
+            current = (names, live, self._first_person_risk(live))
+            pairs = [current]
+            if previous:
+                pairs.append((previous[0] | names, previous[1] | live, previous[2] or current[2]))
+            for pair_names, pair_live, own in pairs:
+                level, category = self._judge(pair_names, pair_live, own, asked)
                 if level > best.level:
                     best = Reading(level, category)
             previous = current
         return Reading(best.level, best.category, frozenset(seen))
+
+    def own_overdose(self, concepts: frozenset[str]) -> bool:
+        """Whether the concepts a message touched say an overdose in it is the writer's own."""
+        if self._own_overdose is None:
+            return False
+        all_of, none_of = self._own_overdose
+        return all_of <= concepts and none_of.isdisjoint(concepts)
 
     def clears(self, sentence: str) -> bool:
         """Whether a clearance applies to a sentence a known phrasing matched (to lower that hit by
@@ -222,16 +254,21 @@ class ConceptReader:
         return any(" ".join(tokens[i:i + n]) in self._follow_ups
                    for n in range(1, 6) for i in range(len(tokens) - n + 1))
 
-    def _judge(self, names: set[str], live: set[str]) -> tuple[int, str | None]:
-        """A sentence's level and category from the concepts in it (`live`: those not negated)."""
+    def _judge(self, names: set[str], live: set[str], own: bool,
+               asked: frozenset[str] = frozenset()) -> tuple[int, str | None]:
+        """A sentence's level and category from the concepts in it (`live`: those not negated; `own`:
+        the writer speaks of a risk of their own; `asked`: the risk concepts the message asks about,
+        see `ConceptLexicon.asked_about`)."""
         if not names:
             return NONE, None
         level, category, firm = self._level(live)
         if level == NONE:
             return NONE, None
-        clearances = self._clear_self if self._first_person_risk(live) else self._clear_all
-        if not firm and not clearances.isdisjoint(names):
-            floor = SOFT if self._first_person_risk(live) else NONE
+        cleared = not (self._clear_self if own else self._clear_all).isdisjoint(names)
+        risks = live & self._soft
+        questioned = bool(asked) and bool(risks) and risks <= asked
+        if not firm and (cleared or questioned):
+            floor = SOFT if own or not cleared else NONE
             level = max(level - 1, floor)
         return level, category if level else None
 

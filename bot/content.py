@@ -1,30 +1,33 @@
 """Loading `intents/` and `responses/` into a `Catalog`, with every problem as `file:line: message`.
 
-Each YAML file may hold any of the known top-level keys; files are read in name order and merged.
-This module checks the schema and the references a catalog cannot work without (an intent whose
-answer is missing, a pattern that does not compile). Softer cross-checks, such as an example that
-fits another intent better, are in `bot.validate`.
+Each YAML file may hold any of the known top-level keys of its folder (`IntentsFile`,
+`ResponsesFile`); files are read in name order and merged. Every file is checked whole against its
+model, so all of a file's errors are found at once, and a key written twice (in one mapping, or
+one text defined in two files) is an error rather than a silent replacement. This module checks
+the schema and the references a catalog cannot work without (an intent whose answer is missing, a
+pattern that does not compile). Softer cross-checks, such as an example that fits another intent
+better, are in `bot.validate`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from bot.catalog import Answer, Catalog, Example, Intent, Where
-from bot.concepts import MAX_PHRASE_WORDS, ConceptLexicon, ConceptReader, Escalation
+from bot.concepts import MAX_PHRASE_WORDS, ConceptLexicon, ConceptReader, Escalation, Whose
 from bot.config import MatchingSettings
 from bot.crisis import BUILTIN_LEXICON, CATEGORIES, CrisisDetector, CrisisLexicon, PatternError
-from bot.errors import LanternError
 from bot.hotlines import FIELDS, LOCALISED, Region
 from bot.matcher import IntentPhrases, Matcher
 from bot.normalise import Lexicon, Normaliser
 from bot.replies import BUTTON_IDS
-from bot.yaml_lines import LineDict, LineList, line_of, load_yaml
+from bot.yaml_lines import FileProblems, LineDict, LineList, line_of, load_yaml, validated
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -41,9 +44,6 @@ REQUIRED_INTERFACE = (
 )
 # Crisis replies a content may leave out: the reply they refine serves instead.
 OPTIONAL_CRISIS_REPLIES = {"overdose_self": "overdose"}
-INTENT_KEYS = frozenset({"intents", "misspellings", "synonyms", "stopwords", "crisis", "crisis_concepts"})
-RESPONSE_KEYS = frozenset({"answers", "hotlines", "interface", "crisis_replies", "crisis_replies_es",
-                           "starter_topics"})
 # Every kind of crisis needs a reply (or the one it refines, see OPTIONAL_CRISIS_REPLIES), and /sos.
 REPLY_CATEGORIES = CATEGORIES
 REQUIRED_CRISIS_REPLIES = (*REPLY_CATEGORIES, "sos")
@@ -116,6 +116,11 @@ class EscalationModel(_Strict):
     firm: bool = False
 
 
+class WhoseModel(_Strict):
+    all_of: list[Id] = Field(min_length=1)
+    none_of: list[Id] = []
+
+
 class ConceptsModel(_Strict):
     """`crisis_concepts`: risk concepts, each word written once (see bot/concepts.py)."""
 
@@ -127,18 +132,43 @@ class ConceptsModel(_Strict):
     self_clearances: list[Id] = []
     negations: list[Text] = []
     follow_ups: list[Text] = []
+    asked_about: dict[Id, list[Id]] = {}
+    own_overdose: WhoseModel | None = None
 
 
-# YAML reads `a: b` inside an unquoted list item as a mapping; regexes with "(?: " often hit this.
-_QUOTE_HINT = " (YAML read this line as 'key: value': put text that contains ': ' in single quotes)"
+class IntentsFile(_Strict):
+    """One file in intents/: any of these keys (what users say, and how it is read)."""
+
+    intents: list[IntentModel] = []
+    misspellings: dict[Text, Text] = {}
+    synonyms: dict[Text, Text] = {}
+    stopwords: list[Text] = []
+    crisis: CrisisModel | None = None
+    crisis_concepts: ConceptsModel | None = None
 
 
-class ContentProblem(LanternError):
+class ResponsesFile(_Strict):
+    """One file in responses/: any of these keys (what Lantern says)."""
+
+    answers: dict[Id, AnswerModel] = {}
+    hotlines: HotlinesModel | None = None
+    interface: dict[Text, Text] = {}
+    crisis_replies: dict[Text, Text] = {}
+    crisis_replies_es: dict[Text, Text] = {}
+    starter_topics: list[Id] = []
+
+
+ContentFile = IntentsFile | ResponsesFile
+# What the content cannot do without, per folder, and what to say when no file defines it.
+REQUIRED_SECTIONS = {
+    IntentsFile: {"intents": "the topics users ask about"},
+    ResponsesFile: {"hotlines": "help lines per region", "crisis_replies": "the crisis replies",
+                    "interface": "Lantern's own words"},
+}
+
+
+class ContentProblem(FileProblems):
     """The content cannot be served; `problems` holds every `file:line: message` found."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 @dataclass
@@ -157,8 +187,19 @@ class _Parts:
     crisis_replies: dict[str, str]
     crisis_replies_es: dict[str, str]
     starter_topics: list[tuple[str, Where]]
-    # Where each Spanish crisis reply is written, to name it when it translates nothing.
+    # Where each text is written: to name a Spanish reply that translates nothing, and a text
+    # defined in two files (the later would silently replace the earlier).
+    interface_where: dict[str, Where] = field(default_factory=dict)
+    crisis_replies_where: dict[str, Where] = field(default_factory=dict)
     crisis_replies_es_where: dict[str, Where] = field(default_factory=dict)
+    # Where each top-level key is first written, and each folder: a missing text is named there.
+    sections: dict[str, Where] = field(default_factory=dict)
+    folders: dict[type[BaseModel], Path] = field(default_factory=dict)
+
+    def where(self, section: str, model: type[BaseModel]) -> str:
+        """The file and line of `section`, else line 1 of the folder it belongs in."""
+        found = self.sections.get(section)
+        return str(found) if found else f"{self.folders.get(model, Path(model.__name__))}:1"
 
 
 def yaml_files(folder: Path) -> list[Path]:
@@ -173,14 +214,15 @@ def load_catalog(intents_dir: Path, responses_dir: Path,
     """Read, check and compile the content; raises `ContentProblem` listing every error found."""
     problems: list[str] = []
     parts = _Parts([], {}, {}, {}, set(), [], [], None, {}, {}, {}, [])
-    for folder, keys in ((intents_dir, INTENT_KEYS), (responses_dir, RESPONSE_KEYS)):
+    for folder, model in ((intents_dir, IntentsFile), (responses_dir, ResponsesFile)):
         try:
             files = yaml_files(folder)
         except ContentProblem as exc:
             problems += exc.problems
             continue
-        for path in files:
-            _read_file(path, keys, parts, problems)
+        parts.folders[model] = folder
+        empty = [path for path in files if not _read_file(path, model, parts, problems)]
+        problems += [_empty_file_problem(path, folder, model, parts.sections) for path in empty]
     if problems:
         raise ContentProblem(problems)
     catalog = _build(parts, matching or MatchingSettings(), problems)
@@ -189,100 +231,84 @@ def load_catalog(intents_dir: Path, responses_dir: Path,
     return catalog
 
 
-def _read_file(path: Path, keys: frozenset[str], parts: _Parts, problems: list[str]) -> None:
+def _read_file(path: Path, model: type[ContentFile], parts: _Parts, problems: list[str]) -> bool:
+    """Check one file whole and add what it holds to `parts`; False when the file is empty."""
     try:
-        data = load_yaml(path)
-    except LanternError as exc:
-        problems.append(str(exc))
-        return
+        data = load_yaml(path, problems)
+    except FileProblems as exc:
+        problems += exc.problems
+        return True
     if data is None:
-        return
+        return False
     if not isinstance(data, LineDict):
-        problems.append(f"{path}:1: expected a mapping with keys such as {', '.join(sorted(keys))}")
-        return
+        problems.append(f"{path}:1: expected a mapping with keys such as {', '.join(model.model_fields)}")
+        return True
     for key in data:
-        if key not in keys:
-            expected = ", ".join(sorted(keys))
-            problems.append(f"{path}:{data.lines[key]}: unknown key '{key}' (expected one of {expected})")
-    _collect(path, data, parts, problems)
-
-
-def _validated(model: type[BaseModel] | TypeAdapter[Any], raw: Any, path: Path, root: Any,
-               prefix: tuple[Any, ...], problems: list[str]) -> Any:
-    """`model` validated from `raw`, or None with each schema error reported at its line."""
+        parts.sections.setdefault(str(key), Where(path, data.lines[key]))
     try:
-        if isinstance(model, TypeAdapter):
-            return model.validate_python(raw)
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        for error in exc.errors():
-            loc = prefix + tuple(error["loc"])
-            field = ".".join(str(p) for p in loc)
-            hint = _QUOTE_HINT if error["type"] == "string_type" and isinstance(error["input"], dict) else ""
-            problems.append(f"{path}:{line_of(root, loc)}: {field}: {error['msg']}{hint}")
-        return None
+        content = validated(model, data, path)
+    except FileProblems as exc:
+        problems += exc.problems
+        return True
+    if isinstance(content, IntentsFile):
+        _collect_intents(path, data, content, parts)
+    else:
+        _collect_responses(path, data, content, parts, problems)
+    return True
 
 
-def _collect(path: Path, data: LineDict, parts: _Parts, problems: list[str]) -> None:
-    if "intents" in data:
-        items = data["intents"]
-        if not isinstance(items, LineList):
-            problems.append(f"{path}:{data.lines['intents']}: intents: expected a list of intents")
-        else:
-            for index, raw in enumerate(items):
-                intent = _validated(IntentModel, raw, path, data, ("intents", index), problems)
-                if intent is not None:
-                    lines = list(raw["examples"].lines) if isinstance(raw.get("examples"), LineList) else []
-                    parts.intents.append((intent, Where(path, items.lines[index]), lines))
-    for key in ("misspellings", "synonyms"):
-        if key in data:
-            mapping = _validated(_TEXT_MAP, data[key], path, data, (key,), problems)
-            if mapping is not None:
-                getattr(parts, key).update({k.lower(): v.lower() for k, v in mapping.items()})
-    if "stopwords" in data:
-        words = _validated(_TEXT_LIST, data["stopwords"], path, data, ("stopwords",), problems)
-        if words is not None:
-            parts.stopwords.update(w.lower() for w in words)
-    if "crisis" in data:
-        crisis = _validated(CrisisModel, data["crisis"], path, data, ("crisis",), problems)
-        if crisis is not None:
-            parts.crisis.append((crisis, path, data["crisis"]))
-    if "crisis_concepts" in data:
-        concepts = _validated(ConceptsModel, data["crisis_concepts"], path, data, ("crisis_concepts",), problems)
-        if concepts is not None:
-            parts.concepts.append((concepts, path, data["crisis_concepts"]))
-    if "answers" in data:
-        answers = data["answers"]
-        if not isinstance(answers, LineDict):
-            problems.append(f"{path}:{data.lines['answers']}: answers: expected a mapping of answer ids")
-        else:
-            for answer_id, raw in answers.items():
-                where = Where(path, answers.lines[answer_id])
-                if answer_id in parts.answers:
-                    first = parts.answers[answer_id][1]
-                    problems.append(f"{where}: answer '{answer_id}' is already defined at {first}")
-                    continue
-                answer = _validated(AnswerModel, raw, path, data, ("answers", answer_id), problems)
-                if answer is not None and _validated(_IdOnly, {"id": answer_id}, path, data, ("answers",), problems):
-                    parts.answers[answer_id] = (answer, where)
-                    problems += _answer_text_problems(path, answer_id, raw)
-    if "hotlines" in data:
-        hotlines = _validated(HotlinesModel, data["hotlines"], path, data, ("hotlines",), problems)
-        if hotlines is not None:
-            parts.hotlines = (hotlines, Where(path, data.lines["hotlines"]))
+def _empty_file_problem(path: Path, folder: Path, model: type[ContentFile], present: Mapping[str, Any]) -> str:
+    """An empty file is a save cut short until shown otherwise: say what the content lacks without it."""
+    lacks = [f"{key} ({what})" for key, what in REQUIRED_SECTIONS[model].items() if key not in present]
+    if lacks:
+        return (f"{path}:1: file is empty (a save cut short?), and no other file in {folder.name}/ defines "
+                f"{', '.join(lacks)}: restore it")
+    return (f"{path}:1: file is empty (a save cut short?); a file in {folder.name}/ holds some of "
+            f"{', '.join(model.model_fields)}: restore it, or delete the file if it is meant to go")
+
+
+def _collect_intents(path: Path, raw: LineDict, content: IntentsFile, parts: _Parts) -> None:
+    items = raw.get("intents")
+    for index, intent in enumerate(content.intents):
+        examples = items[index]["examples"]
+        parts.intents.append((intent, Where(path, items.lines[index]), list(examples.lines)))
+    parts.misspellings.update({k.lower(): v.lower() for k, v in content.misspellings.items()})
+    parts.synonyms.update({k.lower(): v.lower() for k, v in content.synonyms.items()})
+    parts.stopwords.update(w.lower() for w in content.stopwords)
+    if content.crisis is not None:
+        parts.crisis.append((content.crisis, path, raw["crisis"]))
+    if content.crisis_concepts is not None:
+        parts.concepts.append((content.crisis_concepts, path, raw["crisis_concepts"]))
+
+
+def _collect_responses(path: Path, raw: LineDict, content: ResponsesFile, parts: _Parts,
+                       problems: list[str]) -> None:
+    for answer_id, answer in content.answers.items():
+        where = Where(path, line_of(raw, ("answers", answer_id)))
+        if answer_id in parts.answers:
+            problems.append(f"{where}: answer '{answer_id}' is already defined at {parts.answers[answer_id][1]}")
+            continue
+        parts.answers[answer_id] = (answer, where)
+        problems += _answer_text_problems(path, answer_id, raw["answers"][answer_id])
+    if content.hotlines is not None:
+        where = Where(path, raw.lines["hotlines"])
+        if parts.hotlines is not None:
+            problems.append(f"{where}: hotlines are already defined at {parts.hotlines[1]}: keep one 'hotlines'")
+        parts.hotlines = (content.hotlines, where)
     for key in ("interface", "crisis_replies", "crisis_replies_es"):
-        if key in data:
-            texts = _validated(_TEXT_MAP, data[key], path, data, (key,), problems)
-            if texts is not None:
-                getattr(parts, key).update(texts)
-                problems += _placeholder_problems(path, data[key], texts, key)
-                if key == "crisis_replies_es":
-                    parts.crisis_replies_es_where.update({k: Where(path, line_of(data, (key, k))) for k in texts})
-    if "starter_topics" in data:
-        ids = _validated(_ID_LIST, data["starter_topics"], path, data, ("starter_topics",), problems)
-        if ids is not None:
-            parts.starter_topics += [(answer_id, Where(path, line_of(data, ("starter_topics", index))))
-                                     for index, answer_id in enumerate(ids)]
+        texts: dict[str, str] = getattr(content, key)
+        if not texts:
+            continue
+        written = getattr(parts, key + "_where")
+        for name in texts:
+            where = Where(path, line_of(raw, (key, name)))
+            if name in written:
+                problems.append(f"{where}: {key}.{name} is already defined at {written[name]}: keep one")
+            written[name] = where
+        getattr(parts, key).update(texts)
+        problems += _placeholder_problems(path, raw[key], texts, key)
+    parts.starter_topics += [(answer_id, Where(path, line_of(raw, ("starter_topics", index))))
+                             for index, answer_id in enumerate(content.starter_topics)]
 
 
 # What a `{name}` in a text may name: a region's help lines and its name (filled from hotlines.yaml
@@ -317,7 +343,8 @@ def _placeholder_problems(path: Path, node: LineDict, texts: dict[str, str], sec
 
 def _answer_text_problems(path: Path, answer_id: str, raw: LineDict) -> list[str]:
     """An answer's placeholders must be region fields, and its sources readable names, not files."""
-    found = _placeholder_problems(path, raw, {"text": raw["text"]}, f"answers.{answer_id}")
+    texts = {key: raw[key] for key in ("text", "for_family", "for_self") if isinstance(raw.get(key), str)}
+    found = _placeholder_problems(path, raw, texts, f"answers.{answer_id}")
     sources = raw.get("sources")
     for index, source in enumerate(sources if isinstance(sources, LineList) else []):
         if isinstance(source, str) and _looks_like_a_file(source.strip()):
@@ -332,15 +359,6 @@ def _looks_like_a_file(source: str) -> bool:
     if not source or any(c.isspace() for c in source) or source.lower().startswith(("https://", "http://")):
         return False
     return "/" in source or "\\" in source or bool(_FILE_EXTENSION.search(source))
-
-
-_TEXT_MAP: TypeAdapter[dict[str, str]] = TypeAdapter(dict[Text, Text])
-_TEXT_LIST: TypeAdapter[list[str]] = TypeAdapter(list[Text])
-_ID_LIST: TypeAdapter[list[str]] = TypeAdapter(list[Id])
-
-
-class _IdOnly(_Strict):
-    id: Id
 
 
 def _crisis_lexicon(parts: _Parts) -> tuple[CrisisLexicon, dict[str, Where]]:
@@ -382,6 +400,8 @@ def _concept_reader(parts: _Parts, problems: list[str]) -> ConceptReader | None:
     self_clearances: list[str] = []
     negations: list[str] = []
     follow_ups: list[str] = []
+    asked_about: dict[str, list[str]] = {}
+    own_overdose: Whose | None = None
     for model, _, _ in parts.concepts:
         for name, words in model.concepts.items():
             concepts.setdefault(name, []).extend(words)
@@ -393,13 +413,18 @@ def _concept_reader(parts: _Parts, problems: list[str]) -> ConceptReader | None:
         self_clearances += model.self_clearances
         negations += model.negations
         follow_ups += model.follow_ups
+        for name, askers in model.asked_about.items():
+            asked_about.setdefault(name, []).extend(askers)
+        if model.own_overdose is not None:
+            own_overdose = Whose(tuple(model.own_overdose.all_of), tuple(model.own_overdose.none_of))
     for model, path, raw in parts.concepts:
         _check_concept_names(model, path, raw, set(concepts), problems)
     return ConceptReader(ConceptLexicon(
         concepts={k: tuple(v) for k, v in concepts.items()}, excluded={k: tuple(v) for k, v in excluded.items()},
         soft=soft, escalations=tuple(escalations), clearances=tuple(dict.fromkeys(clearances)),
         self_clearances=tuple(dict.fromkeys(self_clearances)),
-        negations=tuple(negations), follow_ups=tuple(follow_ups)))
+        negations=tuple(negations), follow_ups=tuple(follow_ups),
+        asked_about={k: tuple(v) for k, v in asked_about.items()}, own_overdose=own_overdose))
 
 
 def _check_concept_names(model: ConceptsModel, path: Path, raw: LineDict, known: set[str],
@@ -419,6 +444,12 @@ def _check_concept_names(model: ConceptsModel, path: Path, raw: LineDict, known:
         unknown(name, ("clearances", index))
     for index, name in enumerate(model.self_clearances):
         unknown(name, ("self_clearances", index))
+    for name, askers in model.asked_about.items():
+        for asker in (name, *askers):
+            unknown(asker, ("asked_about", name))
+    if model.own_overdose is not None:
+        for name in (*model.own_overdose.all_of, *model.own_overdose.none_of):
+            unknown(name, ("own_overdose",))
     for name, words in model.concepts.items():
         for index, phrase in enumerate(words):
             if len(phrase.lstrip("=").split()) > MAX_PHRASE_WORDS:
@@ -456,30 +487,30 @@ def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Ca
         if answer_id not in topics:
             problems.append(f"{where}: starter topic '{answer_id}' is not the answer of any topic intent")
     if not intents:
-        problems.append("intents/:1: no intents defined")
+        problems.append(f"{parts.where('intents', IntentsFile)}: no intents defined")
     crisis_lexicon, crisis_where = _crisis_lexicon(parts)
     concept_reader = _concept_reader(parts, problems)
     try:
         detector = CrisisDetector(crisis_lexicon.merged(BUILTIN_LEXICON), concept_reader)
     except PatternError as exc:
-        where = crisis_where.get(exc.source, "intents/crisis.yaml:1")
+        where = crisis_where.get(exc.source) or parts.where("crisis", IntentsFile)
         problems.append(f"{where}: crisis pattern '{exc.source}': {exc}")
     if parts.hotlines is None:
-        problems.append("responses/:1: no 'hotlines' defined (help lines per region)")
+        problems.append(f"{parts.where('hotlines', ResponsesFile)}: no file defines 'hotlines' (help lines per region)")
         return None
     hotlines, hotlines_where = parts.hotlines
     if hotlines.default_region not in hotlines.regions:
         problems.append(f"{hotlines_where}: default_region '{hotlines.default_region}' is not one of the regions")
     for key in REQUIRED_CRISIS_REPLIES:
         if key not in parts.crisis_replies and key not in OPTIONAL_CRISIS_REPLIES:
-            problems.append(f"responses/:1: crisis_replies has no reply for '{key}'")
+            problems.append(f"{parts.where('crisis_replies', ResponsesFile)}: crisis_replies has no reply for '{key}'")
     for key, where in parts.crisis_replies_es_where.items():
         if key not in parts.crisis_replies and key not in OPTIONAL_CRISIS_REPLIES:
             problems.append(f"{where}: crisis_replies_es has '{key}', which crisis_replies does not: "
                             "a Spanish reply translates an English one")
     for key in REQUIRED_INTERFACE:
         if key not in parts.interface:
-            problems.append(f"responses/:1: interface has no text for '{key}'")
+            problems.append(f"{parts.where('interface', ResponsesFile)}: interface has no text for '{key}'")
     if problems:
         return None
     lexicon = Lexicon(parts.misspellings, parts.synonyms, frozenset(parts.stopwords))

@@ -75,6 +75,8 @@ class Lantern:
         self._catalog = catalog
         self._default_region = default_region
         self._open_escalations: dict[str, int] = {}
+        # user key -> the language of the last crisis reply: the lines after it follow it ("ok" is no language).
+        self._crisis_lang: dict[str, str] = {}
         # user key -> (category, when): the last risk seen in a conversation. No text is kept.
         self._risk: dict[str, tuple[str, float]] = {}
         self._memory = memory if memory is not None else ConversationMemory()
@@ -95,6 +97,7 @@ class Lantern:
 
     def forget(self, user_key: str) -> None:
         self._open_escalations.pop(user_key, None)
+        self._crisis_lang.pop(user_key, None)
         self._risk.pop(user_key, None)
         self._memory.forget(user_key)
 
@@ -120,7 +123,7 @@ class Lantern:
             reply = Reply("fallback", self.ui("content_unavailable", region_code=region))
         if crisis is not None:
             reply = self._with_help_line(reply, crisis, region)
-        reply = self._keep_help_near(user_key, reply)
+        reply = self._keep_help_near(user_key, reply, lang, region)
         if reply.kind in ("fallback", "clarify") and not reply.help_line:
             reply = self._with_net(reply, region)
         return reply
@@ -140,7 +143,7 @@ class Lantern:
             reply = self._answer_reply(catalog, answer_id, 100.0, reader=reader, region=region)
             if user_key:
                 self._remember(user_key, reply, reader)
-        return self._keep_help_near(user_key, reply) if user_key else reply
+        return self._keep_help_near(user_key, reply, region=region) if user_key else reply
 
     def sos(self, region: str | None = None) -> Reply:
         """Help lines at once, with no matching involved."""
@@ -250,6 +253,7 @@ class Lantern:
 
     def _crisis_reply(self, user_key: str, crisis: CrisisResult, region: str | None) -> Reply:
         self._open_escalations[user_key] = FOLLOW_UP_REPLIES
+        self._crisis_lang[user_key] = crisis.lang
         return self._render_crisis(crisis, region)
 
     def _with_help_line(self, reply: Reply, crisis: CrisisResult, region: str | None) -> Reply:
@@ -431,19 +435,23 @@ class Lantern:
             text, suggestions = self.ui("fallback"), self.starter_topics()
         return Reply("fallback", text, score=score, suggestions=suggestions, unmatched_text=canonical or None)
 
-    def _keep_help_near(self, user_key: str, reply: Reply) -> Reply:
-        """After an escalation, a few more replies carry the help lines: one 'I'm fine' is not the end."""
+    def _keep_help_near(self, user_key: str, reply: Reply, lang: str = "en", region: str | None = None) -> Reply:
+        """After an escalation, a few more replies carry the help lines: one 'I'm fine' is not the end.
+        They are in the crisis reply's language unless this message is Spanish itself."""
         left = self._open_escalations.get(user_key, 0)
         if left <= 0:
             return reply
+        lang = "es" if lang == "es" else self._crisis_lang.get(user_key, lang)
         if left == 1:
             del self._open_escalations[user_key]
+            self._crisis_lang.pop(user_key, None)
         else:
             self._open_escalations[user_key] = left - 1
         sos = Suggestion(SOS, self.ui("sos_button"))
         if reply.help_line:  # the soft level already put a help line and the button on it
             return replace(reply, urgent=True)
-        return replace(reply, text=f"{reply.text}\n\n{self.ui('still_here')}", suggestions=(sos, *reply.suggestions),
+        line = self._crisis_text("still_here", lang, region) or self.ui("still_here", region_code=region)
+        return replace(reply, text=f"{reply.text}\n\n{line}", suggestions=(sos, *reply.suggestions),
                        urgent=True, help_line=True)
 
 

@@ -19,7 +19,7 @@ from functools import lru_cache
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import extractOne
 
-from bot.concepts import FULL, SOFT, ConceptLexicon, ConceptReader, Escalation, squeeze
+from bot.concepts import FULL, SOFT, ConceptLexicon, ConceptReader, Escalation, Whose, squeeze
 from bot.normalise import fold, words
 from bot.regex_gate import PatternGate
 from bot.regex_prefix import WordStarts, compile_word_start, matches_at
@@ -40,6 +40,11 @@ _NUMBER_WITH_UNIT = re.compile(r"^\d+(?:[.,]\d+)?[a-z]{0,3}$")
 # Three single letters in a row ("k i l l"), the only case `_join_spaced_letters` changes.
 _SPACED_LETTERS = re.compile(r"(?<![a-z0-9])[a-z] [a-z] [a-z](?![a-z0-9])")
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+# A contraction whose apostrophe became a space ("don t", "i m", "it s": some keyboards and
+# copy-pastes do this): joined back, so "i don t want to die" reads as the negation it is.
+_SPLIT_CONTRACTION = re.compile(
+    r"\b(don|can|won|didn|doesn|isn|wasn|aren|weren|couldn|wouldn|shouldn|haven|hasn|hadn|ain) (t)\b"
+    r"|\b(i) (m|ve|ll|d)\b|\b(you|we|they) (re|ve|ll)\b|\b(it|that|he|she|what|there) (s)\b")
 # Long messages are read in windows of this many characters, half overlapping (see `hits`).
 _WINDOW = 600
 # Sentences longer than this many words are read in half-overlapping runs of it.
@@ -141,6 +146,10 @@ def _unleet(token: str) -> str:
     return token.translate(_LEET)
 
 
+def _join_contraction(match: re.Match[str]) -> str:
+    return "".join(part for part in match.groups() if part)
+
+
 def _join_spaced_letters(tokens: list[str]) -> list[str]:
     """'k i l l myself' -> 'kill myself': three or more single letters in a row are one word."""
     out: list[str] = []
@@ -171,6 +180,8 @@ def _compile_source(source: str, groups: Mapping[str, str]) -> str:
     # A word written as `\w+ ` ends at a space or the end: with `\s*` it could also end inside a
     # word ("whit" as "w" + "hit"), which finds nothing real and makes the search very slow.
     expanded = expanded.replace("\\w+ ", "\\w+(?:\\s+|$)")
+    # And a word written as ` \w+` starts after a space: "my \w+" is "my son", never "myself".
+    expanded = expanded.replace(" \\w+", "\\s+\\w+")
     return re.sub(r"(?<!\\) ", r"\\s*", expanded)
 
 
@@ -291,6 +302,7 @@ class CrisisDetector:
         joined = " ".join(words(folded))
         if _SPACED_LETTERS.search(joined):
             joined = " ".join(_join_spaced_letters(joined.split()))
+        joined = _SPLIT_CONTRACTION.sub(_join_contraction, joined)  # after: "s u i c i d e" is one word
         # Whole-string passes (a run of one letter never crosses a space); then each word once.
         form = " ".join(map(self._correct, squeeze(joined).split()))
         return self._idioms.blank(form, keep_length=False)
@@ -300,7 +312,8 @@ class CrisisDetector:
         words), and where each sentence lies in the message's form: one pass, in which sentence
         breaks ride through the form as a marker word, then come out."""
         marked = self.form(_SENTENCE_END.sub(_mark_break, text))
-        pieces = [" ".join(piece.split()) for piece in f" {marked} ".split(f" {_BREAK} ")]
+        # Split on the marker itself: two breaks in a row ("?\n") leave it twice with one space.
+        pieces = [" ".join(piece.split()) for piece in marked.split(_BREAK)]
         pieces = [piece for piece in pieces if piece]
         spans: list[tuple[int, int, str]] = []
         start = 0
@@ -332,14 +345,14 @@ class CrisisDetector:
         if hard is None and reading.level == 0:
             return None
         if hard is None or (not hard.full and reading.level >= FULL):
-            category = _who_overdosed(reading.category or "elevated", reading.concepts)
+            category = self._who_overdosed(reading.category or "elevated", reading.concepts)
             return CrisisResult(category, level=reading.level)
         if not hard.full:
-            return replace(hard, category=_who_overdosed(hard.category, reading.concepts))
+            return replace(hard, category=self._who_overdosed(hard.category, reading.concepts))
         categories = [hard.category, *hard.also]
         if reading.level >= FULL and reading.category and reading.category not in categories:
             categories.append(reading.category)
-        categories = [_who_overdosed(c, reading.concepts) for c in categories]
+        categories = [self._who_overdosed(c, reading.concepts) for c in categories]
         # A known phrasing's category leads, unless the concepts name a graver one than violence or
         # despair ("my dad has a gun and says he will use it on himself": someone at risk, and danger).
         lead = categories[0] if categories[0] not in _YIELDING else None
@@ -347,6 +360,11 @@ class CrisisDetector:
         if len(ranked) > 1 and "elevated" in ranked:
             ranked.remove("elevated")
         return CrisisResult(ranked[0], also=tuple(ranked[1:]))
+
+    def _who_overdosed(self, category: str, concepts: frozenset[str]) -> str:
+        """An overdose told of oneself ("i took too much i cant breathe") gets the reply for the person
+        themself; told of someone else, the bystander's steps. Who is who: `own_overdose` in the concepts."""
+        return "overdose_self" if category == "overdose" and self._concepts.own_overdose(concepts) else category
 
     def _cleared(self, hits: list[Hit], spans: list[tuple[int, int, str]]) -> bool:
         """Whether every sentence a pattern matched in carries a clearance (a story told as past,
@@ -521,16 +539,6 @@ BUILTIN_LEXICON = CrisisLexicon(
 
 # Categories a known phrasing found that give way to a graver one the concepts found.
 _YIELDING = frozenset({"danger", "elevated"})
-# Concepts that name someone other than the writer ("he", "my son", "somebody").
-_SOMEONE_ELSE = frozenset({"other_person", "generic_person"})
-
-
-def _who_overdosed(category: str, concepts: frozenset[str]) -> str:
-    """An overdose told of oneself ("i took too much i cant breathe") gets the reply for the person
-    themself; told of someone else, the bystander's steps."""
-    if category == "overdose" and "first_person" in concepts and concepts.isdisjoint(_SOMEONE_ELSE):
-        return "overdose_self"
-    return category
 
 
 # The built-in concepts: always there when the content cannot load (the content's own concepts
@@ -551,6 +559,7 @@ BUILTIN_CONCEPTS = ConceptLexicon(
                  Escalation("other_at_risk", ("other_person", "death_wish")),
                  Escalation("overdose", ("overdose_sign",))),
     negations=("not", "no", "never", "dont", "wont", "didnt"),
+    own_overdose=Whose(all_of=("first_person",), none_of=("other_person",)),
 )
 _BUILTIN_CONCEPTS = ConceptReader(BUILTIN_CONCEPTS)
 

@@ -1,9 +1,10 @@
 """The /mood view: the last check-ins as two sparkline rows, the averages, a trend and the streak.
 
 Pure functions from rows to text, sized to read at a glance in one Telegram message (one column
-per check-in, at most 14 columns). The chart block is meant for a monospace font: Telegram shows
-it in a <pre> block, the console prints it as is. Also the streak count, which the check-in reply
-and /mood share. Not for fetching rows (the store) or for the words (responses/checkin.yaml).
+per check-in, at most 14 columns). The chart block is meant for a monospace font: the console
+prints it as is (Telegram sends the picture in bot/mood_picture.py, with this summary as its
+caption, and this block only when there is no picture). Also the streak count, which the check-in
+reply and /mood share. Not for fetching rows (the store) or for the words (responses/checkin.yaml).
 """
 
 from __future__ import annotations
@@ -24,6 +25,20 @@ TREND_MIN_CHECKINS = 6
 TREND_MIN_CHANGE = 0.5
 
 
+class PictureTexts(BaseModel):
+    """The `chart.picture:` section of responses/checkin.yaml: the words on the /mood picture."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str
+    mood_axis: str
+    craving_axis: str
+    mood_legend: str
+    craving_legend: str
+    gap_legend: str
+    filename: str
+
+
 class ChartTexts(BaseModel):
     """The `chart:` section of responses/checkin.yaml."""
 
@@ -41,6 +56,8 @@ class ChartTexts(BaseModel):
     streak_one: str
     streak_none: str
     unavailable: str
+    # Optional, so a content folder from before the picture still loads: /mood then sends text only.
+    picture: PictureTexts | None = None
 
 
 class CheckinPoint(Protocol):
@@ -83,14 +100,18 @@ def current_streak(nights_newest_first: Sequence[date], tonight: date) -> int:
     return count
 
 
-def render(texts: ChartTexts, checkins: Sequence[CheckinPoint], streak: int) -> MoodChart:
-    """The /mood message for the last check-ins (oldest first; only the last 14 are drawn)."""
-    shown = list(checkins)[-CHART_CHECKINS:]
+def render(texts: ChartTexts, checkins: Sequence[CheckinPoint], streak: int, *,
+           limit: int = CHART_CHECKINS) -> MoodChart:
+    """The /mood message for the last check-ins (oldest first; only the last `limit` are counted).
+
+    The picture's caption passes its own limit, so its figures are those of the nights it shows.
+    """
+    shown = list(checkins)[-limit:]
     if not shown:
         return MoodChart(header=texts.empty, chart="", summary="")
     mood_row = texts.mood_row + "".join(MOOD_BARS[_clamp(c.mood, 1, 5) - 1] for c in shown)
     craving_row = texts.craving_row + "".join(CRAVING_BARS[_clamp(c.craving, 0, 3)] for c in shown)
-    header = texts.header.format(count=len(shown), first=_day(shown[0].night), last=_day(shown[-1].night))
+    header = texts.header.format(count=len(shown), first=short_date(shown[0].night), last=short_date(shown[-1].night))
     lines = [
         texts.averages.format(
             mood=_one_decimal(_mean([c.mood for c in shown])),
@@ -131,7 +152,8 @@ def _one_decimal(value: float) -> str:
     return f"{value:.1f}"
 
 
-def _day(night: date) -> str:
+def short_date(night: date) -> str:
+    """"Nov 3": the chart's header and the picture's dates."""
     return f"{night:%b} {night.day}"
 
 

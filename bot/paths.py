@@ -1,9 +1,10 @@
 """Where the shipped content lives, in a source checkout and in an installed wheel.
 
 A wheel carries `intents/` and `responses/` inside the package as `bot/_content/`; a checkout
-(or an editable install) reads them from the repository root. The archived safety sets that hold
-the crisis lexicon to its recall floor (`safety_floor.yaml` and the sets it names) are
-`tests/data/` in a checkout and `bot/_content/safety/` in a wheel.
+(or an editable install) reads them from the repository root. The archived sets that hold the
+content to its floors (`safety_floor.yaml`, the safety sets it names, and `intent_eval.yaml`) are
+`tests/data/` in a checkout and `bot/_content/safety/` in a wheel. Edits to the copy inside an
+installed package are lost on the next install, so the commands say when that copy is the one in use.
 """
 
 from pathlib import Path
@@ -17,6 +18,12 @@ DEFAULT_INTENTS_DIR = _ROOT / "intents"
 DEFAULT_RESPONSES_DIR = _ROOT / "responses"
 DEFAULT_SAFETY_DIR = _BUNDLED / "safety" if _ROOT == _BUNDLED else _CHECKOUT / "tests" / "data"
 SAFETY_FLOOR = "safety_floor.yaml"
+
+
+def installed_copy(folder: Path) -> bool:
+    """True for a folder inside the installed package's own copy (`pip install .`), which an
+    operator should copy out rather than edit: a reinstall replaces it."""
+    return Path(folder).resolve().is_relative_to(_BUNDLED.resolve())
 
 
 def safety_dir_for(intents_dir: Path) -> Path | None:

@@ -8,9 +8,10 @@ front end tells every operator), and applied reloads to `on_applied` (content th
 hold, such as the check-in texts). Not for deciding who may reload: that is the front end's job.
 
 Everything runs in a worker thread, and before anything is parsed: the files must have stopped
-changing (an editor or a copy still writing is waited out), none may be empty (an emptied
-`lexicon.yaml` would silently drop every synonym) and none may exceed MAX_FILE_BYTES, so a
-20 MB paste is refused in microseconds instead of being parsed. An example longer than
+changing (an editor or a copy still writing is waited out) and none may exceed MAX_FILE_BYTES,
+so a 20 MB paste is refused in microseconds instead of being parsed. An emptied file (an emptied
+`lexicon.yaml` would silently drop every synonym) is refused by the loader, which names what the
+content lacks without it. An example longer than
 MAX_EXAMPLE_CHARS is refused too. `lantern validate` states the same limits.
 """
 
@@ -46,25 +47,14 @@ def content_files(*folders: Path) -> list[Path]:
 
 
 def file_findings(*folders: Path) -> list[Finding]:
-    """Files too big to be content, or empty (a save gone wrong): each an error at the file."""
+    """Files too big to be content: each an error at the file (empty ones: see `bot.content`)."""
     found = []
     for path in content_files(*folders):
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             found.append(Finding(f"{path}:1", "error", f"file is {size / 1e6:.1f} MB; content files may be at most "
                                                        f"{MAX_FILE_BYTES / 1e6:.0f} MB"))
-        elif not _has_content(path):
-            found.append(Finding(f"{path}:1", "error", "file is empty (a save cut short?); restore it, or delete "
-                                                       "the file if it is meant to go"))
     return found
-
-
-def _has_content(path: Path) -> bool:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return True  # unreadable: the loader names the problem
-    return any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines())
 
 
 def example_findings(catalog: Catalog) -> list[Finding]:

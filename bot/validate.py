@@ -16,9 +16,10 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from bot.catalog import Catalog, Example
 from bot.concepts import ConceptLexicon, ConceptReader
@@ -30,7 +31,7 @@ from bot.errors import LanternError
 from bot.evaluate import evaluate_intents, evaluate_safety, load_labelled
 from bot.paths import SAFETY_FLOOR, safety_dir_for
 from bot.regex_safety import unsafe_shapes
-from bot.yaml_lines import load_yaml
+from bot.yaml_lines import FileProblems, load_yaml, validated
 
 # Phrases the operator's crisis lexicon (without the built-in core) must still catch, per
 # category. Removing what catches them is refused: see OPERATING.md.
@@ -343,7 +344,7 @@ def _measure_floor(catalog: Catalog, where: str, safety_dir: Path) -> tuple[Find
         floors = load_floor(floor_path)
         sets = {name: load_labelled(safety_dir / name, "category") for name in floors}
     except LanternError as exc:
-        return (_split(str(exc)),)
+        return tuple(_split(line) for line in str(exc).splitlines())
     lantern = Lantern(catalog, catalog.default_region)
     found = []
     for name, floor in floors.items():
@@ -366,25 +367,39 @@ def _measure_floor(catalog: Catalog, where: str, safety_dir: Path) -> tuple[Find
     return tuple(found)
 
 
+Fraction = Annotated[float, Field(ge=0, le=1, strict=True)]
+
+
+class FloorFigures(BaseModel):
+    """One set's entry in the floor file."""
+
+    model_config = ConfigDict(extra="forbid")
+    recall: dict[Literal[CATEGORIES], Fraction]  # type: ignore[valid-type]
+    false_alarm_rate: Fraction
+
+
+class FloorFile(RootModel[dict[str, FloorFigures]]):
+    """The floor file: a safety set's file name (in the same folder) -> its figures."""
+
+
 def load_floor(path: Path) -> dict[str, Floor]:
     """The floor file: for each set (a file name in the same folder), recall per category and the
-    false-alarm rate. Every malformed entry is named by line."""
-    data = load_yaml(path)
+    false-alarm rate. Every malformed entry is named by line, all at once."""
+    problems: list[str] = []
+    data = load_yaml(path, problems)
     if not isinstance(data, dict) or not data:
-        raise LanternError(f"{path}:1: expected a mapping of safety set file names to their floors")
-    floors = {}
-    for name, figures in data.items():
-        line = data.lines.get(name, 1) if hasattr(data, "lines") else 1
+        raise FileProblems([*problems, f"{path}:1: expected a mapping of safety set file names to their floors"])
+    try:
+        figures = validated(FloorFile, data, path).root
+    except FileProblems as exc:
+        problems += exc.problems
+        figures = {}
+    for name in data:
         if not isinstance(name, str) or "/" in name or not (path.parent / name).is_file():
-            raise LanternError(f"{path}:{line}: '{name}' is not a safety set in {path.parent}")
-        recall = figures.get("recall") if isinstance(figures, dict) else None
-        rate = figures.get("false_alarm_rate") if isinstance(figures, dict) else None
-        if (not isinstance(recall, dict) or not all(c in CATEGORIES for c in recall)
-                or not all(_fraction(v) for v in recall.values()) or not _fraction(rate)):
-            raise LanternError(f"{path}:{line}: '{name}' needs 'recall' (a fraction from 0 to 1 per crisis "
-                               f"category: {', '.join(CATEGORIES)}) and 'false_alarm_rate' (a fraction)")
-        floors[name] = Floor({c: float(v) for c, v in recall.items()}, float(rate), line)
-    return floors
+            problems.append(f"{path}:{data.lines[name]}: '{name}' is not a safety set in {path.parent}")
+    if problems:
+        raise FileProblems(sorted(problems, key=lambda p: int(p.removeprefix(f"{path}:").split(":")[0])))
+    return {name: Floor(dict(f.recall), f.false_alarm_rate, data.lines[name]) for name, f in figures.items()}
 
 
 def write_floor(lantern: Lantern, set_path: Path) -> list[str]:

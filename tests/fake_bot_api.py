@@ -11,6 +11,8 @@ the way it would fail in production:
 - malformed HTML under parse_mode=HTML: "Bad Request: can't parse entities: ..."
   (deliberately a little stricter than Telegram: a bare `&` that starts no entity is refused,
   because in our output it can only mean a missed `html.escape`)
+- sendPhoto: a file that is not an image Pillow can decode ("Bad Request: IMAGE_PROCESS_FAILED"),
+  over 10 MB, or outside Telegram's dimensions; a caption over 1024 characters
 
 Faults can be injected per method: 429 with `retry_after`, 500, slow responses and dropped
 connections. Not for production, and not a complete Bot API: only the methods Lantern uses.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import itertools
 import json
 import re
@@ -35,6 +38,12 @@ from aiohttp import ClientSession, ClientTimeout, web
 MAX_MESSAGE_LENGTH = 4096
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_CALLBACK_ANSWER_LENGTH = 200
+# sendPhoto (https://core.telegram.org/bots/api#sendphoto): at most 10 MB, width + height at most
+# 10000, sides at most 20 to 1; captions at most 1024 characters after entity parsing.
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PHOTO_SIDES = 10_000
+MAX_PHOTO_RATIO = 20
+MAX_CAPTION_LENGTH = 1024
 
 # Tags Telegram accepts under parse_mode=HTML (https://core.telegram.org/bots/api#html-style).
 _HTML_TAGS = frozenset(
@@ -97,6 +106,17 @@ class ApiCall:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class Photo:
+    """A picture the bot sent, as uploaded, with what decoding it found."""
+
+    filename: str
+    data: bytes
+    format: str  # Pillow's name for it: "PNG", "JPEG"
+    width: int
+    height: int
+
+
 @dataclass
 class BotMessage:
     """A message the bot put in a chat, as the user sees it now (edits replace the text)."""
@@ -108,6 +128,7 @@ class BotMessage:
     buttons: list[list[dict[str, Any]]]
     document: tuple[str, bytes] | None = None
     edits: int = 0
+    photo: Photo | None = None  # for a photo, `text` is its caption
 
     @property
     def plain_text(self) -> str:
@@ -207,6 +228,23 @@ def check_text(text: str | None, parse_mode: str | None) -> str:
     if utf16_length(shown) > MAX_MESSAGE_LENGTH:
         raise TelegramRefusal("Bad Request: message is too long")
     return shown
+
+
+def check_photo(filename: str, data: bytes) -> Photo:
+    """Apply sendPhoto's refusals to an upload: it must decode as an image within Telegram's limits."""
+    from PIL import Image, UnidentifiedImageError  # Pillow comes with matplotlib
+
+    if len(data) > MAX_PHOTO_BYTES:
+        raise TelegramRefusal("Bad Request: file is too big")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()  # decodes every pixel: a truncated or corrupt file fails here
+            kind, (width, height) = image.format or "", image.size
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise TelegramRefusal("Bad Request: IMAGE_PROCESS_FAILED") from error
+    if width + height > MAX_PHOTO_SIDES or max(width, height) > MAX_PHOTO_RATIO * min(width, height):
+        raise TelegramRefusal("Bad Request: PHOTO_INVALID_DIMENSIONS")
+    return Photo(filename, data, kind, width, height)
 
 
 def check_keyboard(reply_markup: Any) -> list[list[dict[str, Any]]]:
@@ -582,6 +620,30 @@ class FakeBotApi:
         self.chats[chat_id].append(message)
         return {**self._message_json(message),
                 "document": {"file_id": "doc", "file_unique_id": "doc", "file_name": document[0]}}
+
+    async def _api_sendPhoto(self, params: dict[str, Any]) -> Any:
+        chat_id = int(params["chat_id"])
+        upload = params.get("photo")
+        if not isinstance(upload, tuple):  # a file_id or URL: Lantern only uploads
+            raise TelegramRefusal("Bad Request: there is no photo in the request")
+        photo = check_photo(*upload)
+        caption = params.get("caption")
+        if caption:
+            shown = parse_html(caption) if params.get("parse_mode") == "HTML" else caption
+            if utf16_length(shown) > MAX_CAPTION_LENGTH:
+                raise TelegramRefusal("Bad Request: message caption is too long")
+        message = BotMessage(chat_id, next(self._message_ids[chat_id]), str(caption or ""),
+                             params.get("parse_mode"), check_keyboard(params.get("reply_markup")), photo=photo)
+        self.chats[chat_id].append(message)
+        if self.on_send:
+            self.on_send(message)
+        body = self._message_json(message)
+        del body["text"]
+        if caption:
+            body["caption"] = message.plain_text
+        size = {"file_id": f"photo-{message.message_id}", "file_unique_id": f"photo-{message.message_id}",
+                "width": photo.width, "height": photo.height, "file_size": len(photo.data)}
+        return {**body, "photo": [size]}
 
     def _message_json(self, message: BotMessage) -> dict[str, Any]:
         body: dict[str, Any] = {"message_id": message.message_id, "date": int(time.time()),

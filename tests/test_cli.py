@@ -14,6 +14,7 @@ import sys
 import pytest
 
 from bot.cli import main
+from bot.paths import DEFAULT_INTENTS_DIR, DEFAULT_RESPONSES_DIR
 
 JSON_KEYS = {"text", "kind", "intent", "score", "crisis", "reply", "suggestions", "help_line"}
 
@@ -118,6 +119,37 @@ def test_chat_with_an_unknown_region_exits_2(monkeypatch, capsys):
     assert "Narnia" in capsys.readouterr().err
 
 
+# --- which content is in use -------------------------------------------------------------------------------
+
+
+def test_ask_json_names_its_content_on_stderr_and_keeps_stdout_json(capsys):
+    assert main(["ask", "--json", "hello"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["intent"] == "greeting"
+    assert captured.err == f"lantern: content from {DEFAULT_INTENTS_DIR} and {DEFAULT_RESPONSES_DIR}\n"
+
+
+def test_chat_names_its_content_on_stderr(monkeypatch, capsys):
+    stdin(monkeypatch, "/quit")
+    assert main(["chat"]) == 0
+    assert f"content from {DEFAULT_INTENTS_DIR} and {DEFAULT_RESPONSES_DIR}" in capsys.readouterr().err
+
+
+def test_an_edit_to_the_configured_copy_is_what_ask_and_validate_use(capsys, content_copy, tmp_path):
+    """The operator's path: copy the content, name the copy in config.yaml, edit, see the edit."""
+    content_copy.edit("responses/answers.yaml", "It is one of the most painful questions families ask.",
+                      "Edited by the operator.")
+    (tmp_path / "config.yaml").write_text(f"content:\n  intents_dir: {content_copy.intents}\n"
+                                          f"  responses_dir: {content_copy.responses}\n", encoding="utf-8")
+    assert main(["ask", "why cant my son just quit"]) == 0
+    captured = capsys.readouterr()
+    assert "Edited by the operator." in captured.out
+    assert captured.err == f"lantern: content from {content_copy.intents} and {content_copy.responses}\n"
+    main(["validate"])
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == f"checking content from {content_copy.intents} and {content_copy.responses}"
+
+
 # --- config and content problems --------------------------------------------------------------------------
 
 
@@ -192,3 +224,19 @@ def test_ask_on_an_ascii_terminal_prints_no_traceback(tmp_path):
                           env=env, cwd=tmp_path, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and done.stdout.startswith("[")
+
+
+def test_run_names_its_content_on_stderr_before_starting(monkeypatch, capsys):
+    import logging
+
+    import bot.telegram.app
+    from bot.config import TOKEN_ENV
+
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "level", root.level)  # `run` sets the configured level: put it back after
+    started = []
+    monkeypatch.setenv(TOKEN_ENV, "123:not-a-real-token")
+    monkeypatch.setattr(bot.telegram.app, "run", lambda settings: started.append(settings.content))
+    assert main(["run"]) == 0
+    assert started and capsys.readouterr().err == (
+        f"lantern: content from {DEFAULT_INTENTS_DIR} and {DEFAULT_RESPONSES_DIR}\n")

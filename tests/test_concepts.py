@@ -16,10 +16,12 @@ from bot.concepts import (
     ConceptLexicon,
     ConceptReader,
     Escalation,
+    Whose,
     inflections,
     phrase_forms,
     squeeze,
 )
+from bot.content import ContentProblem, load_catalog
 
 
 @pytest.mark.parametrize(("word", "forms"), [
@@ -116,3 +118,61 @@ def test_follow_ups_are_recognised_anywhere_in_a_short_message(reader):
     assert reader.is_follow_up("ok i did it")
     assert reader.is_follow_up(squeeze("took them all"))  # messages arrive as crisis forms, squeezed
     assert not reader.is_follow_up("i did my homework")
+
+
+SIGNS = ConceptLexicon(
+    concepts={
+        "me": ("i", "im"),
+        "someone": ("he", "she", "son"),
+        "sign": ("not breathing", "lips blue"),
+        "use_sign": ("nodding off", "pinned pupils"),
+        "asking": ("=is that heroin",),
+        "question": ("=what is",),
+    },
+    soft={"sign": "overdose", "use_sign": "overdose"},
+    escalations=(Escalation("overdose", ("someone", "sign")), Escalation("overdose", ("someone", "use_sign"))),
+    clearances=("question",),
+    first_person="me",
+    others=("someone",),
+    asked_about={"use_sign": ("asking",)},
+    own_overdose=Whose(all_of=("me",), none_of=("someone",)),
+)
+
+
+def test_signs_asked_about_anywhere_in_the_message_drop_to_the_help_line():
+    reader = ConceptReader(SIGNS)
+
+    def level(*sentences: str) -> int:
+        return reader.read([squeeze(s) for s in sentences]).level  # sentences arrive as crisis forms
+
+    assert level("my son is nodding off") == FULL  # told, not asked: escalate by default
+    assert level("my son is nodding off", "is that heroin") == SOFT  # asked: never to nothing
+    # A sign of an overdose now beside them keeps the crisis reply, question or not.
+    assert level("my son is nodding off and his lips blue", "is that heroin") == FULL
+    assert level("he is nodding off", "not breathing", "is that heroin") == FULL
+
+
+def test_whose_overdose_is_read_from_the_concepts_named_in_the_content():
+    reader = ConceptReader(SIGNS)
+    assert reader.own_overdose(frozenset({"me", "sign"}))
+    assert not reader.own_overdose(frozenset({"me", "someone", "sign"}))
+    assert not ConceptReader(LEXICON).own_overdose(frozenset({"me", "wish"}))  # not named: never the writer's
+
+
+def test_whose_risk_a_pair_of_sentences_holds_is_read_sentence_by_sentence(reader):
+    # "what is" clears a risk that is not the writer's own; "i" in the next sentence does not make it theirs.
+    assert reader.read(["what is it like when your son wants to die", "i think i know"]).level == SOFT
+    assert reader.read(["what is the point", "i want to die"]).level == FULL
+
+
+def test_the_concepts_named_for_whose_overdose_and_asked_about_must_exist(content_copy):
+    # The shipped content names them in crisis_concepts.yaml; a typo there is an error at its line.
+    content_copy.edit("intents/crisis_concepts.yaml", "own_overdose: {all_of: [first_person],",
+                      "own_overdose: {all_of: [first_persn],")
+    content_copy.edit("intents/crisis_concepts.yaml", "use_sign: [sign_question]", "use_sign: [sign_questoin]")
+    with pytest.raises(ContentProblem) as raised:
+        load_catalog(content_copy.intents, content_copy.responses)
+    problems = "\n".join(raised.value.problems)
+    assert "unknown concept 'first_persn'" in problems
+    assert "unknown concept 'sign_questoin'" in problems
+    assert "crisis_concepts.yaml:" in problems

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from bot.config import MatchingSettings
-from bot.content import ContentProblem, load_catalog
+from bot.content import ContentProblem, IntentModel, ResponsesFile, load_catalog
 from bot.core import Lantern
 
 
@@ -408,3 +408,91 @@ def test_an_empty_spanish_line_is_named(content_copy):
     content_copy.edit("responses/hotlines.yaml", "        name: Reino Unido\n", "        name: \"\"\n")
     problem = only_problem_at(content_copy, "responses/hotlines.yaml", 'name: ""')
     assert "regions.UK.es.name" in problem
+
+
+# --- keys written twice, every error of a file at once, emptied files -----------------------------------
+
+
+def test_a_crisis_reply_written_twice_is_named_at_its_second_line(content_copy):
+    """YAML would keep the second `suicide:` and drop the first without a word."""
+    path = content_copy.edit("responses/crisis.yaml", "  overdose_self: |",
+                             '  suicide: "Call {crisis}."\n  overdose_self: |')
+    first = content_copy.line_of("responses/crisis.yaml", "  suicide: |")
+    second = content_copy.line_of("responses/crisis.yaml", '  suicide: "Call')
+    assert only_problem(content_copy) == (f"{path}:{second}: duplicate key 'suicide' (already at line {first}): "
+                                          "YAML keeps only the last one, so merge the two or rename one")
+
+
+def test_a_key_written_twice_inside_an_answer_is_named_with_the_other_problems(content_copy):
+    content_copy.edit("responses/smalltalk.yaml", 'title: "Hello"', 'title: "Hello"\n    title: "Hi"')
+    content_copy.edit("intents/smalltalk.yaml", "      - hiya\n", "      - hiya\n      - [x]\n")
+    problems = problems_of(content_copy)
+    assert len(problems) == 2, problems
+    assert any("duplicate key 'title'" in p and "smalltalk.yaml" in p for p in problems)
+
+
+def test_an_interface_text_defined_in_two_files_names_both(content_copy):
+    (content_copy.responses / "zz_extra.yaml").write_text('interface:\n  welcome: "Hi."\n', encoding="utf-8")
+    first = content_copy.line_of("responses/interface.yaml", "  welcome:")
+    problem = only_problem(content_copy)
+    assert problem.startswith(f"{content_copy.responses / 'zz_extra.yaml'}:2: interface.welcome is already defined "
+                              f"at {content_copy.responses / 'interface.yaml'}:{first}")
+
+
+def test_every_error_in_one_file_is_reported_at_once(content_copy):
+    """Whole-file checking: fixing one error must not uncover the next one only on the next run."""
+    content_copy.edit("responses/smalltalk.yaml", 'title: "Hello"', f'title: "{"x" * 41}"')
+    content_copy.edit("responses/smalltalk.yaml", "follow_ups: [caring_for_yourself, life_in_recovery]",
+                      "follow_ups: [caring_for_yourself, Not-An-Id]")
+    content_copy.edit("responses/smalltalk.yaml", "\nanswers:\n", "\nanwsers: {}\nanswers:\n")
+    problems = problems_of(content_copy)
+    path = content_copy.responses / "smalltalk.yaml"
+    assert [p.split(": ", 1)[0] for p in problems] == [
+        f"{path}:{content_copy.line_of('responses/smalltalk.yaml', needle)}"
+        for needle in ("x" * 41, "Not-An-Id", "anwsers")], problems
+    assert problems[2].endswith(f"unknown key 'anwsers' (expected one of {', '.join(ResponsesFile.model_fields)})")
+    assert "answers" in ResponsesFile.model_fields
+
+
+def test_an_unknown_key_in_an_intent_names_the_keys_an_intent_takes(content_copy):
+    content_copy.edit("intents/smalltalk.yaml", "    answer: thanks\n", "    answer: thanks\n    keyword: [ta]\n")
+    problem = only_problem_at(content_copy, "intents/smalltalk.yaml", "keyword: [ta]")
+    assert "unknown key 'intents." in problem and "keyword'" in problem
+    assert problem.endswith(f"(expected one of {', '.join(IntentModel.model_fields)})")
+    assert {"id", "answer", "keywords", "examples"} <= set(IntentModel.model_fields)
+
+
+def test_an_emptied_hotlines_file_says_the_help_lines_are_gone(content_copy):
+    (content_copy.responses / "hotlines.yaml").write_text("# emptied by mistake\n", encoding="utf-8")
+    problem = only_problem(content_copy)
+    assert problem == (f"{content_copy.responses / 'hotlines.yaml'}:1: file is empty (a save cut short?), and no "
+                       "other file in responses/ defines hotlines (help lines per region): restore it")
+
+
+def test_an_emptied_lexicon_file_names_what_such_a_file_holds(content_copy):
+    (content_copy.intents / "lexicon.yaml").write_text("", encoding="utf-8")
+    problem = only_problem(content_copy)
+    assert problem.startswith(f"{content_copy.intents / 'lexicon.yaml'}:1: file is empty (a save cut short?); ")
+    assert "misspellings, synonyms, stopwords" in problem
+
+
+def test_a_missing_interface_text_is_named_where_the_interface_is(content_copy):
+    content_copy.edit("responses/interface.yaml", "  about:", "  abuot:")
+    problem = only_problem(content_copy)
+    line = content_copy.line_of("responses/interface.yaml", "interface:")
+    assert problem == f"{content_copy.responses / 'interface.yaml'}:{line}: interface has no text for 'about'"
+
+
+def test_a_placeholder_no_region_fills_is_named_in_a_text_for_family(content_copy):
+    content_copy.edit("responses/answers.yaml", "      • Keep gentle contact, and listen more than you advise.\n",
+                      "      • Keep gentle contact, and call {crisisline}.\n")
+    problem = only_problem_at(content_copy, "responses/answers.yaml", "{crisisline}")
+    assert "for_family" in problem and "'{crisisline}'" in problem
+
+
+def test_a_placeholder_no_region_fills_is_named_in_a_crisis_reply(content_copy):
+    """The crisis reply is the one text that must never show a raw '{emergncy}'."""
+    content_copy.edit("responses/crisis.yaml", "    Call {emergency} now. Say the person is not breathing",
+                      "    Call {emergncy} now. Say the person is not breathing")
+    problem = only_problem_at(content_copy, "responses/crisis.yaml", "{emergncy}")
+    assert "crisis_replies.overdose" in problem and "'{emergncy}'" in problem

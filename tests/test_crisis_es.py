@@ -312,3 +312,23 @@ def test_every_spanish_pattern_compiles(catalog):
         for sources in table.values():
             for source in sources:
                 compile_pattern(source, lexicon.groups)
+
+
+def test_the_lines_after_a_spanish_crisis_reply_stay_in_spanish(lantern):
+    """A short follow-up ("ok") has no language of its own: the conversation's is the crisis reply's."""
+    catalog = lantern.catalog
+    spanish, english = catalog.crisis_replies_es["still_here"], lantern.ui("still_here")
+    assert spanish != english
+    first = lantern.reply("alguien", "quiero matarme, ya no aguanto mas")
+    assert first.kind == "crisis" and first.crisis == "suicide"
+    for text in ("ok", "what is naloxone"):
+        reply = lantern.reply("alguien", text)
+        assert spanish in reply.text and english not in reply.text
+        assert reply.help_line is True
+
+
+def test_the_lines_after_an_english_crisis_reply_stay_in_english(lantern):
+    lantern.reply("someone", "i want to kill myself")
+    reply = lantern.reply("someone", "ok")
+    assert lantern.ui("still_here") in reply.text
+    assert lantern.catalog.crisis_replies_es["still_here"] not in reply.text

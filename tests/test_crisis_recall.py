@@ -290,3 +290,19 @@ def test_milestones_exercises_weather_and_naloxone_questions_raise_no_alarm(lant
 ])
 def test_the_idioms_leave_their_crisis_neighbours_alone(lantern, text):
     assert is_alarm(reply_to(lantern, text)), text
+
+
+def test_an_attempt_told_with_the_age_it_happened_at_gets_the_help_line_not_the_crisis_reply(lantern):
+    reply = reply_to(lantern, "my daughter tried to take her life when she was 15. she is 22 now and in college")
+    assert not is_alarm(reply)
+    assert reply.help_line and reply.urgent
+
+
+def test_an_attempt_tonight_keeps_the_crisis_reply_whatever_when_says(lantern):
+    reply = reply_to(lantern, "my daughter tried to take her life tonight when she was alone")
+    assert is_alarm(reply)
+    assert reply.crisis == "other_at_risk"
+
+
+def test_a_goodbye_letter_to_ones_drug_of_choice_is_an_exercise(lantern):
+    assert not is_alarm(reply_to(lantern, "group assignment: write a goodbye letter to your drug of choice"))

@@ -47,6 +47,16 @@ def test_the_wheel_carries_the_shipped_content(wheel):
     assert "bot/cli.py" in names
 
 
+def test_the_wheel_carries_only_what_validate_holds_the_content_to(wheel):
+    """The floor file, the sets it names and the accuracy floor's held-out set: no other test data."""
+    from bot.paths import DEFAULT_SAFETY_DIR, SAFETY_FLOOR
+    from bot.validate import INTENT_EVAL, load_floor
+
+    names = set(zipfile.ZipFile(wheel).namelist())
+    carried = {n.removeprefix("bot/_content/safety/") for n in names if n.startswith("bot/_content/safety/")}
+    assert carried == {SAFETY_FLOOR, INTENT_EVAL, *load_floor(DEFAULT_SAFETY_DIR / SAFETY_FLOOR)}
+
+
 def test_the_wheel_declares_the_lantern_command(wheel):
     archive = zipfile.ZipFile(wheel)
     entry_points = next(n for n in archive.namelist() if n.endswith(".dist-info/entry_points.txt"))
@@ -73,3 +83,9 @@ def test_the_installed_package_finds_its_content_and_answers(wheel, tmp_path):
                                cwd=elsewhere, env=env, capture_output=True, text=True, check=False)
     assert validated.returncode == 0, validated.stdout + validated.stderr
     assert "floor not checked" not in validated.stdout  # the archived safety sets came with it
+    # Both say which content they use, and that it is the installed package's own copy.
+    installed = site / "bot" / "_content"
+    assert validated.stdout.startswith(f"checking content from {installed / 'intents'} and "
+                                       f"{installed / 'responses'} (the copy installed with the package")
+    assert ran.stderr.startswith(f"lantern: content from {installed / 'intents'}")
+    assert "OPERATING.md section 1" in ran.stderr

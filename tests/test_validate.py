@@ -1,7 +1,9 @@
 """bot.validate and `lantern validate`: the checks an operator runs before shipping content.
 
-Validation reads the whole catalog and is the slowest thing here, so each content folder is
-validated once per module (through the CLI, as an operator would) and the tests read the result.
+Validation reads the whole catalog and is the slowest thing here, so the shipped content and one
+edited copy are validated once per module (through the CLI, as an operator would) and the tests
+read the result. The tests of one blocking check call `validate_dirs` without the advisory checks,
+and hold the content to small archives they write, measuring only what they are about.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.cli import main
 from bot.crisis import CATEGORIES
 from bot.paths import DEFAULT_INTENTS_DIR, DEFAULT_SAFETY_DIR, SAFETY_FLOOR
 from bot.validate import load_floor, validate_dirs
+from bot.yaml_lines import FileProblems
 
 FINDING = re.compile(r"^(?P<where>.+?:\d+): (?P<level>error|warning): (?P<message>.*)$")
 
@@ -56,8 +60,13 @@ def test_the_shipped_content_has_no_errors(shipped):
                      shipped.out, re.MULTILINE)
 
 
+def test_the_first_line_says_which_folders_were_checked(shipped):
+    root = DEFAULT_INTENTS_DIR.parent
+    assert shipped.out.splitlines()[0] == f"checking content from {root / 'intents'} and {root / 'responses'}"
+
+
 def test_every_finding_is_file_line_level_message(shipped):
-    for line in shipped.out.splitlines()[:-1]:
+    for line in shipped.out.splitlines()[1:-1]:
         assert FINDING.match(line), line
 
 
@@ -153,7 +162,7 @@ def test_removing_core_crisis_patterns_is_an_error(make_content_copy):
     kept = [line for line in crisis.read_text(encoding="utf-8").splitlines(keepends=True)
             if not (line.lstrip().startswith("- ") and "kil" in line and "{self}" in line)]
     crisis.write_text("".join(kept), encoding="utf-8")
-    catalog, findings = validate_dirs(copy.intents, copy.responses)
+    catalog, findings = validate_dirs(copy.intents, copy.responses, advisory=False)
     assert catalog is None, "content that stopped catching core phrases must not be served"
     errors = [f for f in findings if f.level == "error"]
     assert errors
@@ -166,13 +175,26 @@ def test_removing_core_crisis_patterns_is_an_error(make_content_copy):
 # --- the recall floor on the archived safety sets -------------------------------------------------------------
 
 
-def with_archive(copy) -> Path:
-    """The shipped floor and the sets it names, copied beside the content as an operator would."""
+def with_archive(copy, sets: tuple[str, ...] = ("safety_eval.yaml",)) -> Path:
+    """Shipped safety sets and their shipped floors, copied beside the content as an operator would
+    (by default only the set these tests measure: the blind sets take as long again and add nothing)."""
     safety = copy.root / "safety"
     safety.mkdir()
-    for name in [SAFETY_FLOOR, *load_floor(DEFAULT_SAFETY_DIR / SAFETY_FLOOR)]:
+    shipped = load_floor(DEFAULT_SAFETY_DIR / SAFETY_FLOOR)
+    floors = {name: {"recall": shipped[name].recall, "false_alarm_rate": shipped[name].false_alarm_rate}
+              for name in sets}
+    (safety / SAFETY_FLOOR).write_text(yaml.safe_dump(floors, sort_keys=False), encoding="utf-8")
+    for name in sets:
         shutil.copy(DEFAULT_SAFETY_DIR / name, safety / name)
     return safety
+
+
+def errors_of(copy) -> list[str]:
+    """The blocking checks only (what a live reload refuses on), each as `validate` prints it."""
+    catalog, findings = validate_dirs(copy.intents, copy.responses, advisory=False)
+    errors = [str(f) for f in findings if f.level == "error"]
+    assert (catalog is None) == bool(errors)
+    return errors
 
 
 def keep_danger_patterns(copy, kept: int) -> Path:
@@ -196,12 +218,12 @@ def test_the_shipped_floor_names_every_archived_safety_set():
 def test_an_edit_that_lowers_crisis_recall_is_refused_with_the_figures(content_copy):
     with_archive(content_copy)
     crisis = keep_danger_patterns(content_copy, kept=2)
-    run = validate(content_copy.root)
-    assert run.status == 1
-    fell = [e for e in run.findings("error") if "crisis recall fell on safety_eval.yaml" in e]
+    fell = [e for e in errors_of(content_copy) if "crisis recall fell on safety_eval.yaml" in e]
     assert len(fell) == 1
+    rows = yaml.safe_load((DEFAULT_SAFETY_DIR / "safety_eval.yaml").read_text(encoding="utf-8"))
+    danger = sum(row["category"] == "danger" for row in rows)
     assert re.match(rf"^{re.escape(str(crisis))}:1: error: crisis recall fell on safety_eval\.yaml: "
-                    r"danger 100\.0% -> (\d+\.\d)% \(floor 100\.0%, (\d+) of 69 caught\)", fell[0])
+                    rf"danger 100\.0% -> (\d+\.\d)% \(floor 100\.0%, (\d+) of {danger} caught\)", fell[0])
     assert float(re.search(r"-> (\d+\.\d)%", fell[0]).group(1)) < 70  # the concepts still catch some
     # Only danger fell: the other categories are not listed.
     assert not re.search(r"(suicide|overdose|other_at_risk|elevated) \d", fell[0])
@@ -211,18 +233,17 @@ def test_an_edit_that_raises_false_alarms_is_refused(content_copy):
     with_archive(content_copy)
     content_copy.edit("intents/crisis.yaml", "      - \\bhope?less(?:ness)?\\b\n",
                       "      - \\bhope?less(?:ness)?\\b\n      - \\bmy son\\b\n")
-    run = validate(content_copy.root)
-    assert run.status == 1
-    rose = [e for e in run.findings("error") if "false alarms rose on safety_eval.yaml" in e]
+    rose = [e for e in errors_of(content_copy) if "false alarms rose on safety_eval.yaml" in e]
     assert len(rose) == 1
     assert re.search(r"crisis false alarms rose on safety_eval\.yaml: 0\.0% -> \d+\.\d% \(ceiling 0\.0%, "
                      r"\d+ of \d+ ordinary messages\)", rose[0])
 
 
 def test_content_without_an_archive_skips_the_floor_and_says_so(content_copy):
-    run = validate(content_copy.root)  # the shipped content, copied without its safety/ folder
-    assert run.status == 0
-    assert [w for w in run.findings("warning") if "floor" in w] == [
+    # the shipped content, copied without its safety/ folder
+    catalog, findings = validate_dirs(content_copy.intents, content_copy.responses, advisory=False)
+    assert catalog is not None
+    assert [str(f) for f in findings if "floor" in f.message] == [
         f"{content_copy.intents / 'crisis.yaml'}:1: warning: crisis recall floor not checked: no "
         "safety/safety_floor.yaml beside intents/ (copy the shipped one there to keep it; OPERATING.md section 5)"]
 
@@ -233,9 +254,7 @@ def test_a_malformed_floor_file_is_named_by_line(content_copy):
     floor.write_text(floor.read_text(encoding="utf-8") + "missing_set.yaml:\n  recall: {danger: 1.0}\n"
                      "  false_alarm_rate: 0.0\n", encoding="utf-8")
     line = content_copy.line_of("safety/safety_floor.yaml", "missing_set.yaml:")
-    run = validate(content_copy.root)
-    assert run.status == 1
-    assert f"{floor}:{line}: error: 'missing_set.yaml' is not a safety set in {safety}" in run.out
+    assert errors_of(content_copy) == [f"{floor}:{line}: error: 'missing_set.yaml' is not a safety set in {safety}"]
 
 
 def test_write_floor_records_what_the_content_achieves(tmp_path, shipped_content_cached):
@@ -253,13 +272,51 @@ def test_write_floor_records_what_the_content_achieves(tmp_path, shipped_content
         shipped.recall, shipped.false_alarm_rate)
 
 
+def tiny_archive(copy, intent_rows: list[dict]) -> Path:
+    """A safety archive of two messages (so the recall floor is met in no time) and a held-out
+    topic set of `intent_rows`."""
+    safety = copy.root / "safety"
+    safety.mkdir()
+    (safety / "tiny_safety.yaml").write_text(yaml.safe_dump([{"text": "i want to die", "category": "suicide"},
+                                                             {"text": "hello there", "category": None}]),
+                                             encoding="utf-8")
+    (safety / SAFETY_FLOOR).write_text(yaml.safe_dump({"tiny_safety.yaml": {"recall": {"suicide": 1.0},
+                                                                             "false_alarm_rate": 0.0}}),
+                                       encoding="utf-8")
+    (safety / "intent_eval.yaml").write_text(yaml.safe_dump(intent_rows), encoding="utf-8")
+    return safety
+
+
 def test_an_edit_that_lowers_topic_accuracy_is_refused_with_the_figures(content_copy):
-    safety = with_archive(content_copy)
-    shutil.copy(DEFAULT_SAFETY_DIR / "intent_eval.yaml", safety / "intent_eval.yaml")
-    assert validate(content_copy.root).status == 0  # the shipped topics pass the floor
+    # (The shipped topics meet the floor on the whole shipped set: see test_the_shipped_content_has_no_errors.)
+    shipped_rows = yaml.safe_load((DEFAULT_SAFETY_DIR / "intent_eval.yaml").read_text(encoding="utf-8"))
+    relapse = [row for row in shipped_rows if row["intent"] == "relapse"][:6]
+    others = [row for row in shipped_rows if row["intent"] in ("naloxone", "greeting")][:4]
+    tiny_archive(content_copy, relapse + others)
     content_copy.edit("intents/topics.yaml", "  - id: relapse\n", "  - id: relapse_renamed\n")
-    run = validate(content_copy.root)
-    assert run.status == 1
-    (fell,) = [e for e in run.findings("error") if "topic accuracy fell" in e]
+    (fell,) = [e for e in errors_of(content_copy) if "topic accuracy fell" in e]
     assert re.search(r"topic accuracy fell on intent_eval\.yaml: (\d+\.\d)% \(floor 90\.0%\); most confused: "
                      r"relapse -> relapse_renamed", fell)
+
+
+def test_every_malformed_floor_entry_is_named_at_once(tmp_path):
+    (tmp_path / "set.yaml").write_text("- {text: hi, category: null}\n", encoding="utf-8")
+    floor = tmp_path / SAFETY_FLOOR
+    floor.write_text("set.yaml:\n  recall: {danger: 1.0}\n  false_alarm_rate: 0.0\n"
+                     "gone.yaml:\n  recall: {danger: 1.0}\n  false_alarm_rate: 0.0\n"
+                     "set.yaml:\n  recall: {danger: 1.5}\n  false_alarm_rate: 0.0\n", encoding="utf-8")
+    with pytest.raises(FileProblems) as caught:
+        load_floor(floor)
+    assert [p.split(": ", 1)[0] for p in caught.value.problems] == [f"{floor}:{n}" for n in (4, 7, 8)]
+    assert f"'gone.yaml' is not a safety set in {tmp_path}" in caught.value.problems[0]
+    assert "duplicate key 'set.yaml' (already at line 1)" in caught.value.problems[1]
+    assert "less than or equal to 1" in caught.value.problems[2]
+
+
+def test_an_emptied_checkin_file_names_what_it_needs(content_copy):
+    (content_copy.responses / "checkin.yaml").write_text("\n", encoding="utf-8")
+    catalog, findings = validate_dirs(content_copy.intents, content_copy.responses, advisory=False)
+    assert catalog is None
+    (error,) = [str(f) for f in findings if f.level == "error"]
+    assert error.startswith(f"{content_copy.responses / 'checkin.yaml'}:1: error: file is empty: it needs mood, "
+                            "craving, note, ")

@@ -6,9 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel, ConfigDict
 
 from bot.errors import LanternError
-from bot.yaml_lines import LineDict, LineList, line_of, load_yaml
+from bot.yaml_lines import FileProblems, LineDict, LineList, line_of, load_yaml, validated
 
 
 def write(tmp_path: Path, text: str, name: str = "content.yaml") -> Path:
@@ -101,3 +102,73 @@ def test_unsafe_tags_are_refused(tmp_path):
 
 def test_an_empty_file_is_none(tmp_path):
     assert load_yaml(write(tmp_path, "# only a comment\n")) is None
+
+
+# --- keys written twice -------------------------------------------------------------------------------
+
+
+TWICE = """\
+crisis_replies:
+  suicide: first
+  sos: help
+  suicide: second
+answers:
+  a:
+    title: one
+    title: two
+"""
+
+
+def test_every_key_written_twice_is_an_error_at_its_second_line(tmp_path):
+    path = write(tmp_path, TWICE)
+    with pytest.raises(FileProblems) as caught:
+        load_yaml(path)
+    assert caught.value.problems == [
+        f"{path}:4: duplicate key 'suicide' (already at line 2): YAML keeps only the last one, so merge the two "
+        "or rename one",
+        f"{path}:8: duplicate key 'title' (already at line 7): YAML keeps only the last one, so merge the two "
+        "or rename one",
+    ]
+
+
+def test_keys_written_twice_can_be_collected_while_the_file_is_still_read(tmp_path):
+    problems: list[str] = []
+    data = load_yaml(write(tmp_path, TWICE), problems)
+    assert len(problems) == 2 and data["answers"]["a"]["title"] == "two"
+
+
+def test_the_same_key_in_two_mappings_is_fine(tmp_path):
+    data = load_yaml(write(tmp_path, "a:\n  title: x\nb:\n  title: y\n"))
+    assert data == {"a": {"title": "x"}, "b": {"title": "y"}}
+
+
+def test_a_merge_key_may_override_what_it_merges(tmp_path):
+    data = load_yaml(write(tmp_path, "base: &b {x: 1, y: 2}\nmore:\n  <<: *b\n  y: 3\n"))
+    assert data["more"] == {"x": 1, "y": 3}
+
+
+# --- validated: one helper, every error --------------------------------------------------------------
+
+
+class _Texts(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str
+    count: int
+    words: list[str] = []
+
+
+def test_validated_reports_every_error_at_its_line(tmp_path):
+    path = write(tmp_path, "title: [not, text]\ncount: many\nwords:\n  - fine\n  - {a: b}\ntypo: 1\n")
+    with pytest.raises(FileProblems) as caught:
+        validated(_Texts, load_yaml(path), path)
+    problems = caught.value.problems
+    assert [p.split(": ", 1)[0] for p in problems] == [f"{path}:{n}" for n in (1, 2, 5, 6)]
+    assert "put text that contains ': ' in single quotes" in problems[2]
+    assert problems[3] == f"{path}:6: unknown key 'typo' (expected one of title, count, words)"
+
+
+def test_an_empty_file_names_what_it_needs(tmp_path):
+    path = write(tmp_path, "# nothing yet\n")
+    with pytest.raises(FileProblems) as caught:
+        validated(_Texts, load_yaml(path), path)
+    assert caught.value.problems == [f"{path}:1: file is empty: it needs title, count"]

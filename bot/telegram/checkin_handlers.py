@@ -45,10 +45,11 @@ from bot.checkin import (
 )
 from bot.config import Settings
 from bot.errors import LanternError
+from bot.mood_picture import mood_picture
 from bot.replies import Reply
 from bot.store import Store, StoreError, UserSettings
 from bot.telegram import reminders
-from bot.telegram.delivery import URGENT, describe, send_reply, send_urgent
+from bot.telegram.delivery import REPLY, URGENT, OutgoingPhoto, Priority, deliver, describe, send_reply, send_urgent
 from bot.telegram.render import FORGET_YES, OutgoingMessage, render_reply, render_text
 from bot.timezones import effective_time_zone, parse_reminder_time, resolve_time_zone
 
@@ -149,7 +150,7 @@ def register(application: Application, settings: Settings | None = None) -> list
     application.add_handlers(
         [
             CommandHandler("checkin", checkin_command),
-            CommandHandler("mood", mood_command),
+            CommandHandler("mood", mood_command, block=False),  # a chart being drawn holds up no message
             CommandHandler("export", export_command),
             CommandHandler("remind", remind_command),
             CommandHandler("timezone", timezone_command),
@@ -341,7 +342,12 @@ async def _show_summary(
 
 
 async def mood_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The last 14 check-ins as a two-row chart, the averages, the trend and the streak."""
+    """A picture of the last 30 nights with the summary and streak as its caption; without one
+    (no check-ins, a chart that failed, a picture Telegram refused) the text chart, as before.
+
+    Registered with block=False: while the chart is drawn (in a process of its own, a second or
+    two) the chat's next message, a crisis above all, is answered at once.
+    """
     if not await _private_or_explain(update, context):
         return
     checkin, key = _checkin(context), _user_key(update, context)
@@ -349,6 +355,12 @@ async def mood_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     try:
         if store is None:
             raise StoreError("no store", "closed")
+        picture = await mood_picture(store, key, checkin.texts, checkin.default_region)
+        if picture is not None:
+            photo = OutgoingPhoto(picture.png, picture.filename, picture.caption)
+            if await deliver(context.bot, update.effective_chat.id, [photo], policy=REPLY,
+                             priority=Priority.REPLY, kind="reply") != "refused":
+                return
         chart = await mood_summary(store, key, checkin.texts, checkin.default_region)
     except StoreError as exc:
         log.warning("/mood: store unavailable (%s)", exc.fault)

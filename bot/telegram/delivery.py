@@ -11,6 +11,8 @@ an ordinary one gives up after `REPLY.max_attempts`, and a loss is logged and co
 operators' /stats shows it). A retry after a timeout can duplicate a message Telegram did
 receive; for a crisis reply a duplicate is the lesser harm.
 
+A picture (`OutgoingPhoto`, the /mood chart) goes the same way as a message.
+
 Logs say what happened (category, attempts, seconds, error class), never the text or the chat.
 Not for deciding what to send (render.py) or when (handlers.py).
 """
@@ -31,7 +33,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, Literal
 
-from telegram import Bot
+from telegram import Bot, InputFile
 from telegram.constants import FloodLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
@@ -72,6 +74,16 @@ class RetryPolicy:
 URGENT = RetryPolicy(first_backoff=0.2)
 # An ordinary reply: five tries over about 8 s of faults (retry_after waits come on top).
 REPLY = RetryPolicy(max_attempts=5, first_backoff=0.5, max_backoff=8.0)
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingPhoto:
+    """A picture with a plain-text caption (at most 1024 characters, Telegram's limit), sent
+    through the same queue and retries as a message."""
+
+    png: bytes
+    filename: str
+    caption: str = ""
 
 
 class _GiveUp(Exception):
@@ -307,7 +319,7 @@ def priority_limiter(bot: Bot) -> PriorityRateLimiter | None:
 # --- sending ----------------------------------------------------------------------------------
 
 
-async def send_reply(bot: Bot, chat_id: int, messages: Sequence[OutgoingMessage], *,
+async def send_reply(bot: Bot, chat_id: int, messages: Sequence[OutgoingMessage | OutgoingPhoto], *,
                      policy: RetryPolicy = REPLY, priority: Priority = Priority.REPLY,
                      kind: str = "reply") -> bool:
     """Send an ordinary reply in order, retrying faults within `policy`; True if all went out.
@@ -328,8 +340,8 @@ async def send_urgent(bot: Bot, chat_id: int, messages: Sequence[OutgoingMessage
 Outcome = Literal["sent", "gone", "refused", "failed"]
 
 
-async def deliver(bot: Bot, chat_id: int, messages: Sequence[OutgoingMessage], *, policy: RetryPolicy,
-                  priority: Priority, kind: str, category: str | None = None) -> Outcome:
+async def deliver(bot: Bot, chat_id: int, messages: Sequence[OutgoingMessage | OutgoingPhoto], *,
+                  policy: RetryPolicy, priority: Priority, kind: str, category: str | None = None) -> Outcome:
     """Send `messages` in order. "gone": the chat cannot be written to (blocked, deleted);
     "refused": Telegram refused the request itself; "failed": faults outlasted `policy`."""
     started = time.monotonic()
@@ -384,9 +396,12 @@ def _lost(bot: Bot, kind: str) -> None:
         limiter.count_lost(kind)
 
 
-async def _send(bot: Bot, chat_id: int, message: OutgoingMessage, priority: Priority,
+async def _send(bot: Bot, chat_id: int, message: OutgoingMessage | OutgoingPhoto, priority: Priority,
                 timeout: float | None = None) -> None:
     """Send as HTML; if Telegram refuses our HTML (a bug, but never the user's problem), send plain."""
+    if isinstance(message, OutgoingPhoto):
+        await _send_photo(bot, chat_id, message, priority, timeout)
+        return
     keyboard = {"reply_markup": keyboard_json(message.keyboard)} if message.keyboard is not None else {}
     try:
         await _send_message(bot, {"chat_id": chat_id, "text": message.html, "parse_mode": ParseMode.HTML,
@@ -414,6 +429,17 @@ async def _send_message(bot: Bot, parameters: dict[str, object], priority: Prior
     """
     timeouts = {"read_timeout": timeout} if timeout is not None else {}
     await bot.do_api_request("sendMessage", api_kwargs=parameters, **rate_limit_args(bot, priority), **timeouts)
+
+
+async def _send_photo(bot: Bot, chat_id: int, photo: OutgoingPhoto, priority: Priority,
+                      timeout: float | None = None) -> None:
+    """sendPhoto as a multipart upload; a refusal (a bad image, a caption too long) is not retried."""
+    timeouts = {"read_timeout": timeout} if timeout is not None else {}
+    try:
+        await bot.send_photo(chat_id, InputFile(photo.png, filename=photo.filename), caption=photo.caption or None,
+                             **rate_limit_args(bot, priority), **timeouts)
+    except BadRequest as error:
+        raise _GiveUp(describe(error)) from error
 
 
 def rate_limit_args(bot: Bot, priority: Priority) -> dict[str, Any]:
