@@ -54,7 +54,9 @@ class LiveBot(RunningBot):
 
 
 def reloader_of(application: Application) -> ContentReloader:
-    return application.bot_data[operators.OPERATORS].reloader
+    services = application.bot_data[SERVICES]
+    assert services.operators is not None, "operators are configured in these tests"
+    return services.operators.reloader
 
 
 def live_settings(api: FakeBotApi, tmp_path: Path, content: ContentCopy) -> Settings:
