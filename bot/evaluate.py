@@ -244,9 +244,14 @@ class ExternalTables:
 
 def evaluate_intents(lantern: Lantern, rows: list[tuple[str, Label]]) -> IntentReport:
     report = IntentReport()
-    for text, label in rows:
+    for row in rows:
+        text, label = row
         accepted = label if isinstance(label, tuple) else (label,)
         expected = accepted[0]
+        # A follow-up ("what about for her?") is read as its writer sent it: after the message before.
+        previous = getattr(row, "previous", None)
+        if previous is not None:
+            lantern.reply("evaluate", previous)
         reply = lantern.reply("evaluate", text)
         lantern.forget("evaluate")
         got = reply.intent if reply.kind in ("answer", "smalltalk") else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -303,28 +304,47 @@ def test_a_row_with_a_previous_message_is_a_two_message_conversation(tmp_path):
 
 # --- the archive of blind sets: each keeps at least what it scored when it was archived -------------
 
+# Each archived blind topic set (real outsider questions and messages in the users' voices, labelled by
+# a judge who had not seen the intents): its accuracy when archived, and how many outsiders' rows it
+# refers to with the sha256 of their texts joined by newlines (the references must rebuild exactly the
+# text that was labelled and scored). Raise a floor as answers improve.
 TOPIC_BLIND = DATA / "topic_blind_2026_12_02.yaml"
-# Accuracy when archived (2026-12-02, after that stop's changes): real outsider questions and
-# messages in the users' voices, labelled by a second judge. Raise it as answers improve.
-TOPIC_BLIND_FLOOR = 0.50
 
 
-# The 110 outsiders' rows of the blind topic set as archived (sha256 of their texts joined by newlines):
-# the references must rebuild exactly the text that was labelled and scored.
-TOPIC_BLIND_OUTSIDE_ROWS = 110
-TOPIC_BLIND_OUTSIDE_SHA256 = "6bec84effdf9f3b0dfd9682f550b2ea7b6711f673ce75f2d23322730c32d2a61"
+@dataclass(frozen=True)
+class BlindTopicSet:
+    path: Path
+    floor: float
+    outside_rows: int
+    outside_sha256: str
+
+
+TOPIC_BLIND_SETS = (
+    BlindTopicSet(TOPIC_BLIND, 0.50, 110, "6bec84effdf9f3b0dfd9682f550b2ea7b6711f673ce75f2d23322730c32d2a61"),
+    # Set C (stop 19): 51.0% after that stop's changes; its follow-ups are read after their `previous`.
+    BlindTopicSet(DATA / "topic_blind_2026_12_02c.yaml", 0.50, 120,
+                  "bf3d54821b9ce9ab0091193e4ed6a65898dfed34f2b07c66b09efa0692a77499"),
+)
+TOPIC_BLIND_OUTSIDE_ROWS = TOPIC_BLIND_SETS[0].outside_rows
 
 
 class Recording(Lantern):
-    """The real Lantern, noting each message it is sent: what the evaluation really scored."""
+    """The real Lantern, noting what the evaluation really scored: the last message of each row
+    (a follow-up's `previous` goes first), as the row's conversation is forgotten."""
 
     def __init__(self, catalog) -> None:
         super().__init__(catalog, "US")
-        self.sent: list[str] = []
+        self.last: str | None = None
+        self.scored: list[str] = []
 
     def reply(self, user_key: str, text: str) -> Reply:
-        self.sent.append(text)
+        self.last = text
         return super().reply(user_key, text)
+
+    def forget(self, user_key: str) -> None:
+        assert self.last is not None
+        self.scored.append(self.last)
+        super().forget(user_key)
 
 
 def outside_rows(path: Path) -> list[bool]:
@@ -332,17 +352,18 @@ def outside_rows(path: Path) -> list[bool]:
     return ["source" in row for row in load_yaml(path)]
 
 
-def test_the_blind_topic_set_keeps_its_floor(catalog):
-    rows = load_labelled(TOPIC_BLIND, "intent")
+@pytest.mark.parametrize("blind", TOPIC_BLIND_SETS, ids=lambda blind: blind.path.name)
+def test_each_blind_topic_set_keeps_its_floor(catalog, blind: BlindTopicSet):
+    rows = load_labelled(blind.path, "intent")
     if rows.skipped:
         pytest.skip(rows.note)
     lantern = Recording(catalog)
     report = evaluate_intents(lantern, rows)
     assert report.total > 150
-    assert report.accuracy >= TOPIC_BLIND_FLOOR, f"{report.accuracy:.1%} on {TOPIC_BLIND.name}"
-    scored = [text for text, outside in zip(lantern.sent, outside_rows(TOPIC_BLIND), strict=True) if outside]
-    assert len(scored) == TOPIC_BLIND_OUTSIDE_ROWS
-    assert hashlib.sha256("\n".join(scored).encode()).hexdigest() == TOPIC_BLIND_OUTSIDE_SHA256
+    assert report.accuracy >= blind.floor, f"{report.accuracy:.1%} on {blind.path.name}"
+    scored = [text for text, outside in zip(lantern.scored, outside_rows(blind.path), strict=True) if outside]
+    assert len(scored) == blind.outside_rows
+    assert hashlib.sha256("\n".join(scored).encode()).hexdigest() == blind.outside_sha256
 
 
 def test_without_the_outside_folder_the_blind_topic_set_keeps_the_teams_rows_and_says_so(tmp_path):
@@ -352,8 +373,9 @@ def test_without_the_outside_folder_the_blind_topic_set_keeps_the_teams_rows_and
     assert str(tmp_path / "absent") in rows.note and EXTERNAL_ENV in rows.note
 
 
-def test_every_label_of_the_blind_topic_set_is_an_answer(catalog):
-    for text, label in load_labelled(TOPIC_BLIND, "intent"):
+@pytest.mark.parametrize("blind", TOPIC_BLIND_SETS, ids=lambda blind: blind.path.name)
+def test_every_label_of_a_blind_topic_set_is_an_answer(catalog, blind: BlindTopicSet):
+    for text, label in load_labelled(blind.path, "intent"):
         for answer_id in (label if isinstance(label, tuple) else (label,)):
             assert answer_id is None or answer_id in catalog.answers, (text, answer_id)
 
