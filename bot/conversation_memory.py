@@ -47,6 +47,13 @@ _FRAME_WORDS = frozenset({
     "there", "any", "different", "advice", "tips", "now", "again", "please", "pls",
 })
 _COUNTED = frozenset({"number", "no", "option", "choice", "topic"})
+# What says the last answer did not, or will not, do: "what if that doesnt work", "we already tried
+# that". Sending the same answer again would not be listening; the nearby topics are offered instead.
+_PUSHBACK_MOST_WORDS = 12
+_PUSHBACK = re.compile(
+    r"\b(?:(?:doesnt|didnt|dont|wont|not|never|isnt|hasnt|havent|nothing)\s+(?:work|works|working|worked|help|helps|"
+    r"helping|helped|changed|changes)|(?:already|all)\s+tried|tried\s+(?:that|this|it|those|these|all|everything|"
+    r"already)|been\s+there\s+done\s+that|done\s+all\s+that|no\s+use)\b")
 _CHOICE_WORDS = re.compile(r"[a-z0-9]+")
 
 
@@ -147,3 +154,10 @@ def names_no_topic(text: str) -> bool:
     the last topic again, for that reader."""
     words = words_of(text)
     return bool(words) and all(w in _FRAME_WORDS or w in RELATIVES for w in words)
+
+
+def pushes_back(text: str) -> bool:
+    """Whether a short message says the last answer did not help or will not: "what if that doesnt
+    work", "we tried all that already", "that didnt help"."""
+    words = words_of(text)
+    return bool(words) and len(words) <= _PUSHBACK_MOST_WORDS and _PUSHBACK.search(" ".join(words)) is not None

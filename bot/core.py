@@ -19,7 +19,14 @@ from bot.catalog import Catalog
 from bot.concepts import FULL
 from bot.config import MatchingSettings, Settings
 from bot.content import OPTIONAL_CRISIS_REPLIES, ContentProblem, load_catalog
-from bot.conversation_memory import ConversationMemory, Turn, chosen_number, names_no_topic, reads_as_follow_up
+from bot.conversation_memory import (
+    ConversationMemory,
+    Turn,
+    chosen_number,
+    names_no_topic,
+    pushes_back,
+    reads_as_follow_up,
+)
 from bot.crisis import BUILTIN_REPLY, CrisisResult, builtin_detect
 from bot.hotlines import RegionNames, fill
 from bot.language import looks_spanish
@@ -65,6 +72,8 @@ _REPLY_MOST_WORDS = 5
 # Small talk intents named so are feelings (intents/smalltalk.yaml): when no topic answers a message
 # that names one anywhere, it is acknowledged warmly instead of "I'm not sure I understood".
 _FEELING_PREFIX = "feeling_"
+# A short message torn between a feeling and one topic is the feeling said; a longer one asks something.
+_FEELING_CLARIFY_MOST_WORDS = 12
 # Buttons under such an acknowledgement: the nearby topics first, then the feeling's own follow-ups.
 _ACKNOWLEDGE_BUTTONS = 4
 # "Which did you mean" offers at most this many topics; past the first two, only those this close.
@@ -367,6 +376,10 @@ class Lantern:
                 picked = offered[number - 1 if number > 0 else number]
                 return self._answer_reply(catalog, picked, 100.0, reader=reader, region=region), None
         result = catalog.matcher.match(text)
+        if turn is not None and turn.topic in catalog.answers and pushes_back(text):
+            pushback = self._other_topics(catalog, turn.topic, result)
+            if pushback is not None:
+                return pushback, tuple(s.answer_id for s in pushback.suggestions)
         if result.best is not None and result.best.intent in _REPLIES and len(words_of(text)) > _REPLY_MOST_WORDS:
             result = catalog.matcher.without(result, _REPLIES)
         if reads_as_follow_up(text):
@@ -380,6 +393,12 @@ class Lantern:
                                            region)
                 again = tuple(Suggestion(a, catalog.answers[a].title) for a in offered)
                 return replace(reply, suggestions=again), offered
+        if (result.kind == "clarify" and len(words_of(text)) <= _FEELING_CLARIFY_MOST_WORDS
+                and len(topics := _options(catalog, result.ranked)) < 2):
+            feeling = _feeling_ranked(catalog, result.ranked)
+            if feeling is not None:
+                reply = self._acknowledge(catalog, feeling, topics, result, reader, region)
+                return reply, tuple(s.answer_id for s in reply.suggestions)
         if result.kind == "fallback":
             near = self._near(catalog, result.ranked)
             feeling = _feeling_in(catalog, text)
@@ -388,6 +407,21 @@ class Lantern:
                 return reply, tuple(s.answer_id for s in reply.suggestions)
             return self._fallback(result.canonical, near, result.best.score if result.best else 0.0), near
         return self._reply_to(catalog, text, result, reader, region), None
+
+    def _other_topics(self, catalog: Catalog, topic: str, own: MatchResult) -> Reply | None:
+        """"What if that doesnt work", "we already tried that" after an answer: the same answer again
+        would not be listening, so "which did you mean" offers the topics next to it. None when the
+        message is clearly a different question of its own."""
+        best = own.best
+        if own.kind == "answer" and best is not None and best.score >= _CLEAR_ON_ITS_OWN:
+            intent = catalog.intent(best.intent)
+            if intent is not None and intent.kind == "answer" and intent.answer != topic:
+                return None
+        others = tuple(a for a in catalog.answers[topic].follow_ups if a in catalog.answers and a != topic)
+        if not others:
+            return None
+        return Reply("clarify", self.ui("clarify"), score=best.score if best else 0.0,
+                     suggestions=tuple(Suggestion(a, catalog.answers[a].title) for a in others))
 
     def _follow_up(self, catalog: Catalog, text: str, topic: str | None, own: MatchResult) -> MatchResult:
         """A follow-up ("and how long does that last?", "what about for him?") read with the last
@@ -503,6 +537,14 @@ def _feeling_in(catalog: Catalog, text: str) -> str | None:
         hits -= catalog.matcher.ruled_out(text)
     return next((i.id for i in catalog.intents
                  if i.id in hits and i.kind == "smalltalk" and i.id.startswith(_FEELING_PREFIX)), None)
+
+
+def _feeling_ranked(catalog: Catalog, ranked: tuple[Ranked, ...]) -> str | None:
+    """A feeling among the intents "which did you mean" is torn between, in a short message with one
+    topic at most to offer ("i feel like a failure as a parent": a low-mood topic or a parent's guilt): one button
+    under "did you mean" leaves the feeling unheard, so it is acknowledged with that topic under it."""
+    return next((r.intent for r in ranked[:2] if r.intent.startswith(_FEELING_PREFIX)
+                 and (i := catalog.intent(r.intent)) is not None and i.kind == "smalltalk"), None)
 
 
 def _topic_intent(catalog: Catalog, answer_id: str) -> str | None:
