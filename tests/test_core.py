@@ -693,3 +693,109 @@ def test_good_news_is_acknowledged_but_not_inside_a_relapse(lantern):
     assert lantern.reply("ann", "took the dog out, called my sister, feeling hopeful tonight").intent == "feeling_good"
     relapse = lantern.reply("bob", "was feeling good all week so i went and copped again last night")
     assert relapse.intent != "feeling_good"
+
+
+# Feelings a blind set showed going unheard, written as kinds (not copied wordings): each is
+# acknowledged, or answered by a topic that fits, never "I'm not sure I understood" or a crisis reply.
+_NIGHT_WORRY = [
+    "its 3am and my son still isnt back, i keep checking my phone",
+    "she wont pick up and its past midnight, i cant settle",
+    "lying awake listening for his car in the driveway",
+    "my husband went out again tonight and hasnt texted, i cant close my eyes",
+    "every night i sit up waiting for my daughter to walk in",
+    "he hasnt come home and its almost 4 in the morning",
+]
+_PARENT_GUILT = [
+    "i keep thinking i let my son down as a dad",
+    "where did i go wrong with her",
+    "maybe i was a bad mother and thats why he uses",
+    "i feel like a failure as a parent",
+    "did i mess up raising my boy",
+    "i should have seen it sooner, i failed my daughter",
+]
+_LONELY_FOR_GOOD = [
+    "am i going to be by myself for the rest of my life",
+    "no one i know gets what this is like",
+    "i have no friends left since i got clean",
+    "will it always be this lonely",
+    "nobody around me understands me",
+    "i wonder if ill ever have anyone in my corner",
+]
+_FAMILY_OWN_NEED = [
+    "what about me, who is there for me",
+    "everyone worries about him and nobody asks how i am",
+    "im coming apart too",
+    "who takes care of the mom in all this",
+    "i need help myself, not just for my son",
+    "im falling to pieces as well",
+]
+_PUSHBACK = [
+    "what if that doesnt work",
+    "we tried all that already",
+    "that didnt help",
+    "been there done that, nothing changed",
+    "it didnt work for us",
+    "tried that, he still wont listen",
+]
+
+
+def _heard(lantern: Lantern, reply: Reply) -> None:
+    assert reply.kind != "crisis"
+    assert reply.kind != "fallback"
+    assert lantern.ui("fallback") not in reply.text
+
+
+@pytest.mark.parametrize("text", _NIGHT_WORRY)
+def test_a_family_members_worry_at_night_is_acknowledged_with_a_next_step(lantern, text):
+    reply = lantern.reply("ann", text)
+    _heard(lantern, reply)
+    assert reply.intent == "feeling_waiting_up"
+    assert "naloxone" in [s.answer_id for s in reply.suggestions]
+
+
+@pytest.mark.parametrize("text", _PARENT_GUILT)
+def test_a_parents_guilt_is_acknowledged_not_asked_which_topic(lantern, text):
+    reply = lantern.reply("ann", text)
+    _heard(lantern, reply)
+    assert reply.intent == "feeling_parent_guilt"
+    assert "caring_for_yourself" in [s.answer_id for s in reply.suggestions]
+
+
+@pytest.mark.parametrize("text", _LONELY_FOR_GOOD)
+def test_loneliness_and_the_fear_it_will_last_are_heard(lantern, text):
+    reply = lantern.reply("ann", text)
+    _heard(lantern, reply)
+    assert reply.intent in {"feeling_alone", "life_in_recovery"}
+
+
+@pytest.mark.parametrize("text", _FAMILY_OWN_NEED)
+def test_a_family_members_own_need_gets_the_topic_on_caring_for_themselves(lantern, text):
+    reply = lantern.reply("ann", text)
+    _heard(lantern, reply)
+    offered = [s.answer_id for s in reply.suggestions]
+    assert reply.intent == "caring_for_yourself" or "caring_for_yourself" in offered
+
+
+@pytest.mark.parametrize("text", _PUSHBACK)
+def test_pushing_back_after_an_answer_offers_the_topics_next_to_it_not_the_same_answer(lantern, catalog, text):
+    first = lantern.reply("ann", "how do i set boundaries with my son who uses")
+    assert first.intent == "enabling_and_boundaries"
+    reply = lantern.reply("ann", text)
+    assert reply.kind == "clarify"
+    assert reply.text.startswith(lantern.ui("clarify"))
+    offered = [s.answer_id for s in reply.suggestions]
+    assert offered == list(catalog.answers["enabling_and_boundaries"].follow_ups)
+    assert "enabling_and_boundaries" not in offered
+
+
+def test_a_topic_offered_after_pushing_back_can_be_picked_by_number(lantern, catalog):
+    lantern.reply("ann", "how do i set boundaries with my son who uses")
+    lantern.reply("ann", "we already tried that")
+    picked = lantern.reply("ann", "the first one")
+    assert picked.intent == catalog.answers["enabling_and_boundaries"].follow_ups[0]
+
+
+def test_pushing_back_with_nothing_said_before_is_not_answered_with_a_topic_list(lantern):
+    reply = lantern.reply("ann", "that didnt help")
+    assert reply.kind != "crisis"
+    assert not reply.text.startswith(lantern.ui("clarify"))
