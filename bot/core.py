@@ -469,8 +469,11 @@ class Lantern:
         follow_ups = tuple(s.answer_id for s in reply.suggestions)
         chosen = tuple(dict.fromkeys((*near, *follow_ups)))[:_ACKNOWLEDGE_BUTTONS]
         suggestions = tuple(Suggestion(a, catalog.answers[a].title) for a in chosen)
-        return replace(reply, text=f"{reply.text}\n\n{self._net_line(region)}", suggestions=suggestions,
-                       help_line=True, unmatched_text=result.canonical or None)
+        # A feeling's own words may already hold the help line ("{crisis}"): one line, not two.
+        own_line = "{crisis}" in catalog.answers[intent.answer].text
+        text = reply.text if own_line else f"{reply.text}\n\n{self._net_line(region)}"
+        return replace(reply, text=text, suggestions=suggestions, help_line=True,
+                       unmatched_text=result.canonical or None)
 
     @staticmethod
     def _near(catalog: Catalog, ranked: tuple[Ranked, ...]) -> tuple[str, ...]:

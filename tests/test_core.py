@@ -682,6 +682,8 @@ def test_a_feeling_inside_a_message_nothing_answers_is_acknowledged(lantern, tex
     assert lantern.ui("fallback") not in reply.text
     assert reply.help_line is True
     assert reply.suggestions
+    # One help line, even where the feeling's own words carry one (feeling_low does): never two.
+    assert reply.text.count("988 Suicide & Crisis Lifeline") == 1, reply.text
 
 
 def test_a_question_about_a_feeling_word_is_not_taken_for_a_feeling(lantern):
