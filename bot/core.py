@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -91,9 +92,9 @@ class Lantern:
                  memory: ConversationMemory | None = None) -> None:
         self._catalog = catalog
         self._default_region = default_region
-        self._open_escalations: dict[str, int] = {}
-        # user key -> the language of the last crisis reply: the lines after it follow it ("ok" is no language).
-        self._crisis_lang: dict[str, str] = {}
+        # user key -> (replies left that carry the help lines, the crisis reply's language): the lines
+        # after a crisis reply follow its language ("ok" is no language).
+        self._open_escalations: dict[str, tuple[int, str]] = {}
         # user key -> (category, when): the last risk seen in a conversation. No text is kept.
         self._risk: dict[str, tuple[str, float]] = {}
         self._memory = memory if memory is not None else ConversationMemory()
@@ -114,7 +115,6 @@ class Lantern:
 
     def forget(self, user_key: str) -> None:
         self._open_escalations.pop(user_key, None)
-        self._crisis_lang.pop(user_key, None)
         self._risk.pop(user_key, None)
         self._memory.forget(user_key)
 
@@ -179,7 +179,7 @@ class Lantern:
         if catalog is None:
             return ()
         chosen = catalog.starter_topics or tuple(a.id for a in catalog.topic_answers()[:_STARTER_COUNT])
-        return (*(Suggestion(a, catalog.answers[a].title) for a in chosen), self._all_topics())
+        return (*_buttons(catalog, chosen), self._all_topics())
 
     def _starters_after(self, near: tuple[str, ...]) -> tuple[Suggestion, ...]:
         """The starter topics that fill up, after the nearby topics offered first, to as many buttons
@@ -269,8 +269,7 @@ class Lantern:
         self._risk[user_key] = (category, now)
 
     def _crisis_reply(self, user_key: str, crisis: CrisisResult, region: str | None) -> Reply:
-        self._open_escalations[user_key] = FOLLOW_UP_REPLIES
-        self._crisis_lang[user_key] = crisis.lang
+        self._open_escalations[user_key] = (FOLLOW_UP_REPLIES, crisis.lang)
         return self._render_crisis(crisis, region)
 
     def _with_help_line(self, reply: Reply, crisis: CrisisResult, region: str | None) -> Reply:
@@ -320,7 +319,7 @@ class Lantern:
             parts += [fill(catalog.crisis_reply(f"also_{c}", crisis.lang), values) for c in crisis.also
                       if f"also_{c}" in catalog.crisis_replies]
             names = _ELEVATED_SUGGESTIONS if crisis.category == "elevated" else ()
-            suggestions = tuple(Suggestion(a, catalog.answers[a].title) for a in names if a in catalog.answers)
+            suggestions = _buttons(catalog, (a for a in names if a in catalog.answers))
             return Reply("crisis", "\n\n".join(parts), crisis=crisis.category, score=100.0,
                          suggestions=suggestions, urgent=True, help_line=True)
         except Exception:
@@ -348,7 +347,7 @@ class Lantern:
         offered before the crisis)."""
         if user_key is None:
             return None
-        if self._open_escalations.get(user_key) == FOLLOW_UP_REPLIES:
+        if self._open_escalations.get(user_key, (0, ""))[0] == FOLLOW_UP_REPLIES:
             self._memory.forget(user_key)
             return None
         return self._memory.recall(user_key)
@@ -391,7 +390,7 @@ class Lantern:
             if intent.id == _ACKNOWLEDGE:
                 reply = self._answer_reply(catalog, intent.answer, result.best.score, intent.id, intent.kind, reader,
                                            region)
-                again = tuple(Suggestion(a, catalog.answers[a].title) for a in offered)
+                again = _buttons(catalog, offered)
                 return replace(reply, suggestions=again), offered
         if (result.kind == "clarify" and len(words_of(text)) <= _FEELING_CLARIFY_MOST_WORDS
                 and len(topics := _options(catalog, result.ranked)) < 2):
@@ -420,8 +419,7 @@ class Lantern:
         others = tuple(a for a in catalog.answers[topic].follow_ups if a in catalog.answers and a != topic)
         if not others:
             return None
-        return Reply("clarify", self.ui("clarify"), score=best.score if best else 0.0,
-                     suggestions=tuple(Suggestion(a, catalog.answers[a].title) for a in others))
+        return self._clarify(catalog, others, best.score if best else 0.0)
 
     def _follow_up(self, catalog: Catalog, text: str, topic: str | None, own: MatchResult) -> MatchResult:
         """A follow-up ("and how long does that last?", "what about for him?") read with the last
@@ -452,10 +450,12 @@ class Lantern:
             intent = catalog.intent(best.intent)
             return self._answer_reply(catalog, intent.answer, best.score, intent.id, intent.kind, reader, region)
         if result.kind == "clarify":
-            options = _options(catalog, result.ranked)
-            return Reply("clarify", self.ui("clarify"), score=best.score,
-                         suggestions=tuple(Suggestion(a, catalog.answers[a].title) for a in options))
+            return self._clarify(catalog, _options(catalog, result.ranked), best.score)
         return self._fallback(result.canonical, self._near(catalog, result.ranked), best.score if best else 0.0)
+
+    def _clarify(self, catalog: Catalog, answer_ids: tuple[str, ...], score: float) -> Reply:
+        """"Which did you mean", with those topics as buttons."""
+        return Reply("clarify", self.ui("clarify"), score=score, suggestions=_buttons(catalog, answer_ids))
 
     def _acknowledge(self, catalog: Catalog, feeling: str, near: tuple[str, ...], result: MatchResult, reader: Reader,
                      region: str | None) -> Reply:
@@ -468,7 +468,7 @@ class Lantern:
                                    intent.kind, reader, region)
         follow_ups = tuple(s.answer_id for s in reply.suggestions)
         chosen = tuple(dict.fromkeys((*near, *follow_ups)))[:_ACKNOWLEDGE_BUTTONS]
-        suggestions = tuple(Suggestion(a, catalog.answers[a].title) for a in chosen)
+        suggestions = _buttons(catalog, chosen)
         # A feeling's own words may already hold the help line ("{crisis}"): one line, not two.
         own_line = "{crisis}" in catalog.answers[intent.answer].text
         text = reply.text if own_line else f"{reply.text}\n\n{self._net_line(region)}"
@@ -494,7 +494,7 @@ class Lantern:
         catalog = self._catalog
         if near and catalog is not None:
             text = f"{self.ui('fallback')}\n\n{self.ui('fallback_suggest')}"
-            suggestions = (*(Suggestion(a, catalog.answers[a].title) for a in near), *self._starters_after(near))
+            suggestions = (*_buttons(catalog, near), *self._starters_after(near))
         else:
             text, suggestions = self.ui("fallback"), self.starter_topics()
         return Reply("fallback", text, score=score, suggestions=suggestions, unmatched_text=canonical or None)
@@ -502,15 +502,14 @@ class Lantern:
     def _keep_help_near(self, user_key: str, reply: Reply, lang: str = "en", region: str | None = None) -> Reply:
         """After an escalation, a few more replies carry the help lines: one 'I'm fine' is not the end.
         They are in the crisis reply's language unless this message is Spanish itself."""
-        left = self._open_escalations.get(user_key, 0)
+        left, crisis_lang = self._open_escalations.get(user_key, (0, lang))
         if left <= 0:
             return reply
-        lang = "es" if lang == "es" else self._crisis_lang.get(user_key, lang)
+        lang = "es" if lang == "es" else crisis_lang
         if left == 1:
             del self._open_escalations[user_key]
-            self._crisis_lang.pop(user_key, None)
         else:
-            self._open_escalations[user_key] = left - 1
+            self._open_escalations[user_key] = (left - 1, crisis_lang)
         sos = Suggestion(SOS, self.ui("sos_button"))
         if reply.help_line:  # the soft level already put a help line and the button on it
             return replace(reply, urgent=True)
@@ -522,6 +521,11 @@ class Lantern:
 def _in_language(crisis: CrisisResult | None, lang: str) -> CrisisResult | None:
     """A detection in the message's language, so its reply and help lines are in it too."""
     return replace(crisis, lang=lang) if crisis is not None and lang != crisis.lang else crisis
+
+
+def _buttons(catalog: Catalog, answer_ids: Iterable[str]) -> tuple[Suggestion, ...]:
+    """A button for each answer, under its title."""
+    return tuple(Suggestion(a, catalog.answers[a].title) for a in answer_ids)
 
 
 def _options(catalog: Catalog, ranked: tuple[Ranked, ...]) -> tuple[str, ...]:
@@ -538,16 +542,20 @@ def _feeling_in(catalog: Catalog, text: str) -> str | None:
     hits = catalog.matcher.stated_keyword_intents(text)
     if hits:
         hits -= catalog.matcher.ruled_out(text)
-    return next((i.id for i in catalog.intents
-                 if i.id in hits and i.kind == "smalltalk" and i.id.startswith(_FEELING_PREFIX)), None)
+    return next((i.id for i in catalog.intents if i.id in hits and _is_feeling(catalog, i.id)), None)
 
 
 def _feeling_ranked(catalog: Catalog, ranked: tuple[Ranked, ...]) -> str | None:
     """A feeling among the intents "which did you mean" is torn between, in a short message with one
     topic at most to offer ("i feel like a failure as a parent": a low-mood topic or a parent's guilt): one button
     under "did you mean" leaves the feeling unheard, so it is acknowledged with that topic under it."""
-    return next((r.intent for r in ranked[:2] if r.intent.startswith(_FEELING_PREFIX)
-                 and (i := catalog.intent(r.intent)) is not None and i.kind == "smalltalk"), None)
+    return next((r.intent for r in ranked[:2] if _is_feeling(catalog, r.intent)), None)
+
+
+def _is_feeling(catalog: Catalog, intent_id: str) -> bool:
+    """Small talk named `feeling_*` (intents/smalltalk.yaml) is a feeling said, not a pleasantry."""
+    intent = catalog.intent(intent_id)
+    return intent_id.startswith(_FEELING_PREFIX) and intent is not None and intent.kind == "smalltalk"
 
 
 def _topic_intent(catalog: Catalog, answer_id: str) -> str | None:
