@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,12 @@ def shipped_content_cached(monkeypatch: pytest.MonkeyPatch, catalog: Catalog) ->
         return real_try_load(intents_dir, responses_dir, matching)
 
     monkeypatch.setattr(bot.core, "try_load", try_load)
+
+
+@dataclass(frozen=True)
+class CheckinPoint:
+    """One night's check-in as the mood chart and picture read it (the store's rows carry more)."""
+
+    night: date
+    mood: int
+    craving: int

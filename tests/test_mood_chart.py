@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
@@ -10,15 +9,9 @@ import pytest
 from bot.checkin import load_checkin_texts
 from bot.config import Settings
 from bot.mood_chart import CHART_CHECKINS, CRAVING_BARS, MOOD_BARS, ChartTexts, current_streak, render
+from tests.conftest import CheckinPoint as Point
 
 TONIGHT = date(2026, 11, 21)
-
-
-@dataclass(frozen=True)
-class Point:
-    night: date
-    mood: int
-    craving: int
 
 
 @pytest.fixture(scope="module")

@@ -32,17 +32,11 @@ from bot.mood_picture import (
 )
 from bot.pseudonym import user_key
 from bot.store import Store
+from tests.conftest import CheckinPoint as Point
 
 TONIGHT = date(2026, 12, 2)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ID_KEY = b"test-id-key-for-pseudonyms-0123456789"
-
-
-@dataclass(frozen=True)
-class Point:
-    night: date
-    mood: int
-    craving: int
 
 
 @pytest.fixture(scope="module")
