@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import sys
+import tempfile
 import weakref
 from asyncio.subprocess import PIPE
 from collections.abc import Mapping, Sequence
@@ -270,7 +271,22 @@ def _child_environment() -> dict[str, str]:
     package_root = str(Path(__file__).resolve().parents[1])
     environment["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, environment.get("PYTHONPATH")]))
     environment["MPLBACKEND"] = "Agg"
+    environment.setdefault("MPLCONFIGDIR", str(_matplotlib_cache()))
     return environment
+
+
+def _matplotlib_cache() -> Path:
+    """A font cache that outlives one drawing process. Where HOME cannot be written (a service
+    account), matplotlib otherwise builds a new cache in a fresh temporary folder for every picture."""
+    home = Path.home() / ".cache" / "lantern-matplotlib"
+    for folder in (home, Path(tempfile.gettempdir()) / f"lantern-matplotlib-{os.getuid()}"):
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if folder.stat().st_uid == os.getuid() and os.access(folder, os.W_OK):
+                return folder
+        except OSError:
+            continue
+    return Path(tempfile.mkdtemp(prefix="lantern-matplotlib-"))
 
 
 def _child_main() -> int:

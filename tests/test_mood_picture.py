@@ -197,6 +197,23 @@ def test_the_drawing_process_gets_no_secrets(monkeypatch: pytest.MonkeyPatch):
     assert not {"123:secret-token", "secret-id-key"} & set(environment.values())
 
 
+def test_the_drawing_process_keeps_its_font_cache_where_home_cannot_be_written(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    locked = tmp_path / "home"
+    locked.write_text("a file where a folder should be: nothing can be made under it, even by root")
+    monkeypatch.setenv("HOME", str(locked))
+    monkeypatch.delenv("MPLCONFIGDIR", raising=False)
+    monkeypatch.setattr(mood_picture_module.tempfile, "tempdir", str(tmp_path))
+    first, second = _child_environment()["MPLCONFIGDIR"], _child_environment()["MPLCONFIGDIR"]
+    assert first == second, "every picture would rebuild the font cache"
+    assert Path(first).is_dir() and not Path(first).is_relative_to(locked)
+
+
+def test_an_operators_own_matplotlib_folder_is_kept(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path))
+    assert _child_environment()["MPLCONFIGDIR"] == str(tmp_path)
+
+
 # ----- one user's picture, from the store -------------------------------------------------------
 
 
