@@ -75,6 +75,10 @@ _REPLY_MOST_WORDS = 5
 _FEELING_PREFIX = "feeling_"
 # A short message torn between a feeling and one topic is the feeling said; a longer one asks something.
 _FEELING_CLARIFY_MOST_WORDS = 12
+# The feeling heard in general words ("i feel", "im struggling"): in a long post those words are
+# mostly the story around a question Lantern cannot answer, where an honest "not sure" serves better.
+_FEELING_HEARD = "feeling_heard"
+_FEELING_HEARD_MOST_WORDS = 40
 # Buttons under such an acknowledgement: the nearby topics first, then the feeling's own follow-ups.
 _ACKNOWLEDGE_BUTTONS = 4
 # "Which did you mean" offers at most this many topics; past the first two, only those this close.
@@ -394,7 +398,7 @@ class Lantern:
                 return replace(reply, suggestions=again), offered
         if (result.kind == "clarify" and len(words_of(text)) <= _FEELING_CLARIFY_MOST_WORDS
                 and len(topics := _options(catalog, result.ranked)) < 2):
-            feeling = _feeling_ranked(catalog, result.ranked)
+            feeling = _feeling_ranked(catalog, result.ranked, text) or _feeling_in(catalog, text)
             if feeling is not None:
                 reply = self._acknowledge(catalog, feeling, topics, result, reader, region)
                 return reply, tuple(s.answer_id for s in reply.suggestions)
@@ -423,16 +427,17 @@ class Lantern:
 
     def _follow_up(self, catalog: Catalog, text: str, topic: str | None, own: MatchResult) -> MatchResult:
         """A follow-up ("and how long does that last?", "what about for him?") read with the last
-        topic. Naming only a person, it asks that topic again (for that reader). Clear on its own
-        ("and what about sleep? i cant sleep"), it is its own question. Otherwise it is the last
-        topic if the message read with that topic's title fits it, else what the message says."""
+        topic. Naming only a person, it asks that topic again (for that reader). Clear on its own and
+        naming its own subject ("and what about sleep? i cant sleep"), it is its own question ("where do i
+        get it" after naloxone resembles other topics' questions closely, but "it" is naloxone). Otherwise
+        it is the last topic if the message read with that topic's title fits it, else what it says."""
         intent_id = _topic_intent(catalog, topic) if topic in catalog.answers else None
         if intent_id is None:
             # "what about for him?" with nothing before it: no topic to guess from its few words
             return MatchResult("fallback", own.ranked, own.canonical) if names_no_topic(text) else own
         if names_no_topic(text):
             return MatchResult("answer", (Ranked(intent_id, 100.0),), own.canonical)
-        if own.kind == "answer" and own.best is not None and own.best.score >= _CLEAR_ON_ITS_OWN:
+        if own.kind == "answer" and own.best is not None and own.best.score >= _CLEAR_ON_ITS_OWN and own.anchored:
             return own
         _, joined = catalog.matcher.rank(f"{text} {catalog.answers[topic].title}")
         fit = next((r.score for r in joined if r.intent == intent_id), 0.0)
@@ -542,14 +547,17 @@ def _feeling_in(catalog: Catalog, text: str) -> str | None:
     hits = catalog.matcher.stated_keyword_intents(text)
     if hits:
         hits -= catalog.matcher.ruled_out(text)
+    if _FEELING_HEARD in hits and len(words_of(text)) > _FEELING_HEARD_MOST_WORDS:
+        hits -= {_FEELING_HEARD}
     return next((i.id for i in catalog.intents if i.id in hits and _is_feeling(catalog, i.id)), None)
 
 
-def _feeling_ranked(catalog: Catalog, ranked: tuple[Ranked, ...]) -> str | None:
+def _feeling_ranked(catalog: Catalog, ranked: tuple[Ranked, ...], text: str) -> str | None:
     """A feeling among the intents "which did you mean" is torn between, in a short message with one
     topic at most to offer ("i feel like a failure as a parent": a low-mood topic or a parent's guilt): one button
     under "did you mean" leaves the feeling unheard, so it is acknowledged with that topic under it."""
-    return next((r.intent for r in ranked[:2] if _is_feeling(catalog, r.intent)), None)
+    ruled_out = catalog.matcher.ruled_out(text)
+    return next((r.intent for r in ranked[:2] if _is_feeling(catalog, r.intent) and r.intent not in ruled_out), None)
 
 
 def _is_feeling(catalog: Catalog, intent_id: str) -> bool:

@@ -58,10 +58,15 @@ _HELD_BACK_GAP = 1.0
 # An unknown word at least this similar to a catalog word is read as that word ("withdrawl").
 _SPELLING_CUTOFF = 82.0
 _SPELLING_MIN_LENGTH = 4
+# A typo adds or drops a letter or two; a word three letters apart is another word ("tremens" is no
+# misspelt "treatments").
+_SPELLING_LENGTH_GAP = 2
 
 # Long messages often give context first and ask last: their closing sentences are scored too.
 _LONG_MESSAGE_WORDS = 14
 _TAIL_SENTENCES = 2
+# A question read apart from the story around it must say this much on its own to overrule the whole.
+_QUESTION_ALONE_WORDS = 3
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\u2026\s*|\n+")
 # A short opening clause ("hi,", "thank you so much,") stands as a sentence of its own.
 _OPENING_CLAUSE = re.compile(r"^\s*((?:\S+\s+){0,3}?\S+?)\s*[,;:-]+\s+(\S.*)$", re.S)
@@ -145,6 +150,8 @@ class MatchResult:
     kind: MatchKind
     ranked: tuple[Ranked, ...]  # distinct intents, best first (at most three)
     canonical: str  # the normalised message, for the operators' unmatched list
+    # Whether the message names the best topic's own subject (None: not asked, e.g. small talk).
+    anchored: bool | None = None
 
     @property
     def best(self) -> Ranked | None:
@@ -245,7 +252,7 @@ class Matcher:
             if after is not ranked:
                 return canonical, after
         if self._answers(ranked, self._words(canonical)):
-            return canonical, ranked
+            return canonical, self._asked_instead(text, ranked, exclude) or ranked
         # The question asked ("... Do you know any insurance that covers rehab? ...") is read as a
         # message of its own; the closing sentences in the light of the whole. Neither can make a
         # long post small talk ("How are you all?" in a story is no greeting to answer).
@@ -255,6 +262,26 @@ class Matcher:
                     if owner not in self._small_talk:
                         best[owner] = max(value, best.get(owner, 0.0))
         return canonical, _best_first(best)
+
+    def _asked_instead(self, text: str, ranked: list[tuple[int, float]],
+                       exclude: int | None) -> list[tuple[int, float]] | None:
+        """A story, then a question ("im 5 months clean, i have a job interview next week. do i have to
+        tell them im on methadone?"): the story can match a topic (a milestone) that the question is
+        not about. When the question, read alone, clearly answers with another topic, that topic is
+        what was asked, if the message names that topic's own subject. None: no such question, or it says too little
+        on its own ("is this normal?", "should i be worried?")."""
+        part = _questions(text)
+        if part is None:
+            return None
+        canonical = self._normaliser.canonical(part)
+        words = self._words(canonical)
+        if words < _QUESTION_ALONE_WORDS:
+            return None
+        asked = _best_first(self._scores(canonical, exclude))
+        if not asked or asked[0][0] == ranked[0][0] or asked[0][0] in self._small_talk or asked[0][1] <= ranked[0][1]:
+            return None
+        clear = self._answers(asked, words) and self._anchored(asked[0][0], self._normaliser.canonical(text))
+        return asked if clear else None
 
     def _after_pleasantry(self, text: str) -> str | None:
         """The message after an opening that is nothing but small talk ("Hello. Is methadone safe
@@ -436,7 +463,8 @@ class Matcher:
         if not canonical.strip():
             return MatchResult("empty", top, canonical)
         anchored = self._anchored(ranked[0][0], canonical) if ranked and ranked[0][0] not in self._small_talk else None
-        return MatchResult(self._verdict([r.score for r in top], self._words(canonical), anchored), top, canonical)
+        return MatchResult(self._verdict([r.score for r in top], self._words(canonical), anchored), top, canonical,
+                           anchored)
 
     def without(self, result: MatchResult, intent_ids: frozenset[str]) -> MatchResult:
         """The same result with some intents set aside (the core's judgement that they cannot be
@@ -455,7 +483,9 @@ class Matcher:
         if token in self._weights or len(token) < _SPELLING_MIN_LENGTH:
             return token
         found = process.extractOne(token, self._known, scorer=fuzz.ratio, score_cutoff=_SPELLING_CUTOFF)
-        return found[0] if found else token
+        if found is None or abs(len(found[0]) - len(token)) > _SPELLING_LENGTH_GAP:
+            return token
+        return found[0]
 
 
 def _best(scores: np.ndarray, count: int, exclude: int | None) -> np.ndarray:

@@ -801,3 +801,72 @@ def test_pushing_back_with_nothing_said_before_is_not_answered_with_a_topic_list
     reply = lantern.reply("ann", "that didnt help")
     assert reply.kind != "crisis"
     assert not reply.text.startswith(lantern.ui("clarify"))
+
+
+# ----- kinds read in blind topic set D (stop 20) ------------------------------------------------------
+_MISSING_WHO_THEY_WERE = [
+    "i miss the old him so much it hurts",
+    "i just want my son back the way he was",
+    "my husband is not the person i married anymore",
+    "i dont recognize my daughter these days",
+]
+_FEELINGS_IN_OTHER_WORDS = [
+    "having a really rough night, is anyone up",
+    "i feel off tonight and i cant put my finger on it",
+    "honestly im livid with him right now",
+    "im completely burnt out from all of it",
+    "i blame myself for how he turned out",
+    "i lie awake every night listening for the front door",
+]
+
+
+@pytest.mark.parametrize("text", _MISSING_WHO_THEY_WERE)
+def test_missing_who_a_loved_one_was_is_heard_as_a_grief(lantern, text):
+    reply = lantern.reply("ann", text)
+    _heard(lantern, reply)
+    assert reply.intent == "feeling_missing_them"
+    assert "family_groups" in [s.answer_id for s in reply.suggestions]
+
+
+def test_missing_the_high_is_no_loved_one_missed(lantern):
+    reply = lantern.reply("ann", "some nights i still miss the high")
+    assert reply.intent != "feeling_missing_them"
+
+
+@pytest.mark.parametrize("text", _FEELINGS_IN_OTHER_WORDS)
+def test_a_feeling_in_words_of_its_own_is_heard_not_misunderstood(lantern, text):
+    reply = lantern.reply("ann", text)
+    _heard(lantern, reply)
+    assert reply.intent.startswith("feeling_") or reply.intent in {"coping_low_mood", "caring_for_yourself"}
+
+
+def test_a_long_question_post_is_no_feeling_just_for_saying_i_feel(lantern):
+    post = ("I feel like my landlord keeps ignoring my emails about the broken heater and I am not sure what my "
+            "rights are here. It has been three weeks now and I have tried calling and writing and even leaving "
+            "a note on the office door, and nobody answers me at all. What can a tenant do in this situation?")
+    reply = lantern.reply("ann", post)
+    assert reply.intent != "feeling_heard"
+
+
+def test_a_low_told_beside_days_clean_gets_no_congratulations(lantern):
+    reply = lantern.reply("ann", "two months clean and i feel so empty and grey inside")
+    assert reply.intent != "milestones"
+    assert "Congratulations" not in reply.text
+
+
+def test_the_question_after_a_milestone_is_what_gets_answered(lantern):
+    reply = lantern.reply("ann", "im 8 months clean now and starting a new job monday. "
+                                 "should i tell my boss im on suboxone?")
+    assert reply.intent == "work_and_rights"
+
+
+def test_a_vague_question_after_a_story_does_not_overrule_the_story(lantern):
+    reply = lantern.reply("ann", "My brother keeps nodding off mid sentence and his pupils are pinpoints. "
+                                 "Should I be worried?")
+    assert reply.intent == "signs_of_use"
+
+
+def test_where_do_i_get_it_after_an_answer_means_that_answers_topic(lantern):
+    lantern.reply("ann", "what is narcan")
+    reply = lantern.reply("ann", "where do i get it")
+    assert reply.intent == "naloxone"
