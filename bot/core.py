@@ -43,6 +43,10 @@ FOLLOW_UP_REPLIES = 3
 # these is close") ahead of the starter topics. Closer than this and they are mostly right; further
 # and they are mostly noise (read on 944 external questions that fell back).
 _NEAR_BELOW = 3.0
+# ...or this far below, when the message names the topic's own subject: a long post scores lower
+# against every example, and "is a couple of beers ok if heroin was my thing" names the topic on
+# drinking in recovery though it scores under it.
+_NAMED_NEAR_BELOW = 15.0
 # A catalog that names no starter topics offers its first few.
 _STARTER_COUNT = 6
 # The few interface words the built-in crisis path needs when the content cannot load at all.
@@ -75,10 +79,10 @@ _REPLY_MOST_WORDS = 5
 _FEELING_PREFIX = "feeling_"
 # A short message torn between a feeling and one topic is the feeling said; a longer one asks something.
 _FEELING_CLARIFY_MOST_WORDS = 12
-# The feeling heard in general words ("i feel", "im struggling"): in a long post those words are
-# mostly the story around a question Lantern cannot answer, where an honest "not sure" serves better.
-_FEELING_HEARD = "feeling_heard"
-_FEELING_HEARD_MOST_WORDS = 40
+# A feeling is read anywhere in a message of at most this many words. In a longer post, feeling words
+# are mostly the story around a question Lantern cannot answer ("I feel like my fiance...", "makes me
+# angry"), and an acknowledgement of a feeling it was not about serves worse than an honest "not sure".
+_FEELING_ANYWHERE_MOST_WORDS = 40
 # Buttons under such an acknowledgement: the nearby topics first, then the feeling's own follow-ups.
 _ACKNOWLEDGE_BUTTONS = 4
 # "Which did you mean" offers at most this many topics; past the first two, only those this close.
@@ -403,7 +407,7 @@ class Lantern:
                 reply = self._acknowledge(catalog, feeling, topics, result, reader, region)
                 return reply, tuple(s.answer_id for s in reply.suggestions)
         if result.kind == "fallback":
-            near = self._near(catalog, result.ranked)
+            near = self._near(catalog, result)
             feeling = _feeling_in(catalog, text)
             if feeling is not None:
                 reply = self._acknowledge(catalog, feeling, near, result, reader, region)
@@ -456,7 +460,7 @@ class Lantern:
             return self._answer_reply(catalog, intent.answer, best.score, intent.id, intent.kind, reader, region)
         if result.kind == "clarify":
             return self._clarify(catalog, _options(catalog, result.ranked), best.score)
-        return self._fallback(result.canonical, self._near(catalog, result.ranked), best.score if best else 0.0)
+        return self._fallback(result.canonical, self._near(catalog, result), best.score if best else 0.0)
 
     def _clarify(self, catalog: Catalog, answer_ids: tuple[str, ...], score: float) -> Reply:
         """"Which did you mean", with those topics as buttons."""
@@ -481,10 +485,12 @@ class Lantern:
                        unmatched_text=result.canonical or None)
 
     @staticmethod
-    def _near(catalog: Catalog, ranked: tuple[Ranked, ...]) -> tuple[str, ...]:
-        """The answers of topics just under the threshold: small talk is no topic to offer."""
-        floor = catalog.threshold - _NEAR_BELOW
-        intents = (catalog.intent(r.intent) for r in ranked if r.score >= floor)
+    def _near(catalog: Catalog, result: MatchResult) -> tuple[str, ...]:
+        """The answers of topics just under the threshold, or further under it when the message names
+        their subject: small talk is no topic to offer."""
+        floor, named = catalog.threshold - _NEAR_BELOW, catalog.threshold - _NAMED_NEAR_BELOW
+        intents = (catalog.intent(r.intent) for r in result.ranked if r.score >= floor or (
+            r.score >= named and catalog.matcher.names_subject(r.intent, result.canonical)))
         return tuple(dict.fromkeys(i.answer for i in intents if i is not None and i.kind == "answer"))
 
     def _answer_reply(self, catalog: Catalog, answer_id: str, score: float, intent_id: str | None = None,
@@ -544,11 +550,11 @@ def _options(catalog: Catalog, ranked: tuple[Ranked, ...]) -> tuple[str, ...]:
 
 def _feeling_in(catalog: Catalog, text: str) -> str | None:
     """The first feeling intent (in the order written) with one of its keywords in the message."""
+    if len(words_of(text)) > _FEELING_ANYWHERE_MOST_WORDS:
+        return None
     hits = catalog.matcher.stated_keyword_intents(text)
     if hits:
         hits -= catalog.matcher.ruled_out(text)
-    if _FEELING_HEARD in hits and len(words_of(text)) > _FEELING_HEARD_MOST_WORDS:
-        hits -= {_FEELING_HEARD}
     return next((i.id for i in catalog.intents if i.id in hits and _is_feeling(catalog, i.id)), None)
 
 

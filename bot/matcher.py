@@ -137,6 +137,9 @@ SCORER = fuzz.token_set_ratio
 _PRESCORER = fuzz.ratio
 
 MatchKind = Literal["answer", "clarify", "fallback", "empty"]
+# A result keeps this many intents, best first: a long post's best few are often small talk held
+# under the threshold, and the topics after them are still worth offering.
+_RANKED = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +151,7 @@ class Ranked:
 @dataclass(frozen=True, slots=True)
 class MatchResult:
     kind: MatchKind
-    ranked: tuple[Ranked, ...]  # distinct intents, best first (at most three)
+    ranked: tuple[Ranked, ...]  # distinct intents, best first (at most `_RANKED`)
     canonical: str  # the normalised message, for the operators' unmatched list
     # Whether the message names the best topic's own subject (None: not asked, e.g. small talk).
     anchored: bool | None = None
@@ -459,7 +462,7 @@ class Matcher:
 
     def match(self, text: str) -> MatchResult:
         canonical, ranked = self._ranked(text, None)
-        top = tuple(Ranked(self.intent_ids[i], s) for i, s in ranked[:3])
+        top = tuple(Ranked(self.intent_ids[i], s) for i, s in ranked[:_RANKED])
         if not canonical.strip():
             return MatchResult("empty", top, canonical)
         anchored = self._anchored(ranked[0][0], canonical) if ranked and ranked[0][0] not in self._small_talk else None
@@ -474,6 +477,11 @@ class Matcher:
             return MatchResult("empty", kept, result.canonical)
         return MatchResult(self._verdict([r.score for r in kept], self._words(result.canonical)), kept,
                            result.canonical)
+
+    def names_subject(self, intent_id: str, canonical: str) -> bool:
+        """Whether a normalised message names the intent's own subject (see `_SUBJECT_EXAMPLES`)."""
+        index = self.intent_ids.index(intent_id)
+        return index not in self._small_talk and self._anchored(index, canonical)
 
     def _corrected_words(self, canonical: str) -> list[str]:
         """The words matching reads: stopwords dropped, unknown words corrected to known ones."""

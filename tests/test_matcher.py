@@ -247,9 +247,9 @@ def test_no_words_is_empty_not_fallback():
     assert matcher.match("   ").kind == "empty"
 
 
-def test_at_most_three_candidates_are_kept():
-    intents = [IntentPhrases(name, [f"question about {name} roses"], []) for name in "abcde"]
-    assert len(plain_matcher(*intents).match("question about roses").ranked) <= 3
+def test_at_most_five_candidates_are_kept():
+    intents = [IntentPhrases(name, [f"question about {name} roses"], []) for name in "abcdefg"]
+    assert len(plain_matcher(*intents).match("question about roses").ranked) == 5
 
 
 def test_leaving_an_example_out_scores_against_the_others_only():
