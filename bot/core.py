@@ -31,7 +31,7 @@ from bot.conversation_memory import (
 from bot.crisis import BUILTIN_REPLY, CrisisResult, builtin_detect
 from bot.hotlines import RegionNames, fill
 from bot.language import looks_spanish
-from bot.matcher import MatchResult, Ranked
+from bot.matcher import MatchResult, Ranked, first_sentence
 from bot.reader import Reader, reader_of, words_of
 from bot.replies import SOS, TOPICS, Reply, Suggestion
 
@@ -79,9 +79,10 @@ _REPLY_MOST_WORDS = 5
 _FEELING_PREFIX = "feeling_"
 # A short message torn between a feeling and one topic is the feeling said; a longer one asks something.
 _FEELING_CLARIFY_MOST_WORDS = 12
-# A feeling is read anywhere in a message of at most this many words. In a longer post, feeling words
-# are mostly the story around a question Lantern cannot answer ("I feel like my fiance...", "makes me
-# angry"), and an acknowledgement of a feeling it was not about serves worse than an honest "not sure".
+# A feeling is read anywhere in a message of at most this many words; in a longer post, only in its
+# opening sentence. Further in, feeling words are mostly the story around a question Lantern cannot
+# answer ("makes me upset or angry"), and acknowledging a feeling the post was not about serves worse
+# than an honest "not sure".
 _FEELING_ANYWHERE_MOST_WORDS = 40
 # Buttons under such an acknowledgement: the nearby topics first, then the feeling's own follow-ups.
 _ACKNOWLEDGE_BUTTONS = 4
@@ -549,12 +550,12 @@ def _options(catalog: Catalog, ranked: tuple[Ranked, ...]) -> tuple[str, ...]:
 
 
 def _feeling_in(catalog: Catalog, text: str) -> str | None:
-    """The first feeling intent (in the order written) with one of its keywords in the message."""
-    if len(words_of(text)) > _FEELING_ANYWHERE_MOST_WORDS:
-        return None
-    hits = catalog.matcher.stated_keyword_intents(text)
+    """The first feeling intent (in the order written) with one of its keywords in the message, or in
+    a long post's opening sentence (its title, as often as not: "I am having a hard time tonight")."""
+    said = text if len(words_of(text)) <= _FEELING_ANYWHERE_MOST_WORDS else first_sentence(text)
+    hits = catalog.matcher.stated_keyword_intents(said)
     if hits:
-        hits -= catalog.matcher.ruled_out(text)
+        hits -= catalog.matcher.ruled_out(said)
     return next((i.id for i in catalog.intents if i.id in hits and _is_feeling(catalog, i.id)), None)
 
 

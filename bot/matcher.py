@@ -528,6 +528,12 @@ def _sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE_END.split(text[:4000]) if s.strip()]
 
 
+def first_sentence(text: str) -> str:
+    """A message's first sentence (or line: a post's title)."""
+    sentences = _sentences(text)
+    return sentences[0] if sentences else text
+
+
 def _after_first_sentence(text: str) -> str | None:
     """What follows the first sentence (or a short opening clause), if there is more."""
     sentences = _sentences(text)
