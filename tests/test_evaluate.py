@@ -324,6 +324,9 @@ TOPIC_BLIND_SETS = (
     # Set C (stop 19): 51.0% after that stop's changes; its follow-ups are read after their `previous`.
     BlindTopicSet(DATA / "topic_blind_2026_12_02c.yaml", 0.50, 120,
                   "bf3d54821b9ce9ab0091193e4ed6a65898dfed34f2b07c66b09efa0692a77499"),
+    # Set D (stop 20): 57.5% on fdcf1f7 before that stop's changes, 61.5% after them.
+    BlindTopicSet(DATA / "topic_blind_2026_12_02d.yaml", 0.60, 100,
+                  "8789dc73999eac710ac87854c12abcaaa9258250afc658c73741cde0cc8257f6"),
 )
 TOPIC_BLIND_OUTSIDE_ROWS = TOPIC_BLIND_SETS[0].outside_rows
 
