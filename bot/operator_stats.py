@@ -48,7 +48,8 @@ class PeriodStats:
     checkins: int
     escalations: Mapping[str, int]  # crisis category -> count
     top_intents: tuple[tuple[str, int], ...]
-    undelivered: Mapping[str, int] = field(default_factory=dict)  # crisis / reply / reminder -> count
+    # crisis / reply / reminder / picture (a /mood picture refused: its text chart went instead) -> count
+    undelivered: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def messages(self) -> int:

@@ -147,8 +147,9 @@ class TelegramShow:
         """The /mood picture; if Telegram refuses it (a bad image, a caption too long), the text chart."""
         assert said.picture is not None
         photo = OutgoingPhoto(said.picture.png, said.picture.filename, said.picture.caption)
+        # Counted as "picture" if given up on: the text chart follows, so no reply is lost.
         outcome = await deliver(self._bot, self._chat_id, [photo], policy=self._service.reply_policy,
-                                priority=Priority.REPLY, kind="reply")
+                                priority=Priority.REPLY, kind="picture")
         if outcome == "refused" and self._user_key is not None:
             await self(await self._service.conversation.mood(self._user_key, picture=False))
 

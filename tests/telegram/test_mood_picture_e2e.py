@@ -18,7 +18,7 @@ from bot.checkin import CheckinTexts, load_checkin_texts
 from bot.config import Settings
 from bot.mood_chart import short_date
 from bot.mood_picture import CAPTION_MAX_CHARS
-from bot.telegram.delivery import REPLY, OutgoingPhoto, Priority, deliver
+from bot.telegram.delivery import REPLY, OutgoingPhoto, Priority, PriorityRateLimiter, deliver
 from bot.timezones import effective_time_zone, night_of
 from tests.fake_bot_api import Fault
 from tests.telegram.conftest import RunningBot
@@ -99,6 +99,9 @@ async def test_a_picture_telegram_refuses_is_followed_by_the_text_chart(bot: Run
     (sent,) = await bot.say(CHAT, "/mood")
     assert sent.photo is None and texts.chart.streak_one in sent.plain_text and "<pre>" in sent.text
     assert [c.status for c in bot.api.calls_to("sendPhoto")] == [400]
+    limiter = bot.application.bot.rate_limiter
+    assert isinstance(limiter, PriorityRateLimiter)
+    assert limiter.lost == {"picture": 1}  # the operators' figures count no reply lost: the text went
 
 
 async def test_a_picture_is_retried_through_server_errors(bot: RunningBot):
