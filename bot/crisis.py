@@ -484,6 +484,10 @@ def _nearest(token: str, vocabulary: tuple[str, ...]) -> str:
 
 # --- The built-in core: always part of detection, and all of it when content cannot load. ---
 
+# Negations that, right before a verb of violence, deny it ("he has never hit us").
+_VERB_NEGATIONS = ("not", "never", "wouldnt", "wont", "didnt", "doesnt", "dont", "hasnt", "havent", "hadnt",
+                   "isnt", "wasnt", "cant", "couldnt", "aint", "never once", "not once")
+
 BUILTIN_LEXICON = CrisisLexicon(
     groups={
         "self": ("myself", "meself", "my self"),
@@ -491,6 +495,8 @@ BUILTIN_LEXICON = CrisisLexicon(
         "person": ("he", "she", "they", "hes", "shes", "theyre", "son", "daughter", "wife", "husband",
                    "brother", "sister", "mom", "mum", "dad", "boyfriend", "girlfriend", "bf", "gf",
                    "partner", "friend", "kid", "child", "someone", "somebody"),
+        # Right before a verb of violence: "he would never hit me" is no report of being hit.
+        "unnegated": ("".join(rf"(?<!\b{word}\x20)".replace(" ", r"\x20") for word in _VERB_NEGATIONS),),
     },
     vocabulary=("suicide", "suicidal", "overdose", "overdosing", "overdosed", "myself", "himself",
                 "herself", "breathing", "unresponsive", "unconscious", "naloxone"),
@@ -527,7 +533,7 @@ BUILTIN_LEXICON = CrisisLexicon(
             r"\b(?:threaten|threatened|threatening|going|gonna|wants|said he would|said she would) "
             r"(?:to )?(?:kill|hurt) (?:me|us)\b",
             r"\b(?:{person}|someone|somebody)\b (?:\w+ ){0,3}?"
-            r"(?:hits|hit|beats|beat|beating|choked|chokes|strangled) me\b",
+            r"{unnegated}(?:hits|hit|beats|beat|beating|choked|chokes|strangled) me\b",
         ),
         "elevated": (
             r"\bhopeless\b",

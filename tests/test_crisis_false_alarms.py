@@ -1,0 +1,121 @@
+"""Full crisis replies to messages that are no crisis, kind by kind, told through `Lantern.reply`.
+
+A blind topic set showed the full crisis reply on ordinary long posts: a violence verb under a
+negation, "in danger of" losing a job, a nose read as a noose, money "saved up", the writer's own
+temper, 12-step talk of going "back out", and the drowsiness of a treatment told as a habit. Each
+kind is tested both ways: its wordings get no crisis reply (at most the help line beside the
+answer), and a real crisis in similar words still gets it. All messages are written for these tests.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core import Lantern
+from bot.replies import Reply
+
+
+def reply_to(lantern: Lantern, text: str) -> Reply:
+    reply = lantern.reply("someone", text)
+    lantern.forget("someone")
+    return reply
+
+
+def assert_crisis(reply: Reply, category: str) -> None:
+    assert reply.kind == "crisis", f"expected the {category} crisis reply, got {reply.kind} ({reply.intent})"
+    assert reply.crisis == category
+
+
+def assert_no_crisis_reply(reply: Reply) -> None:
+    assert reply.kind != "crisis", f"got the {reply.crisis} crisis reply"
+
+
+def soft_line(lantern: Lantern, category: str) -> str:
+    """The start of a category's help line shown beside an answer (before its first placeholder)."""
+    catalog = lantern.catalog
+    assert catalog is not None
+    return catalog.crisis_replies[f"soft_{category}"].split("{")[0]
+
+
+# --- K1: a negation right before the verb of violence ------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "we argue a lot about his using, even though i know he wouldnt hit me",
+    "she would never hurt me, she is just so depressed since the detox",
+    "he has never hit us but he drinks every night now",
+    "my husband has not hurt me, he yells when he is dopesick",
+    "ive never been hit by him, he just goes quiet",
+])
+def test_violence_denied_gets_the_danger_line_beside_the_answer_not_the_crisis_reply(lantern, text):
+    reply = reply_to(lantern, text)
+    assert_no_crisis_reply(reply)
+    assert reply.help_line is True
+
+
+@pytest.mark.parametrize("text", [
+    "he hit me again last night",
+    "he would hit me if i told anyone",
+    "he wont stop hitting me",
+    "she never stops hurting me",
+    "he didnt just hit me, he choked me",
+])
+def test_violence_told_near_a_negation_still_gets_the_danger_reply(lantern, text):
+    assert_crisis(reply_to(lantern, text), "danger")
+
+
+def test_the_built_in_core_reads_the_negation_too(lantern):
+    from bot.crisis import builtin_detect
+
+    assert builtin_detect("he wouldnt hit me, he is not like that") is None
+    hit = builtin_detect("he hit me again")
+    assert hit is not None and hit.category == "danger"
+
+
+# --- K2: "in danger of" an event that is nobody's act -------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "my doctor thinks i am in danger of having a seizure if i stop the benzos cold",
+    "i am in danger of losing my job because of the clinic hours",
+    "im in danger of failing the class since i relapsed",
+    "we are in danger of getting evicted",
+])
+def test_in_danger_of_an_event_is_no_danger_from_anyone(lantern, text):
+    reply = reply_to(lantern, text)
+    assert_no_crisis_reply(reply)
+    assert soft_line(lantern, "danger") not in reply.text
+
+
+@pytest.mark.parametrize("text", [
+    "i am in danger",
+    "my kids are in danger",
+    "im not safe here",
+    "i am in danger of being hurt by him tonight",
+])
+def test_danger_said_plainly_still_gets_the_danger_reply(lantern, text):
+    assert_crisis(reply_to(lantern, text), "danger")
+
+
+def test_in_danger_of_overdosing_is_still_an_overdose_risk(lantern):
+    assert reply_to(lantern, "im in danger of overdosing").kind == "crisis"
+
+
+# --- K4: money saved up is no stockpile -------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "i had 13k saved up and its all gone, i spent all of it on pills",
+    "i saved up for a car and blew it all on pills",
+    "i spent all my savings on dope",
+    "i have money saved up and all my meds are covered by insurance",
+])
+def test_money_saved_up_is_no_stockpile_of_pills(lantern, text):
+    assert_no_crisis_reply(reply_to(lantern, text))
+
+
+@pytest.mark.parametrize("text", [
+    "ive been saving up my pills",
+    "i saved up enough to do it",
+    "ive saved up all my pills for a while now",
+    "im saving up my meds to take them all",
+])
+def test_pills_saved_up_still_get_the_suicide_reply(lantern, text):
+    assert_crisis(reply_to(lantern, text), "suicide")
