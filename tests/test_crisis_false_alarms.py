@@ -119,3 +119,72 @@ def test_money_saved_up_is_no_stockpile_of_pills(lantern, text):
 ])
 def test_pills_saved_up_still_get_the_suicide_reply(lantern, text):
     assert_crisis(reply_to(lantern, text), "suicide")
+
+
+# --- K5: the writer's own temper -------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "i get furious and start throwing things, i hate who i become on dope",
+    "when im angry i start throwing things and punching stuff",
+    "i was so angry i punched the wall",
+    "i lose my temper and start throwing things since i quit",
+])
+def test_the_writers_own_temper_gets_at_most_the_help_line(lantern, text):
+    assert_no_crisis_reply(reply_to(lantern, text))
+
+
+@pytest.mark.parametrize("text", [
+    "he is throwing things at me",
+    "my dad started throwing things and hitting mom",
+    "i get furious when he starts throwing things",
+    "people started throwing things at me",
+    "im scared, throwing things everywhere, i locked myself in the bathroom",
+])
+def test_things_thrown_by_someone_else_still_get_the_danger_reply(lantern, text):
+    assert_crisis(reply_to(lantern, text), "danger")
+
+
+# --- K6: "going back out" is relapse talk ------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "i dont want to go back out",
+    "scared im going to go back out this weekend",
+    "i keep going back out every time i hit 30 days",
+    "my son keeps going back out, he relapsed again",
+])
+def test_going_back_out_in_12_step_talk_is_no_overdose(lantern, text):
+    reply = reply_to(lantern, text)
+    assert_no_crisis_reply(reply)
+    assert soft_line(lantern, "overdose") not in reply.text
+
+
+@pytest.mark.parametrize("text", [
+    "he keeps going back out and wont wake up",
+    "she's going in and out, lips blue",
+    "she came to after the narcan but she keeps going back out",
+])
+def test_fading_out_after_being_brought_round_still_gets_the_overdose_reply(lantern, text):
+    assert_crisis(reply_to(lantern, text), "overdose")
+
+
+# --- K7: drowsiness told as a habit of a treatment ----------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "i have a huge problem staying awake on subs, i fall asleep at the wheel",
+    "i always nod off after my dose",
+    "every afternoon i cant keep my eyes open on methadone, is that the dose?",
+])
+def test_habitual_drowsiness_gets_the_answer_with_the_overdose_line(lantern, text):
+    reply = reply_to(lantern, text)
+    assert_no_crisis_reply(reply)
+    assert reply.help_line is True
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("i took 4 and i cant stay awake", "overdose_self"),
+    ("he took too much and is nodding out", "overdose"),
+    ("i always nod off but tonight i cant breathe", "overdose_self"),
+    ("every night he nods off and we cant wake him", "overdose"),
+])
+def test_drowsiness_now_still_gets_the_overdose_reply(lantern, text, category):
+    assert_crisis(reply_to(lantern, text), category)
