@@ -55,12 +55,69 @@ _IRREGULAR: Mapping[str, tuple[str, ...]] = {
 
 
 _DOUBLED = re.compile(r"([a-z])\1+")
+# A word with a doubled letter (the only words squeezing changes).
+_WORD_WITH_DOUBLE = re.compile(r"(?<![a-z])[a-z]*?([a-z])\1[a-z]*")
+# Real words that squeezing would make into another real word of the lexicons ("noose" into "nose",
+# "soon" into "son", "teen" into "ten"): they keep their letters, in a message and in the lexicons
+# alike, so that "its up my nose" never reads as a noose. Stretched ("nooose") they still read as
+# themselves. Not "too" and "off": "took to much" and "better of dead" are how people type them.
+# tests/test_crisis_squeeze.py lists every collision in the lexicons and which side each is on.
+DISTINCT_SPELLINGS = frozenset({
+    "noose", "soon", "teen", "good", "odds", "noone", "miss", "less", "loss", "poor", "butt", "peer", "aa",
+})
+# Endings a distinct word keeps it distinct with ("nooses", "teens", "missed").
+_DISTINCT_ENDINGS = ("", "s", "es", "ed", "d", "ing", "er", "ers")
 
 
-def squeeze(word: str) -> str:
+def _by_squeezed_form(spellings: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Squeezed form -> the distinct words it comes from, the most doubled first ("nose" -> "noose")."""
+    found: dict[str, tuple[str, ...]] = {}
+    for word in sorted(spellings, key=len, reverse=True):
+        plain = _DOUBLED.sub(r"\1", word)
+        found[plain] = (*found.get(plain, ()), word)
+    return found
+
+
+_STRETCHED = _by_squeezed_form(DISTINCT_SPELLINGS)
+
+
+def distinct_stem(word: str) -> str | None:
+    """The distinct spelling a word is, with one of its endings ("nooses" -> "noose"), or None."""
+    for ending in _DISTINCT_ENDINGS:
+        stem = word[:len(word) - len(ending)] if ending else word
+        if word.endswith(ending) and stem in DISTINCT_SPELLINGS:
+            return stem
+    return None
+
+
+def _runs(word: str) -> list[tuple[str, int]]:
+    return [(m.group(0)[0], len(m.group(0))) for m in re.finditer(r"([a-z])\1*", word)]
+
+
+def _stretched_from(word: str, distinct: str) -> bool:
+    """Whether `word` is `distinct` with letters held longer ("nooose" from "noose", not "sonn" from "soon")."""
+    return all(have >= need for (_, have), (_, need) in zip(_runs(word), _runs(distinct), strict=True))
+
+
+def _squeeze_word(match: re.Match[str]) -> str:
+    word = match.group(0)
+    stem = distinct_stem(word)
+    if stem is not None:
+        return stem + _DOUBLED.sub(r"\1", word[len(stem):])
+    squeezed = _DOUBLED.sub(r"\1", word)
+    for distinct in _STRETCHED.get(squeezed, ()):
+        if _stretched_from(word, distinct):
+            return distinct
+    return squeezed
+
+
+def squeeze(text: str) -> str:
     """Doubled letters become single on both sides of a match ("kill" -> "kil", "diiie" -> "die"):
-    the crisis form is squeezed, and so is every word of a concept or a pattern."""
-    return _DOUBLED.sub(r"\1", word)
+    the crisis form is squeezed, and so is every word of a concept or a pattern. A word of
+    `DISTINCT_SPELLINGS` keeps its letters, and a stretched one reads as it ("nooose" -> "noose")."""
+    if not _DOUBLED.search(text):
+        return text
+    return _WORD_WITH_DOUBLE.sub(_squeeze_word, text)
 
 
 def inflections(word: str) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ from functools import lru_cache
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import extractOne
 
-from bot.concepts import FULL, SOFT, ConceptLexicon, ConceptReader, Escalation, Whose, squeeze
+from bot.concepts import FULL, SOFT, ConceptLexicon, ConceptReader, Escalation, Whose, distinct_stem, squeeze
 from bot.normalise import fold, words
 from bot.regex_gate import PatternGate
 from bot.regex_prefix import WordStarts, compile_word_start, matches_at
@@ -168,6 +168,22 @@ def _join_spaced_letters(tokens: list[str]) -> list[str]:
     return out
 
 
+# A run of letters in a pattern's source that is a whole word: after a space, a boundary, the start or
+# a choice, and before one of those (not "less" in "hope?less", not "soon" in "soon\w*").
+_LETTER_RUN = re.compile(r"(?:^|(?<=[ |(:)?])|(?<=\\b)|(?<=\\x20)|(?<=\\s))(?<![a-z]\?)"
+                         r"[a-z]+(?=$|[ |)?]|\\b|\\x20|\\s)")
+
+
+def _keep_distinct(match: re.Match[str]) -> str:
+    """A word of `DISTINCT_SPELLINGS` in a pattern, its doubled letters written as `o{2}`: squeezing
+    leaves it whole, as it leaves the word in a message."""
+    word = match.group(0)
+    stem = distinct_stem(word)
+    if stem is None:
+        return word
+    return re.sub(r"([a-z])\1", r"\1{2}", stem) + word[len(stem):]
+
+
 def _compile_source(source: str, groups: Mapping[str, str]) -> str:
     """Expand `{group}` references, squeeze letters and let a space also match no space."""
     def group(match: re.Match[str]) -> str:
@@ -176,6 +192,7 @@ def _compile_source(source: str, groups: Mapping[str, str]) -> str:
         return groups[match.group(1)]
 
     expanded = _PLACEHOLDER.sub(group, source)
+    expanded = _LETTER_RUN.sub(_keep_distinct, expanded)  # "noose" stays "noose" (see `squeeze`)
     expanded = re.sub(r"(?<!\\)([a-z])\1+", r"\1", expanded)  # never the letter of an escape like \b
     # A word written as `\w+ ` ends at a space or the end: with `\s*` it could also end inside a
     # word ("whit" as "w" + "hit"), which finds nothing real and makes the search very slow.
