@@ -503,7 +503,8 @@ def _nearest(token: str, vocabulary: tuple[str, ...]) -> str:
 
 # Negations that, right before a verb of violence, deny it ("he has never hit us").
 _VERB_NEGATIONS = ("not", "never", "wouldnt", "wont", "didnt", "doesnt", "dont", "hasnt", "havent", "hadnt",
-                   "isnt", "wasnt", "cant", "couldnt", "aint", "never once", "not once")
+                   "isnt", "wasnt", "cant", "couldnt", "aint", "never once", "not once", "never ever", "not ever",
+                   "wouldnt ever", "wont ever")
 
 BUILTIN_LEXICON = CrisisLexicon(
     groups={

@@ -188,3 +188,28 @@ def test_habitual_drowsiness_gets_the_answer_with_the_overdose_line(lantern, tex
 ])
 def test_drowsiness_now_still_gets_the_overdose_reply(lantern, text, category):
     assert_crisis(reply_to(lantern, text), category)
+
+
+@pytest.mark.parametrize("text", [
+    "he would never ever hurt me",
+    "my dad never hit us kids",
+])
+def test_violence_denied_with_ever_or_a_longer_object_is_no_crisis(lantern, text):
+    assert_no_crisis_reply(reply_to(lantern, text))
+
+
+@pytest.mark.parametrize("text", [
+    "my job is in danger because i missed work",
+    "i put my recovery in danger by going to that party",
+    "my sobriety is in danger",
+])
+def test_a_thing_of_ones_life_in_danger_is_no_danger_from_anyone(lantern, text):
+    assert_no_crisis_reply(reply_to(lantern, text))
+
+
+@pytest.mark.parametrize("text", [
+    "my sobriety and my kids are in danger",
+    "he put my kids in danger",
+])
+def test_people_in_danger_beside_those_words_still_get_the_danger_reply(lantern, text):
+    assert_crisis(reply_to(lantern, text), "danger")
