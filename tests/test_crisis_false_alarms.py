@@ -213,3 +213,15 @@ def test_a_thing_of_ones_life_in_danger_is_no_danger_from_anyone(lantern, text):
 ])
 def test_people_in_danger_beside_those_words_still_get_the_danger_reply(lantern, text):
     assert_crisis(reply_to(lantern, text), "danger")
+
+
+def test_the_writers_temper_then_a_loved_one_named_in_the_next_sentence_is_no_danger_reply(lantern):
+    # Sentences are also read two by two: naming a wife after one's own temper is no attacker.
+    text = ("My anger has been really bad since I got clean. When something goes wrong I get furious and start "
+            "throwing things. My wife is patient with me but I know it is not fair to her. Is irritability "
+            "normal in early recovery?")
+    assert_no_crisis_reply(reply_to(lantern, text))
+
+
+def test_someone_elses_violence_against_walls_is_not_the_writers_temper(lantern):
+    assert reply_to(lantern, "my son keeps punching walls and screaming at us").kind == "crisis"
