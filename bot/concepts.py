@@ -55,15 +55,13 @@ _IRREGULAR: Mapping[str, tuple[str, ...]] = {
 
 
 _DOUBLED = re.compile(r"([a-z])\1+")
-# A word with a doubled letter (the only words squeezing changes).
-_WORD_WITH_DOUBLE = re.compile(r"(?<![a-z])[a-z]*?([a-z])\1[a-z]*")
 # Real words that squeezing would make into another real word of the lexicons ("noose" into "nose",
 # "soon" into "son", "teen" into "ten"): they keep their letters, in a message and in the lexicons
 # alike, so that "its up my nose" never reads as a noose. Stretched ("nooose") they still read as
 # themselves. Not "too" and "off": "took to much" and "better of dead" are how people type them.
 # tests/test_crisis_squeeze.py lists every collision in the lexicons and which side each is on.
 DISTINCT_SPELLINGS = frozenset({
-    "noose", "soon", "teen", "good", "odds", "noone", "miss", "less", "loss", "poor", "butt", "peer", "aa",
+    "noose", "soon", "teen", "good", "odds", "noone", "miss", "less", "loss", "poor", "butt", "peer",
 })
 # Endings a distinct word keeps it distinct with ("nooses", "teens", "missed").
 _DISTINCT_ENDINGS = ("", "s", "es", "ed", "d", "ing", "er", "ers")
@@ -79,6 +77,10 @@ def _by_squeezed_form(spellings: Iterable[str]) -> dict[str, tuple[str, ...]]:
 
 
 _STRETCHED = _by_squeezed_form(DISTINCT_SPELLINGS)
+# The squeezed forms of the distinct words with their endings ("noses" -> "nose"): a message holding
+# none of them is squeezed in one pass; otherwise only those words get a second look.
+_ENDED: dict[str, str] = {
+    _DOUBLED.sub(r"\1", plain + ending): plain for plain in _STRETCHED for ending in _DISTINCT_ENDINGS}
 
 
 def distinct_stem(word: str) -> str | None:
@@ -99,8 +101,7 @@ def _stretched_from(word: str, distinct: str) -> bool:
     return all(have >= need for (_, have), (_, need) in zip(_runs(word), _runs(distinct), strict=True))
 
 
-def _squeeze_word(match: re.Match[str]) -> str:
-    word = match.group(0)
+def _squeeze_word(word: str) -> str:
     stem = distinct_stem(word)
     if stem is not None:
         return stem + _DOUBLED.sub(r"\1", word[len(stem):])
@@ -114,10 +115,16 @@ def _squeeze_word(match: re.Match[str]) -> str:
 def squeeze(text: str) -> str:
     """Doubled letters become single on both sides of a match ("kill" -> "kil", "diiie" -> "die"):
     the crisis form is squeezed, and so is every word of a concept or a pattern. A word of
-    `DISTINCT_SPELLINGS` keeps its letters, and a stretched one reads as it ("nooose" -> "noose")."""
-    if not _DOUBLED.search(text):
+    `DISTINCT_SPELLINGS` keeps its letters, and a stretched one reads as it ("nooose" -> "noose"): words
+    are told apart by spaces, as in a crisis form or a phrase."""
+    squeezed = _DOUBLED.sub(r"\1", text)
+    if squeezed == text:
         return text
-    return _WORD_WITH_DOUBLE.sub(_squeeze_word, text)
+    words = squeezed.split(" ")
+    if _ENDED.keys().isdisjoint(words):
+        return squeezed
+    written = text.split(" ")  # squeezing keeps the spaces, so the words line up
+    return " ".join(_squeeze_word(written[i]) if word in _ENDED else word for i, word in enumerate(words))
 
 
 def inflections(word: str) -> tuple[str, ...]:
