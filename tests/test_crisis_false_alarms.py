@@ -225,3 +225,19 @@ def test_the_writers_temper_then_a_loved_one_named_in_the_next_sentence_is_no_da
 
 def test_someone_elses_violence_against_walls_is_not_the_writers_temper(lantern):
     assert reply_to(lantern, "my son keeps punching walls and screaming at us").kind == "crisis"
+
+
+# --- Noticed on the way: a loved one's wish not to live, said without "said" ----------------------------
+
+@pytest.mark.parametrize("text", [
+    "he doesnt want to live anymore",
+    "my daughter doesnt want to be alive",
+    "my son no longer wants to live",
+])
+def test_a_loved_one_not_wanting_to_live_gets_the_other_at_risk_reply(lantern, text):
+    assert_crisis(reply_to(lantern, text), "other_at_risk")
+
+
+def test_where_or_with_whom_they_live_is_no_wish_to_die(lantern):
+    assert_no_crisis_reply(reply_to(lantern, "he doesnt want to live with us anymore"))
+    assert_crisis(reply_to(lantern, "i told my mom i dont want to live anymore"), "suicide")
