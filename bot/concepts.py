@@ -55,12 +55,76 @@ _IRREGULAR: Mapping[str, tuple[str, ...]] = {
 
 
 _DOUBLED = re.compile(r"([a-z])\1+")
+# Real words that squeezing would make into another real word of the lexicons ("noose" into "nose",
+# "soon" into "son", "teen" into "ten"): they keep their letters, in a message and in the lexicons
+# alike, so that "its up my nose" never reads as a noose. Stretched ("nooose") they still read as
+# themselves. Not "too" and "off": "took to much" and "better of dead" are how people type them.
+# tests/test_crisis_squeeze.py lists every collision in the lexicons and which side each is on.
+DISTINCT_SPELLINGS = frozenset({
+    "noose", "soon", "teen", "good", "odds", "noone", "miss", "less", "loss", "poor", "butt", "peer",
+})
+# Endings a distinct word keeps it distinct with ("nooses", "teens", "missed").
+_DISTINCT_ENDINGS = ("", "s", "es", "ed", "d", "ing", "er", "ers")
 
 
-def squeeze(word: str) -> str:
+def _by_squeezed_form(spellings: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Squeezed form -> the distinct words it comes from, the most doubled first ("nose" -> "noose")."""
+    found: dict[str, tuple[str, ...]] = {}
+    for word in sorted(spellings, key=len, reverse=True):
+        plain = _DOUBLED.sub(r"\1", word)
+        found[plain] = (*found.get(plain, ()), word)
+    return found
+
+
+_STRETCHED = _by_squeezed_form(DISTINCT_SPELLINGS)
+# The squeezed forms of the distinct words with their endings ("noses" -> "nose"): a message holding
+# none of them is squeezed in one pass; otherwise only those words get a second look.
+_ENDED: dict[str, str] = {
+    _DOUBLED.sub(r"\1", plain + ending): plain for plain in _STRETCHED for ending in _DISTINCT_ENDINGS}
+
+
+def distinct_stem(word: str) -> str | None:
+    """The distinct spelling a word is, with one of its endings ("nooses" -> "noose"), or None."""
+    for ending in _DISTINCT_ENDINGS:
+        stem = word[:len(word) - len(ending)] if ending else word
+        if word.endswith(ending) and stem in DISTINCT_SPELLINGS:
+            return stem
+    return None
+
+
+def _runs(word: str) -> list[tuple[str, int]]:
+    return [(m.group(0)[0], len(m.group(0))) for m in re.finditer(r"([a-z])\1*", word)]
+
+
+def _stretched_from(word: str, distinct: str) -> bool:
+    """Whether `word` is `distinct` with letters held longer ("nooose" from "noose", not "sonn" from "soon")."""
+    return all(have >= need for (_, have), (_, need) in zip(_runs(word), _runs(distinct), strict=True))
+
+
+def _squeeze_word(word: str) -> str:
+    stem = distinct_stem(word)
+    if stem is not None:
+        return stem + _DOUBLED.sub(r"\1", word[len(stem):])
+    squeezed = _DOUBLED.sub(r"\1", word)
+    for distinct in _STRETCHED.get(squeezed, ()):
+        if _stretched_from(word, distinct):
+            return distinct
+    return squeezed
+
+
+def squeeze(text: str) -> str:
     """Doubled letters become single on both sides of a match ("kill" -> "kil", "diiie" -> "die"):
-    the crisis form is squeezed, and so is every word of a concept or a pattern."""
-    return _DOUBLED.sub(r"\1", word)
+    the crisis form is squeezed, and so is every word of a concept or a pattern. A word of
+    `DISTINCT_SPELLINGS` keeps its letters, and a stretched one reads as it ("nooose" -> "noose"): words
+    are told apart by spaces, as in a crisis form or a phrase."""
+    squeezed = _DOUBLED.sub(r"\1", text)
+    if squeezed == text:
+        return text
+    words = squeezed.split(" ")
+    if _ENDED.keys().isdisjoint(words):
+        return squeezed
+    written = text.split(" ")  # squeezing keeps the spaces, so the words line up
+    return " ".join(_squeeze_word(written[i]) if word in _ENDED else word for i, word in enumerate(words))
 
 
 def inflections(word: str) -> tuple[str, ...]:

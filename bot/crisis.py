@@ -19,7 +19,7 @@ from functools import lru_cache
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import extractOne
 
-from bot.concepts import FULL, SOFT, ConceptLexicon, ConceptReader, Escalation, Whose, squeeze
+from bot.concepts import FULL, SOFT, ConceptLexicon, ConceptReader, Escalation, Whose, distinct_stem, squeeze
 from bot.normalise import fold, words
 from bot.regex_gate import PatternGate
 from bot.regex_prefix import WordStarts, compile_word_start, matches_at
@@ -168,6 +168,22 @@ def _join_spaced_letters(tokens: list[str]) -> list[str]:
     return out
 
 
+# A run of letters in a pattern's source that is a whole word: after a space, a boundary, the start or
+# a choice, and before one of those (not "less" in "hope?less", not "soon" in "soon\w*").
+_LETTER_RUN = re.compile(r"(?:^|(?<=[ |(:)?])|(?<=\\b)|(?<=\\x20)|(?<=\\s))(?<![a-z]\?)"
+                         r"[a-z]+(?=$|[ |)?]|\\b|\\x20|\\s)")
+
+
+def _keep_distinct(match: re.Match[str]) -> str:
+    """A word of `DISTINCT_SPELLINGS` in a pattern, its doubled letters written as `o{2}`: squeezing
+    leaves it whole, as it leaves the word in a message."""
+    word = match.group(0)
+    stem = distinct_stem(word)
+    if stem is None:
+        return word
+    return re.sub(r"([a-z])\1", r"\1{2}", stem) + word[len(stem):]
+
+
 def _compile_source(source: str, groups: Mapping[str, str]) -> str:
     """Expand `{group}` references, squeeze letters and let a space also match no space."""
     def group(match: re.Match[str]) -> str:
@@ -176,6 +192,7 @@ def _compile_source(source: str, groups: Mapping[str, str]) -> str:
         return groups[match.group(1)]
 
     expanded = _PLACEHOLDER.sub(group, source)
+    expanded = _LETTER_RUN.sub(_keep_distinct, expanded)  # "noose" stays "noose" (see `squeeze`)
     expanded = re.sub(r"(?<!\\)([a-z])\1+", r"\1", expanded)  # never the letter of an escape like \b
     # A word written as `\w+ ` ends at a space or the end: with `\s*` it could also end inside a
     # word ("whit" as "w" + "hit"), which finds nothing real and makes the search very slow.
@@ -484,6 +501,11 @@ def _nearest(token: str, vocabulary: tuple[str, ...]) -> str:
 
 # --- The built-in core: always part of detection, and all of it when content cannot load. ---
 
+# Negations that, right before a verb of violence, deny it ("he has never hit us").
+_VERB_NEGATIONS = ("not", "never", "wouldnt", "wont", "didnt", "doesnt", "dont", "hasnt", "havent", "hadnt",
+                   "isnt", "wasnt", "cant", "couldnt", "aint", "never once", "not once", "never ever", "not ever",
+                   "wouldnt ever", "wont ever")
+
 BUILTIN_LEXICON = CrisisLexicon(
     groups={
         "self": ("myself", "meself", "my self"),
@@ -491,6 +513,9 @@ BUILTIN_LEXICON = CrisisLexicon(
         "person": ("he", "she", "they", "hes", "shes", "theyre", "son", "daughter", "wife", "husband",
                    "brother", "sister", "mom", "mum", "dad", "boyfriend", "girlfriend", "bf", "gf",
                    "partner", "friend", "kid", "child", "someone", "somebody"),
+        # Right before a verb of violence: "he would never hit me" is no report of being hit (a name of
+        # its own: merged with the file's `unnegated`, two lists would make either one enough).
+        "core_unnegated": ("".join(rf"(?<!\b{word}\x20)".replace(" ", r"\x20") for word in _VERB_NEGATIONS),),
     },
     vocabulary=("suicide", "suicidal", "overdose", "overdosing", "overdosed", "myself", "himself",
                 "herself", "breathing", "unresponsive", "unconscious", "naloxone"),
@@ -527,7 +552,7 @@ BUILTIN_LEXICON = CrisisLexicon(
             r"\b(?:threaten|threatened|threatening|going|gonna|wants|said he would|said she would) "
             r"(?:to )?(?:kill|hurt) (?:me|us)\b",
             r"\b(?:{person}|someone|somebody)\b (?:\w+ ){0,3}?"
-            r"(?:hits|hit|beats|beat|beating|choked|chokes|strangled) me\b",
+            r"{core_unnegated}(?:hits|hit|beats|beat|beating|choked|chokes|strangled) me\b",
         ),
         "elevated": (
             r"\bhopeless\b",
