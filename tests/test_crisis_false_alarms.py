@@ -241,3 +241,24 @@ def test_a_loved_one_not_wanting_to_live_gets_the_other_at_risk_reply(lantern, t
 def test_where_or_with_whom_they_live_is_no_wish_to_die(lantern):
     assert_no_crisis_reply(reply_to(lantern, "he doesnt want to live with us anymore"))
     assert_crisis(reply_to(lantern, "i told my mom i dont want to live anymore"), "suicide")
+
+
+# --- what a denial or a negation must not hide ----------------------------------------------------------
+# A denial that ends tonight is an attack, and a person who "hasnt woken up" has not been brought round.
+@pytest.mark.parametrize("text", [
+    "he never hit me before tonight",
+    "my husband never laid a hand on me until last night",
+    "she had never hit us until today and now she wont stop",
+])
+def test_a_denial_that_ends_tonight_is_danger(lantern: Lantern, text: str):
+    assert_crisis(reply_to(lantern, text), "danger")
+
+
+@pytest.mark.parametrize("text", [
+    "he hasnt woken up since he used",
+    "she hasnt been breathing right since she took them",
+    "my son still hasnt woken up and i cant get him to wake",
+    "hes on the floor and hasnt moved",
+])
+def test_an_overdose_sign_said_with_hasnt_is_an_overdose(lantern: Lantern, text: str):
+    assert_crisis(reply_to(lantern, text), "overdose")
