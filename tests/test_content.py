@@ -223,11 +223,11 @@ def test_a_missing_spanish_reply_falls_back_to_the_english_one(catalog):
     assert catalog.crisis_reply("suicide") == catalog.crisis_replies["suicide"]
 
 
-def test_the_spanish_notice_says_lantern_answers_in_english_and_where_spanish_help_is(catalog):
+def test_the_spanish_notice_says_some_answers_are_in_spanish_and_where_spanish_help_is(catalog):
     from bot.hotlines import fill
 
     notice = fill(catalog.interface["spanish_notice"], catalog.region("US").values("es"))
-    assert "solo responde en inglés" in notice
+    assert "respuestas en español sobre algunos temas" in notice and "solo en inglés" in notice
     assert "marca 2 para español" in notice and "1-800-662-4357" in notice and "911" in notice
 
 
