@@ -39,7 +39,7 @@ decir digo habla hablar pasa paso pasando sigue seguir estar ser va voy pega gol
 cuchillo arma peligro policia labios morados morado azules azul boca cara frio fria
 estaria seria mejor peor corto corte corta brazos siento sentido mato muera funciona tome tomo
 tomar inyecte inyecto salida veo pelo llamada cuanto cuanta tiempo dura suicida suicidas creo parece
-consigo conseguir sintomas senales tratar cuesta pagar seguro apoyar limites
+consigo conseguir sintomas senales tratar cuesta pagar seguro apoyar limites buenas buenos noches tardes muchas
 q xq pq porq tmb tb ntp xfa porfa pa toy tas kiero kieres weno aki ke
 """.split())
 # Long words no English message holds: one of them alone marks a message Spanish ("sobredosis").

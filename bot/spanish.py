@@ -62,20 +62,21 @@ def read_spanish(catalog: Catalog, text: str, values: Mapping[str, str], net: st
     if result.kind == "answer" and best is not None:
         intent = catalog.intent_es(best.intent)
         if intent is not None:
-            return answered(catalog, intent.answer, values, best.score, intent.id)
+            return answered(catalog, intent.answer, values, best.score, intent.id, intent.kind)
     if result.kind == "clarify" and best is not None:
         return _clarify(catalog, _options(catalog, result.ranked), best.score, values, net)
     return notice(catalog, values, _near(catalog, result), best.score if best else 0.0)
 
 
 def answered(catalog: Catalog, answer_id: str, values: Mapping[str, str], score: float,
-             intent_id: str | None = None) -> SpanishReply:
-    """The Spanish answer, its follow-ups under their Spanish titles, its sources as written."""
+             intent_id: str | None = None, kind: str = "answer") -> SpanishReply:
+    """The Spanish answer, its follow-ups under their Spanish titles, its sources as written.
+    Small talk ("hola", "gracias") is no topic: the last topic stays the conversation's."""
     answer = catalog.answers_es[answer_id]
     follow_ups = buttons_es(catalog, answer.follow_ups)
-    reply = Reply("answer", fill(answer.text, values), intent=intent_id or answer_id, score=score,
-                  suggestions=follow_ups, sources=answer.sources, lang="es")
-    return SpanishReply(reply, tuple(s.answer_id for s in follow_ups), answer_id)
+    reply = Reply("smalltalk" if kind == "smalltalk" else "answer", fill(answer.text, values),
+                  intent=intent_id or answer_id, score=score, suggestions=follow_ups, sources=answer.sources, lang="es")
+    return SpanishReply(reply, tuple(s.answer_id for s in follow_ups), None if kind == "smalltalk" else answer_id)
 
 
 def topics_es(catalog: Catalog, values: Mapping[str, str]) -> SpanishReply:
