@@ -216,9 +216,10 @@ def test_every_spanish_intent_has_at_least_eight_examples(catalog):
         assert len(intent.examples) >= 8, intent.id
 
 
-@pytest.mark.parametrize(("name", "floor"), [("intent_eval_es.yaml", 0.8), ("intent_eval_es_b.yaml", 0.65)])
+@pytest.mark.parametrize(("name", "floor"), [("intent_eval_es.yaml", 0.8), ("intent_eval_es_b.yaml", 0.65),
+                                             ("intent_eval_es_c.yaml", 0.75)])
 def test_held_out_spanish_questions_are_mostly_answered_right(lantern, name, floor):
-    """intent_eval_es.yaml was held out until the examples were tuned on it (38/44 after); _b was
-    written afterwards and measured once (28/40). Floors, so a content edit that breaks Spanish shows."""
+    """First measured: intent_eval_es.yaml 23/44 (before the examples were tuned on it), _b 28/40,
+    _c 30/37 (written after the last tuning). Floors, so a content edit that breaks Spanish shows."""
     report = evaluate_intents(lantern, load_labelled(TESTS_DATA / name, "intent"))
     assert report.accuracy >= floor
