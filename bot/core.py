@@ -330,7 +330,9 @@ class Lantern:
     def _spanish_button(self, answer_id: str, user_key: str | None, region: str | None) -> Reply | None:
         """A topic button pressed after a Spanish reply: its Spanish text (None: it has none, English serves)."""
         catalog = self._catalog
-        if catalog is None or (answer_id != TOPICS and answer_id not in catalog.answers_es):
+        if catalog is None:
+            return None
+        if not (catalog.topic_answers_es() if answer_id == TOPICS else answer_id in catalog.answers_es):
             return None
         values = self._region_values(catalog, region, "es")
         found = topics_es(catalog, values) if answer_id == TOPICS else answered(catalog, answer_id, values, 100.0)

@@ -223,3 +223,14 @@ def test_held_out_spanish_questions_are_mostly_answered_right(lantern, name, flo
     _c 30/37 (written after the last tuning). Floors, so a content edit that breaks Spanish shows."""
     report = evaluate_intents(lantern, load_labelled(TESTS_DATA / name, "intent"))
     assert report.accuracy >= floor
+
+
+def test_the_sos_command_after_a_spanish_reply_gives_the_spanish_help_lines(lantern):
+    session = ConsoleSession(lantern)
+    try:
+        session.handle("que es la naloxona")
+        assert session.handle("/sos").startswith("Ayuda, ahora mismo (Estados Unidos):")
+        session.handle("what is naloxone")
+        assert session.handle("/sos").startswith("Help, right now (United States):")
+    finally:
+        session.close()
