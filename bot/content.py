@@ -140,6 +140,13 @@ class ConceptsModel(_Strict):
     own_overdose: WhoseModel | None = None
 
 
+class ReadersModel(_Strict):
+    """`readers_es`: words that say who a Spanish message is about (bot.spanish.reader_es)."""
+
+    family: list[Text] = Field(min_length=1)
+    self_: list[Text] = Field(min_length=1, alias="self")
+
+
 class IntentsFile(_Strict):
     """One file in intents/: any of these keys (what users say, and how it is read)."""
 
@@ -155,6 +162,7 @@ class IntentsFile(_Strict):
     misspellings_es: dict[Text, Text] = {}
     synonyms_es: dict[Text, Text] = {}
     stopwords_es: list[Text] = []
+    readers_es: ReadersModel | None = None
 
 
 class ResponsesFile(_Strict):
@@ -206,6 +214,7 @@ class _Parts:
     misspellings_es: dict[str, str] = field(default_factory=dict)
     synonyms_es: dict[str, str] = field(default_factory=dict)
     stopwords_es: set[str] = field(default_factory=set)
+    readers_es: dict[str, tuple[str, ...]] = field(default_factory=dict)
     interface_es: dict[str, str] = field(default_factory=dict)
     # Where each text is written: to name a Spanish reply that translates nothing, and a text
     # defined in two files (the later would silently replace the earlier).
@@ -301,6 +310,8 @@ def _collect_intents(path: Path, raw: LineDict, content: IntentsFile, parts: _Pa
     parts.misspellings_es.update({k.lower(): v.lower() for k, v in content.misspellings_es.items()})
     parts.synonyms_es.update({k.lower(): v.lower() for k, v in content.synonyms_es.items()})
     parts.stopwords_es.update(w.lower() for w in content.stopwords_es)
+    if content.readers_es is not None:
+        parts.readers_es = {"family": tuple(content.readers_es.family), "self": tuple(content.readers_es.self_)}
     if content.crisis is not None:
         parts.crisis.append((content.crisis, path, raw["crisis"]))
     if content.crisis_concepts is not None:
@@ -612,5 +623,5 @@ def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Ca
         threshold=matching.threshold, clarify_margin=matching.clarify_margin,
         starter_topics=tuple(dict.fromkeys(answer_id for answer_id, _ in parts.starter_topics)),
         intents_es=tuple(intents_es), answers_es=answers_es, lexicon_es=lexicon_es, matcher_es=matcher_es,
-        interface_es=dict(parts.interface_es),
+        interface_es=dict(parts.interface_es), readers_es=dict(parts.readers_es),
     )

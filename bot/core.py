@@ -34,7 +34,7 @@ from bot.language import looks_spanish
 from bot.matcher import MatchResult, Ranked
 from bot.reader import Reader, reader_of, words_of
 from bot.replies import SOS, TOPICS, Reply, Suggestion
-from bot.spanish import SpanishReply, answered, read_spanish, topics_es
+from bot.spanish import SpanishReply, answered, read_spanish, reader_es, topics_es
 
 log = logging.getLogger(__name__)
 
@@ -323,9 +323,10 @@ class Lantern:
             return None
         turn = self._recall(user_key)
         offered = turn.offered if turn is not None and turn.lang == "es" else ()
+        reader = reader_es(catalog, text, turn.reader if turn else "unknown")
         found = read_spanish(catalog, text, self._region_values(catalog, region, "es"), self._net_line(region, "es"),
-                             offered)
-        return self._remember_spanish(user_key, found, turn.reader if turn else "unknown")
+                             offered, reader)
+        return self._remember_spanish(user_key, replace(found, reader=reader))
 
     def _spanish_button(self, answer_id: str, user_key: str | None, region: str | None) -> Reply | None:
         """A topic button pressed after a Spanish reply: its Spanish text (None: it has none, English serves)."""
@@ -335,14 +336,16 @@ class Lantern:
         if not (catalog.topic_answers_es() if answer_id == TOPICS else answer_id in catalog.answers_es):
             return None
         values = self._region_values(catalog, region, "es")
-        found = topics_es(catalog, values) if answer_id == TOPICS else answered(catalog, answer_id, values, 100.0)
         turn = self._memory.recall(user_key) if user_key else None
-        return self._remember_spanish(user_key, found, turn.reader if turn else "unknown")
+        reader = turn.reader if turn else "unknown"
+        found = (topics_es(catalog, values, reader) if answer_id == TOPICS
+                 else answered(catalog, answer_id, values, 100.0, reader=reader))
+        return self._remember_spanish(user_key, found)
 
-    def _remember_spanish(self, user_key: str | None, found: SpanishReply, reader: Reader) -> Reply:
+    def _remember_spanish(self, user_key: str | None, found: SpanishReply) -> Reply:
         if user_key is not None:
             self._memory.remember(user_key, topic=found.topic, offered=found.offered, kind=found.reply.kind,
-                                  reader=reader, lang="es")
+                                  reader=found.reader, lang="es")
         return found.reply
 
     def _render_crisis(self, crisis: CrisisResult, region: str | None) -> Reply:

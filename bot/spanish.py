@@ -19,6 +19,8 @@ from bot.catalog import Catalog
 from bot.conversation_memory import chosen_number
 from bot.hotlines import fill
 from bot.matcher import MatchResult, Ranked
+from bot.normalise import fold, words
+from bot.reader import Reader
 from bot.replies import TOPICS, Reply, Suggestion
 
 # As for English (bot.core): topics this close under the threshold are offered on a fallback,
@@ -37,6 +39,7 @@ class SpanishReply:
     reply: Reply
     offered: tuple[str, ...]
     topic: str | None = None
+    reader: Reader = "unknown"
 
 
 def ui_es(catalog: Catalog, key: str, values: Mapping[str, str]) -> str | None:
@@ -45,15 +48,27 @@ def ui_es(catalog: Catalog, key: str, values: Mapping[str, str]) -> str | None:
     return fill(template, values) if template is not None else None
 
 
+def reader_es(catalog: Catalog, text: str, previous: Reader = "unknown") -> Reader:
+    """Who a Spanish message is about, from the words in `readers_es` (intents/lexicon_es.yaml):
+    a relative named ("mi hijo") is a family member writing; else the writer's own use ("recai",
+    "tengo ganas") is the person in recovery; else what the conversation was about so far."""
+    said = f" {' '.join(words(fold(text)))} "
+    for reader in ("family", "self"):
+        if any(f" {' '.join(words(fold(phrase)))} " in said for phrase in catalog.readers_es.get(reader, ())):
+            return reader  # type: ignore[return-value]
+    return previous
+
+
 def read_spanish(catalog: Catalog, text: str, values: Mapping[str, str], net: str,
-                 offered: tuple[str, ...] = ()) -> SpanishReply:
+                 offered: tuple[str, ...] = (), reader: Reader = "unknown") -> SpanishReply:
     """The reply to a Spanish message. `values`: the region's Spanish lines; `net`: the Spanish help
-    line for an unsure reply; `offered`: the Spanish topics the last reply offered ("2" picks one)."""
+    line for an unsure reply; `offered`: the Spanish topics the last reply offered ("2" picks one);
+    `reader`: who the message is about (`reader_es`), for answers written per reader."""
     offered = tuple(a for a in offered if a in catalog.answers_es)  # a reload may drop one
     number = chosen_number(text) if offered else None
     if number is not None and number != 0 and -len(offered) <= number <= len(offered):
         picked = offered[number - 1 if number > 0 else number]
-        return answered(catalog, picked, values, 100.0)
+        return answered(catalog, picked, values, 100.0, reader=reader)
     matcher = catalog.matcher_es
     if matcher is None:
         return notice(catalog, values, ())
@@ -62,28 +77,29 @@ def read_spanish(catalog: Catalog, text: str, values: Mapping[str, str], net: st
     if result.kind == "answer" and best is not None:
         intent = catalog.intent_es(best.intent)
         if intent is not None:
-            return answered(catalog, intent.answer, values, best.score, intent.id, intent.kind)
+            return answered(catalog, intent.answer, values, best.score, intent.id, intent.kind, reader)
     if result.kind == "clarify" and best is not None:
         return _clarify(catalog, _options(catalog, result.ranked), best.score, values, net)
     return notice(catalog, values, _near(catalog, result), best.score if best else 0.0)
 
 
 def answered(catalog: Catalog, answer_id: str, values: Mapping[str, str], score: float,
-             intent_id: str | None = None, kind: str = "answer") -> SpanishReply:
-    """The Spanish answer, its follow-ups under their Spanish titles, its sources as written.
-    Small talk ("hola", "gracias") is no topic: the last topic stays the conversation's."""
+             intent_id: str | None = None, kind: str = "answer", reader: Reader = "unknown") -> SpanishReply:
+    """The Spanish answer (its text for this reader), its follow-ups under their Spanish titles, its
+    sources as written. Small talk ("hola", "gracias") is no topic: the last topic stays the conversation's."""
     answer = catalog.answers_es[answer_id]
     follow_ups = buttons_es(catalog, answer.follow_ups)
-    reply = Reply("smalltalk" if kind == "smalltalk" else "answer", fill(answer.text, values),
+    reply = Reply("smalltalk" if kind == "smalltalk" else "answer", fill(answer.text_for(reader), values),
                   intent=intent_id or answer_id, score=score, suggestions=follow_ups, sources=answer.sources, lang="es")
-    return SpanishReply(reply, tuple(s.answer_id for s in follow_ups), None if kind == "smalltalk" else answer_id)
+    return SpanishReply(reply, tuple(s.answer_id for s in follow_ups), None if kind == "smalltalk" else answer_id,
+                        reader)
 
 
-def topics_es(catalog: Catalog, values: Mapping[str, str]) -> SpanishReply:
+def topics_es(catalog: Catalog, values: Mapping[str, str], reader: Reader = "unknown") -> SpanishReply:
     """Every Spanish topic as a button, under the Spanish header (the menu after a Spanish turn)."""
     header = ui_es(catalog, "topics_header", values) or catalog.interface.get("topics_header", "")
     topics = tuple(Suggestion(a.id, a.title) for a in catalog.topic_answers_es())
-    return SpanishReply(Reply("answer", header, suggestions=topics, lang="es"), ())
+    return SpanishReply(Reply("answer", header, suggestions=topics, lang="es"), (), reader=reader)
 
 
 def notice(catalog: Catalog, values: Mapping[str, str], near: tuple[str, ...], score: float = 0.0) -> SpanishReply:

@@ -18,6 +18,7 @@ from bot.evaluate import evaluate_intents, load_labelled
 from bot.hotlines import fill
 from bot.paths import DEFAULT_INTENTS_DIR
 from bot.replies import SOS, TOPICS
+from bot.spanish import reader_es
 
 US_CRISIS_ES = ("Llama al 988 y marca 2 para español, o envía AYUDA por texto al 988 (988 Línea de Prevención "
                 "del Suicidio y Crisis, gratis, 24 horas)")
@@ -26,9 +27,10 @@ UK_DRUGS_ES = "FRANK: 0300 123 6600 (gratis, confidencial; en inglés)"
 TESTS_DATA = DEFAULT_INTENTS_DIR.parent / "tests" / "data"
 
 
-def spanish_text(lantern, answer_id: str, region: str = "US") -> str:
+def spanish_text(lantern, answer_id: str, region: str = "US", asked: str = "") -> str:
+    """The Spanish answer as sent for the user's region, for whoever `asked` is about."""
     catalog = lantern.catalog
-    return fill(catalog.answers_es[answer_id].text, catalog.region(region).values("es"))
+    return fill(catalog.answers_es[answer_id].text_for(reader_es(catalog, asked)), catalog.region(region).values("es"))
 
 
 @pytest.mark.parametrize(("text", "answer_id"), [
@@ -48,7 +50,7 @@ def spanish_text(lantern, answer_id: str, region: str = "US") -> str:
 def test_a_typical_spanish_question_gets_its_spanish_answer(lantern, text, answer_id):
     reply = lantern.reply("ana", text)
     assert (reply.kind, reply.intent, reply.lang) == ("answer", answer_id, "es")
-    assert reply.text == spanish_text(lantern, answer_id)
+    assert reply.text == spanish_text(lantern, answer_id, asked=text)
     assert reply.sources == lantern.catalog.answers[answer_id].sources  # publisher and title, as in English
 
 
@@ -234,3 +236,17 @@ def test_the_sos_command_after_a_spanish_reply_gives_the_spanish_help_lines(lant
         assert session.handle("/sos").startswith("Help, right now (United States):")
     finally:
         session.close()
+
+
+def test_a_spanish_answer_is_written_for_who_the_message_is_about(lantern):
+    """"mi hijo recayo" is a family member writing; "recai anoche" the person in recovery."""
+    relapse = lantern.catalog.answers_es["relapse"]
+    family = lantern.reply("ana", "mi hijo recayo otra vez que hago")
+    assert family.intent == "relapse" and family.text.startswith(relapse.for_family.split("\n")[0])
+    own = lantern.reply("luis", "recai anoche y me siento horrible")
+    assert own.intent == "relapse" and own.text.startswith(relapse.for_self.split("\n")[0])
+    neither = lantern.reply("eva", "es normal recaer?")
+    assert neither.intent == "relapse" and neither.text.startswith(relapse.text.split("\n")[0])
+    # The conversation remembers: a button pressed next is for the same reader.
+    cravings = lantern.answer("night_cravings", user_key="ana")
+    assert cravings.text.startswith(lantern.catalog.answers_es["night_cravings"].for_family.split("\n")[0])
