@@ -99,7 +99,8 @@ class Catalog:
     lexicon_es: Lexicon | None = None
     matcher_es: Matcher | None = None
     interface_es: Mapping[str, str] = field(default_factory=dict)
-    # Words that say who a Spanish message is about: "family" and "self" (intents/lexicon_es.yaml).
+    # Words that say who a Spanish message is about: "family" and "self" (intents/lexicon_es.yaml,
+    # `readers_es`: `family` and `own_use`).
     readers_es: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def intent(self, intent_id: str) -> Intent | None:

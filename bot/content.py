@@ -143,8 +143,8 @@ class ConceptsModel(_Strict):
 class ReadersModel(_Strict):
     """`readers_es`: words that say who a Spanish message is about (bot.spanish.reader_es)."""
 
-    family: list[Text] = Field(min_length=1)
-    self_: list[Text] = Field(min_length=1, alias="self")
+    family: list[Text] = []
+    own_use: list[Text] = []
 
 
 class IntentsFile(_Strict):
@@ -311,7 +311,7 @@ def _collect_intents(path: Path, raw: LineDict, content: IntentsFile, parts: _Pa
     parts.synonyms_es.update({k.lower(): v.lower() for k, v in content.synonyms_es.items()})
     parts.stopwords_es.update(w.lower() for w in content.stopwords_es)
     if content.readers_es is not None:
-        parts.readers_es = {"family": tuple(content.readers_es.family), "self": tuple(content.readers_es.self_)}
+        parts.readers_es = {"family": tuple(content.readers_es.family), "self": tuple(content.readers_es.own_use)}
     if content.crisis is not None:
         parts.crisis.append((content.crisis, path, raw["crisis"]))
     if content.crisis_concepts is not None:

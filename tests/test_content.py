@@ -475,6 +475,21 @@ def test_a_spanish_intent_with_an_unknown_key_is_named(content_copy):
     assert "intents_es" in problem and "lang" in problem
 
 
+def test_a_misspelt_reader_key_in_the_spanish_lexicon_is_named(content_copy):
+    content_copy.edit("intents/lexicon_es.yaml", "  own_use: [recai,", "  own_uses: [recai,")
+    problem = only_problem_at(content_copy, "intents/lexicon_es.yaml", "  own_uses: [recai,")
+    assert "unknown key 'readers_es.own_uses' (expected one of family, own_use)" in problem
+
+
+def test_without_spanish_topics_a_spanish_message_gets_the_notice(content_copy):
+    (content_copy.intents / "topics_es.yaml").unlink()
+    catalog = load_catalog(content_copy.intents, content_copy.responses)
+    assert catalog.matcher_es is None
+    reply = Lantern(catalog).reply("ana", "que es la naloxona")
+    assert (reply.kind, reply.lang, reply.help_line) == ("fallback", "es", True)
+    assert reply.text.startswith("Gracias por escribir.") and "marca 2 para español" in reply.text
+
+
 # --- keys written twice, every error of a file at once, emptied files -----------------------------------
 
 
