@@ -91,6 +91,17 @@ class Catalog:
     crisis_replies_es: Mapping[str, str] = field(default_factory=dict)
     # What the check-in says (responses/checkin.yaml); None: check-ins are off (see bot.checkin.texts).
     checkin: CheckinTexts | None = None
+    # Spanish topics (intents/topics_es.yaml), matched only against Spanish messages by their own
+    # matcher (None: no Spanish topics), and the Spanish texts of answers and interface texts
+    # (responses/answers_es.yaml, interface_es.yaml), keyed like the English ones.
+    intents_es: tuple[Intent, ...] = ()
+    answers_es: Mapping[str, Answer] = field(default_factory=dict)
+    lexicon_es: Lexicon | None = None
+    matcher_es: Matcher | None = None
+    interface_es: Mapping[str, str] = field(default_factory=dict)
+    # Words that say who a Spanish message is about: "family" and "self" (intents/lexicon_es.yaml,
+    # `readers_es`: `family` and `own_use`).
+    readers_es: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def intent(self, intent_id: str) -> Intent | None:
         return self._intents_by_id.get(intent_id)
@@ -99,6 +110,18 @@ class Catalog:
     def _intents_by_id(self) -> Mapping[str, Intent]:
         """Looked up for every answer: a map once, not a scan of every intent per reply."""
         return {intent.id: intent for intent in self.intents}
+
+    def intent_es(self, intent_id: str) -> Intent | None:
+        return self._intents_es_by_id.get(intent_id)
+
+    @cached_property
+    def _intents_es_by_id(self) -> Mapping[str, Intent]:
+        return {intent.id: intent for intent in self.intents_es}
+
+    def topic_answers_es(self) -> tuple[Answer, ...]:
+        """The Spanish answers a Spanish topic menu offers, in the order their intents are written."""
+        seen = dict.fromkeys(i.answer for i in self.intents_es if i.kind == "answer")
+        return tuple(self.answers_es[a] for a in seen if a in self.answers_es)
 
     def topic_answers(self) -> tuple[Answer, ...]:
         """The answers a topic menu offers, in the order their intents are written."""

@@ -130,10 +130,10 @@ class ConsoleSession:
     def render_reply(self, reply: Reply) -> str:
         parts = [reply.text]
         if reply.sources:
-            parts.append(f"{self.lantern.ui('sources')}: {'; '.join(reply.sources)}")
+            parts.append(f"{self.lantern.ui('sources', lang=reply.lang)}: {'; '.join(reply.sources)}")
         self.choices = list(reply.suggestions)
         if self.choices:
-            parts.append(self.lantern.ui("choose_number") + "\n" + self._numbered())
+            parts.append(self.lantern.ui("choose_number", lang=reply.lang) + "\n" + self._numbered())
         return "\n\n".join(parts)
 
     def _numbered(self) -> str:

@@ -140,6 +140,13 @@ class ConceptsModel(_Strict):
     own_overdose: WhoseModel | None = None
 
 
+class ReadersModel(_Strict):
+    """`readers_es`: words that say who a Spanish message is about (bot.spanish.reader_es)."""
+
+    family: list[Text] = []
+    own_use: list[Text] = []
+
+
 class IntentsFile(_Strict):
     """One file in intents/: any of these keys (what users say, and how it is read)."""
 
@@ -149,6 +156,13 @@ class IntentsFile(_Strict):
     stopwords: list[Text] = []
     crisis: CrisisModel | None = None
     crisis_concepts: ConceptsModel | None = None
+    # Spanish topics (intents/topics_es.yaml): matched only against a Spanish message, with a
+    # lexicon of their own; each intent's answer must have a Spanish text (`answers_es`).
+    intents_es: list[IntentModel] = []
+    misspellings_es: dict[Text, Text] = {}
+    synonyms_es: dict[Text, Text] = {}
+    stopwords_es: list[Text] = []
+    readers_es: ReadersModel | None = None
 
 
 class ResponsesFile(_Strict):
@@ -160,6 +174,10 @@ class ResponsesFile(_Strict):
     crisis_replies: dict[Text, Text] = {}
     crisis_replies_es: dict[Text, Text] = {}
     starter_topics: list[Id] = []
+    # Spanish texts of answers, keyed by the English answer's id (responses/answers_es.yaml), and
+    # Spanish interface texts, keyed like `interface` (responses/interface_es.yaml).
+    answers_es: dict[Id, AnswerModel] = {}
+    interface_es: dict[Text, Text] = {}
 
 
 ContentFile = IntentsFile | ResponsesFile
@@ -191,11 +209,19 @@ class _Parts:
     crisis_replies: dict[str, str]
     crisis_replies_es: dict[str, str]
     starter_topics: list[tuple[str, Where]]
+    intents_es: list[tuple[IntentModel, Where, list[int]]] = field(default_factory=list)
+    answers_es: dict[str, tuple[AnswerModel, Where]] = field(default_factory=dict)
+    misspellings_es: dict[str, str] = field(default_factory=dict)
+    synonyms_es: dict[str, str] = field(default_factory=dict)
+    stopwords_es: set[str] = field(default_factory=set)
+    readers_es: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    interface_es: dict[str, str] = field(default_factory=dict)
     # Where each text is written: to name a Spanish reply that translates nothing, and a text
     # defined in two files (the later would silently replace the earlier).
     interface_where: dict[str, Where] = field(default_factory=dict)
     crisis_replies_where: dict[str, Where] = field(default_factory=dict)
     crisis_replies_es_where: dict[str, Where] = field(default_factory=dict)
+    interface_es_where: dict[str, Where] = field(default_factory=dict)
     # Where each top-level key is first written, and each folder: a missing text is named there.
     sections: dict[str, Where] = field(default_factory=dict)
     folders: dict[type[BaseModel], Path] = field(default_factory=dict)
@@ -273,13 +299,19 @@ def _empty_file_problem(path: Path, folder: Path, model: type[ContentFile], pres
 
 
 def _collect_intents(path: Path, raw: LineDict, content: IntentsFile, parts: _Parts) -> None:
-    items = raw.get("intents")
-    for index, intent in enumerate(content.intents):
-        examples = items[index]["examples"]
-        parts.intents.append((intent, Where(path, items.lines[index]), list(examples.lines)))
+    for key, found in (("intents", parts.intents), ("intents_es", parts.intents_es)):
+        items = raw.get(key)
+        for index, intent in enumerate(getattr(content, key)):
+            examples = items[index]["examples"]
+            found.append((intent, Where(path, items.lines[index]), list(examples.lines)))
     parts.misspellings.update({k.lower(): v.lower() for k, v in content.misspellings.items()})
     parts.synonyms.update({k.lower(): v.lower() for k, v in content.synonyms.items()})
     parts.stopwords.update(w.lower() for w in content.stopwords)
+    parts.misspellings_es.update({k.lower(): v.lower() for k, v in content.misspellings_es.items()})
+    parts.synonyms_es.update({k.lower(): v.lower() for k, v in content.synonyms_es.items()})
+    parts.stopwords_es.update(w.lower() for w in content.stopwords_es)
+    if content.readers_es is not None:
+        parts.readers_es = {"family": tuple(content.readers_es.family), "self": tuple(content.readers_es.own_use)}
     if content.crisis is not None:
         parts.crisis.append((content.crisis, path, raw["crisis"]))
     if content.crisis_concepts is not None:
@@ -288,19 +320,23 @@ def _collect_intents(path: Path, raw: LineDict, content: IntentsFile, parts: _Pa
 
 def _collect_responses(path: Path, raw: LineDict, content: ResponsesFile, parts: _Parts,
                        problems: list[str]) -> None:
-    for answer_id, answer in content.answers.items():
-        where = Where(path, line_of(raw, ("answers", answer_id)))
-        if answer_id in parts.answers:
-            problems.append(f"{where}: answer '{answer_id}' is already defined at {parts.answers[answer_id][1]}")
-            continue
-        parts.answers[answer_id] = (answer, where)
-        problems += _answer_text_problems(path, answer_id, raw["answers"][answer_id])
+    for key in ("answers", "answers_es"):
+        collected: dict[str, tuple[AnswerModel, Where]] = getattr(parts, key)
+        for answer_id, answer in getattr(content, key).items():
+            where = Where(path, line_of(raw, (key, answer_id)))
+            if answer_id in collected:
+                problems.append(f"{where}: {key}.{answer_id} is already defined at {collected[answer_id][1]}"
+                                if key == "answers_es" else
+                                f"{where}: answer '{answer_id}' is already defined at {collected[answer_id][1]}")
+                continue
+            collected[answer_id] = (answer, where)
+            problems += _answer_text_problems(path, answer_id, raw[key][answer_id], key)
     if content.hotlines is not None:
         where = Where(path, raw.lines["hotlines"])
         if parts.hotlines is not None:
             problems.append(f"{where}: hotlines are already defined at {parts.hotlines[1]}: keep one 'hotlines'")
         parts.hotlines = (content.hotlines, where)
-    for key in ("interface", "crisis_replies", "crisis_replies_es"):
+    for key in ("interface", "interface_es", "crisis_replies", "crisis_replies_es"):
         texts: dict[str, str] = getattr(content, key)
         if not texts:
             continue
@@ -335,7 +371,7 @@ def _text_lines(node: LineDict, key: str, text: str) -> list[tuple[int, str]]:
 
 def _placeholder_problems(path: Path, node: LineDict, texts: dict[str, str], section: str) -> list[str]:
     """Placeholders no region fills, at their line: one typo would show every user '{emergncy}'."""
-    allowed = UI_PLACEHOLDERS if section == "interface" else REGION_PLACEHOLDERS
+    allowed = UI_PLACEHOLDERS if section in ("interface", "interface_es") else REGION_PLACEHOLDERS
     found = []
     for key, text in texts.items():
         for line, words in _text_lines(node, key, text):
@@ -346,14 +382,14 @@ def _placeholder_problems(path: Path, node: LineDict, texts: dict[str, str], sec
     return found
 
 
-def _answer_text_problems(path: Path, answer_id: str, raw: LineDict) -> list[str]:
+def _answer_text_problems(path: Path, answer_id: str, raw: LineDict, section: str = "answers") -> list[str]:
     """An answer's placeholders must be region fields, and its sources readable names, not files."""
     texts = {key: raw[key] for key in ("text", "for_family", "for_self") if isinstance(raw.get(key), str)}
-    found = _placeholder_problems(path, raw, texts, f"answers.{answer_id}")
+    found = _placeholder_problems(path, raw, texts, f"{section}.{answer_id}")
     sources = raw.get("sources")
     for index, source in enumerate(sources if isinstance(sources, LineList) else []):
         if isinstance(source, str) and _looks_like_a_file(source.strip()):
-            found.append(f"{path}:{sources.lines[index]}: answers.{answer_id}: source '{source}' is a file name; "
+            found.append(f"{path}:{sources.lines[index]}: {section}.{answer_id}: source '{source}' is a file name; "
                          "write the publisher and the title as people read them, e.g. "
                          "'NIDA: Drugs, Brains, and Behavior: The Science of Addiction'")
     return found
@@ -462,23 +498,77 @@ def _check_concept_names(model: ConceptsModel, path: Path, raw: LineDict, known:
                                 f"has more than {MAX_PHRASE_WORDS} words")
 
 
-def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Catalog | None:
-    answers = {k: Answer(k, m.title, m.text, tuple(m.sources), tuple(m.follow_ups), w, m.for_family, m.for_self)
-               for k, (m, w) in parts.answers.items()}
+def _intents(found: list[tuple[IntentModel, Where, list[int]]], answers: Mapping[str, Answer], section: str,
+             missing: str, problems: list[str]) -> list[Intent]:
+    """The intents of one language, each id once and each pointing at an answer of that language."""
     intents: list[Intent] = []
     seen: dict[str, Where] = {}
-    for model, where, lines in parts.intents:
+    for model, where, lines in found:
         if model.id in seen:
-            problems.append(f"{where}: intent '{model.id}' is already defined at {seen[model.id]}")
+            problems.append(f"{where}: {section} '{model.id}' is already defined at {seen[model.id]}")
             continue
         seen[model.id] = where
         if model.answer not in answers:
-            problems.append(f"{where}: intent '{model.id}' points at answer '{model.answer}', "
-                            "which no file in responses/ defines")
+            problems.append(f"{where}: {section} '{model.id}' points at answer '{model.answer}', {missing}")
         examples = tuple(Example(t, Where(where.path, lines[i] if i < len(lines) else where.line))
                          for i, t in enumerate(model.examples))
         intents.append(Intent(model.id, model.answer, model.kind, examples, tuple(model.keywords), where,
                               tuple(model.needs_one_of), tuple(model.never_with)))
+    return intents
+
+
+def _answers(found: Mapping[str, tuple[AnswerModel, Where]],
+             english: Mapping[str, Answer] | None = None) -> dict[str, Answer]:
+    """Answers from their models; a Spanish answer that lists no sources cites its English one's."""
+    def sources(answer_id: str, model: AnswerModel) -> tuple[str, ...]:
+        if not model.sources and english is not None and answer_id in english:
+            return english[answer_id].sources
+        return tuple(model.sources)
+
+    return {k: Answer(k, m.title, m.text, sources(k, m), tuple(m.follow_ups), w, m.for_family, m.for_self)
+            for k, (m, w) in found.items()}
+
+
+def _spanish_problems(parts: _Parts, answers: Mapping[str, Answer], answers_es: Mapping[str, Answer]) -> list[str]:
+    """A Spanish text translates an English one: its id, its follow-ups and its interface key exist."""
+    problems = []
+    for answer in answers_es.values():
+        if answer.id not in answers:
+            problems.append(f"{answer.where}: answers_es has '{answer.id}', which no English answer has: "
+                            "a Spanish answer translates an answer of answers.yaml (same id)")
+        for follow_up in answer.follow_ups:
+            if follow_up not in answers_es:
+                problems.append(f"{answer.where}: answers_es.{answer.id} offers follow-up '{follow_up}', "
+                                "which has no Spanish text in answers_es")
+    for key, where in parts.interface_es_where.items():
+        if key not in parts.interface:
+            problems.append(f"{where}: interface_es has '{key}', which interface does not: "
+                            "a Spanish text translates an English one")
+    return problems
+
+
+def _spanish_matcher(parts: _Parts, intents_es: list[Intent],
+                     matching: MatchingSettings) -> tuple[Lexicon, Matcher | None]:
+    """The Spanish intents' own matcher, built the same way as the English one; None without any."""
+    lexicon = Lexicon(parts.misspellings_es, parts.synonyms_es, frozenset(parts.stopwords_es))
+    if not intents_es:
+        return lexicon, None
+    return lexicon, _matcher(intents_es, Normaliser(lexicon), matching)
+
+
+def _matcher(intents: list[Intent], normaliser: Normaliser, matching: MatchingSettings) -> Matcher:
+    return Matcher([IntentPhrases(i.id, [e.text for e in i.examples], i.keywords, i.kind == "smalltalk",
+                                  i.needs_one_of, i.never_with) for i in intents],
+                   normaliser, matching.threshold, matching.clarify_margin)
+
+
+def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Catalog | None:
+    answers = _answers(parts.answers)
+    answers_es = _answers(parts.answers_es, answers)
+    intents = _intents(parts.intents, answers, "intent", "which no file in responses/ defines", problems)
+    intents_es = _intents(parts.intents_es, answers_es, "intents_es",
+                          "which has no Spanish text in answers_es (responses/answers_es.yaml)", problems)
+    problems += _spanish_problems(parts, answers, answers_es)
     for answer in answers.values():
         if answer.id in BUTTON_IDS:
             problems.append(f"{answer.where}: answer id '{answer.id}' is reserved for a button "
@@ -520,9 +610,8 @@ def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Ca
         return None
     lexicon = Lexicon(parts.misspellings, parts.synonyms, frozenset(parts.stopwords))
     normaliser = Normaliser(lexicon)
-    matcher = Matcher([IntentPhrases(i.id, [e.text for e in i.examples], i.keywords, i.kind == "smalltalk",
-                                     i.needs_one_of, i.never_with) for i in intents],
-                      normaliser, matching.threshold, matching.clarify_margin)
+    matcher = _matcher(intents, normaliser, matching)
+    lexicon_es, matcher_es = _spanish_matcher(parts, intents_es, matching)
     regions = {code: Region(code, **r.model_dump()) for code, r in hotlines.regions.items()}
     return Catalog(
         intents=tuple(intents), answers=answers, lexicon=lexicon, crisis_lexicon=crisis_lexicon,
@@ -533,4 +622,6 @@ def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Ca
         detector=detector,
         threshold=matching.threshold, clarify_margin=matching.clarify_margin,
         starter_topics=tuple(dict.fromkeys(answer_id for answer_id, _ in parts.starter_topics)),
+        intents_es=tuple(intents_es), answers_es=answers_es, lexicon_es=lexicon_es, matcher_es=matcher_es,
+        interface_es=dict(parts.interface_es), readers_es=dict(parts.readers_es),
     )

@@ -28,7 +28,7 @@ from bot.hotlines import canonical_code
 from bot.mood_chart import MoodChart
 from bot.mood_picture import MoodPicture, mood_picture
 from bot.pseudonym import Pseudonyms
-from bot.replies import TOPICS, Reply, Suggestion
+from bot.replies import SOS, TOPICS, Reply, Suggestion
 from bot.scrub import scrub
 from bot.storage import CheckinStore, StoreError
 from bot.timezones import effective_time_zone
@@ -246,8 +246,8 @@ class Conversation:
                                   show)
 
     async def sos(self, key: str, show: Show) -> Reply:
-        """Help lines at once: no matching."""
-        return await self.respond(key, lambda lantern, _key, region: lantern.sos(region), show)
+        """Help lines at once: no matching (in Spanish when Lantern last answered this user in Spanish)."""
+        return await self.respond(key, lambda lantern, k, region: lantern.answer(SOS, user_key=k, region=region), show)
 
     async def respond(self, key: str, make: ReplyMaker, show: Show, *, offload: bool = False) -> Reply:
         """Prepare a reply with the core, show it, then record what happened (never before the reply)."""

@@ -64,7 +64,8 @@ class Turn:
     `topic`: the last topic answered (kept through small talk: "thanks" and then "and for him?"
     still means that topic). `offered`: the answer ids of the topics just offered as a reply to
     pick from (follow-ups, the options of "which did you mean", nearby topics), in button order.
-    `kind`: the last reply's kind. `reader`: who the conversation is about so far.
+    `kind`: the last reply's kind. `reader`: who the conversation is about so far. `lang`: the
+    language Lantern last answered in ("es": a topic button pressed next is answered in Spanish).
     """
 
     topic: str | None
@@ -72,6 +73,7 @@ class Turn:
     kind: str
     reader: Reader
     at: float
+    lang: str = "en"
 
 
 class ConversationMemory:
@@ -95,13 +97,13 @@ class ConversationMemory:
         return turn
 
     def remember(self, user_key: str, *, topic: str | None, offered: tuple[str, ...], kind: str,
-                 reader: Reader) -> Turn:
+                 reader: Reader, lang: str = "en") -> Turn:
         """Record the reply just given. A reply with no topic of its own keeps the last one."""
         previous = self.recall(user_key)
         if topic is None and previous is not None:
             topic = previous.topic
         now = self._clock()
-        turn = Turn(topic, offered, kind, reader, now)
+        turn = Turn(topic, offered, kind, reader, now, lang)
         self._turns[user_key] = turn
         self._turns.move_to_end(user_key)
         self._drop_old(now)

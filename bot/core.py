@@ -34,6 +34,7 @@ from bot.language import looks_spanish
 from bot.matcher import MatchResult, Ranked, first_sentence
 from bot.reader import Reader, reader_of, words_of
 from bot.replies import SOS, TOPICS, Reply, Suggestion
+from bot.spanish import SpanishReply, answered, read_spanish, reader_es, topics_es
 
 log = logging.getLogger(__name__)
 
@@ -141,39 +142,44 @@ class Lantern:
         crisis = self._in_context(user_key, text, self._detect(text, lang), lang)
         if crisis is not None and crisis.full:
             return self._crisis_reply(user_key, crisis, region)
+        spanish = None
         try:
-            notice = self._spanish_notice(region) if lang == "es" else None
-            reply = notice or self._answer_message(text, user_key, region)
+            spanish = self._spanish_reply(text, user_key, region) if self._in_spanish(lang, user_key, text) else None
+            reply = spanish or self._answer_message(text, user_key, region)
         except Exception:
             log.exception("reply failed after the crisis check (message text not logged)")
             reply = Reply("fallback", self.ui("content_unavailable", region_code=region))
         if crisis is not None:
             reply = self._with_help_line(reply, crisis, region)
-        reply = self._keep_help_near(user_key, reply, lang, region)
+        reply = self._keep_help_near(user_key, reply, "es" if spanish else lang, region)
         if reply.kind in ("fallback", "clarify") and not reply.help_line:
             reply = self._with_net(reply, region)
         return reply
 
     def answer(self, answer_id: str, *, user_key: str | None = None, region: str | None = None) -> Reply:
         """A topic asked for directly (a button press): no matching involved."""
+        turn = self._memory.recall(user_key) if user_key else None
         if answer_id == SOS:
-            return self.sos(region)
+            return self.sos(region, turn.lang if turn else "en")
         catalog = self._catalog
-        if answer_id == TOPICS and catalog is not None:
+        spanish = self._spanish_button(answer_id, user_key, region) if turn and turn.lang == "es" else None
+        if spanish is not None:
+            reply = spanish
+        elif answer_id == TOPICS and catalog is not None:
             reply = Reply("answer", self.ui("topics_header"), suggestions=self.topics())
         elif catalog is None or answer_id not in catalog.answers:
             return self._fallback(None, ())
         else:
-            turn = self._memory.recall(user_key) if user_key else None
             reader = turn.reader if turn else "unknown"
             reply = self._answer_reply(catalog, answer_id, 100.0, reader=reader, region=region)
             if user_key:
                 self._remember(user_key, reply, reader)
-        return self._keep_help_near(user_key, reply, region=region) if user_key else reply
+        lang = "es" if spanish is not None else "en"
+        return self._keep_help_near(user_key, reply, lang, region) if user_key else reply
 
-    def sos(self, region: str | None = None) -> Reply:
-        """Help lines at once, with no matching involved."""
-        return self._render_crisis(CrisisResult(SOS), region)
+    def sos(self, region: str | None = None, lang: str = "en") -> Reply:
+        """Help lines at once, with no matching involved (in Spanish after a Spanish reply)."""
+        return self._render_crisis(CrisisResult(SOS, lang=lang), region)
 
     def topics(self) -> tuple[Suggestion, ...]:
         catalog = self._catalog
@@ -200,13 +206,16 @@ class Lantern:
     def _all_topics(self) -> Suggestion:
         return Suggestion(TOPICS, self.ui("topics_button"))
 
-    def ui(self, key: str, *, region_code: str | None = None, **values: str) -> str:
+    def ui(self, key: str, *, region_code: str | None = None, lang: str = "en", **values: str) -> str:
         """An interface text with the help lines of `region_code` (the user's region; None: the default).
 
         A missing key gives the key's name rather than failing a reply. `values` win over the
         region's own, so `ui("region_set", region="Australia")` names the region just chosen.
+        `lang="es"`: the Spanish text (interface_es) with the region's Spanish lines, where there is one.
         """
         catalog = self._catalog
+        if catalog is not None and lang == "es" and key in catalog.interface_es:
+            return fill(catalog.interface_es[key], self._region_values(catalog, region_code, "es") | values)
         template = catalog.interface.get(key) if catalog else None
         if catalog is None or template is None:
             if key == "content_unavailable":
@@ -284,7 +293,7 @@ class Lantern:
     def _with_help_line(self, reply: Reply, crisis: CrisisResult, region: str | None) -> Reply:
         """The soft level: the answer as asked, with the help line for what the message touched."""
         line = self._crisis_text(f"soft_{crisis.category}", crisis.lang, region) or self._net_line(region, crisis.lang)
-        sos = Suggestion(SOS, self.ui("sos_button"))
+        sos = Suggestion(SOS, self.ui("sos_button", lang=crisis.lang))
         return replace(reply, text=f"{reply.text}\n\n{line}", suggestions=(sos, *reply.suggestions),
                        help_line=True, urgent=True)
 
@@ -306,15 +315,47 @@ class Lantern:
             log.exception("crisis text '%s' could not be filled", key)
             return None
 
-    def _spanish_notice(self, region: str | None) -> Reply | None:
-        """A Spanish message that is no crisis: told in Spanish that answers are in English for now,
-        and where help in Spanish is."""
+    def _in_spanish(self, lang: str, user_key: str, text: str) -> bool:
+        """A Spanish message, or a bare choice ("2") after a Spanish reply: that reply offered the choices."""
+        if lang == "es":
+            return True
+        if chosen_number(text) is None:
+            return False
+        turn = self._recall(user_key)
+        return turn is not None and turn.lang == "es"
+
+    def _spanish_reply(self, text: str, user_key: str, region: str | None) -> Reply | None:
+        """A Spanish message that is no crisis: its Spanish topic, else a Spanish "which did you mean"
+        or the Spanish notice (bot.spanish). None when there is no content to answer from."""
         catalog = self._catalog
-        template = catalog.interface.get("spanish_notice") if catalog is not None else None
-        if catalog is None or template is None:
+        if catalog is None or "spanish_notice" not in catalog.interface:
             return None
-        text = fill(template, self._region_values(catalog, region, "es"))
-        return Reply("fallback", text, suggestions=self.starter_topics(), help_line=True)
+        turn = self._recall(user_key)
+        offered = turn.offered if turn is not None and turn.lang == "es" else ()
+        reader = reader_es(catalog, text, turn.reader if turn else "unknown")
+        found = read_spanish(catalog, text, self._region_values(catalog, region, "es"), self._net_line(region, "es"),
+                             offered, reader)
+        return self._remember_spanish(user_key, replace(found, reader=reader))
+
+    def _spanish_button(self, answer_id: str, user_key: str | None, region: str | None) -> Reply | None:
+        """A topic button pressed after a Spanish reply: its Spanish text (None: it has none, English serves)."""
+        catalog = self._catalog
+        if catalog is None:
+            return None
+        if not (catalog.topic_answers_es() if answer_id == TOPICS else answer_id in catalog.answers_es):
+            return None
+        values = self._region_values(catalog, region, "es")
+        turn = self._memory.recall(user_key) if user_key else None
+        reader = turn.reader if turn else "unknown"
+        found = (topics_es(catalog, values, reader) if answer_id == TOPICS
+                 else answered(catalog, answer_id, values, 100.0, reader=reader))
+        return self._remember_spanish(user_key, found)
+
+    def _remember_spanish(self, user_key: str | None, found: SpanishReply) -> Reply:
+        if user_key is not None:
+            self._memory.remember(user_key, topic=found.topic, offered=found.offered, kind=found.reply.kind,
+                                  reader=found.reader, lang="es")
+        return found.reply
 
     def _render_crisis(self, crisis: CrisisResult, region: str | None) -> Reply:
         try:
@@ -522,7 +563,7 @@ class Lantern:
             del self._open_escalations[user_key]
         else:
             self._open_escalations[user_key] = (left - 1, crisis_lang)
-        sos = Suggestion(SOS, self.ui("sos_button"))
+        sos = Suggestion(SOS, self.ui("sos_button", lang=lang))
         if reply.help_line:  # the soft level already put a help line and the button on it
             return replace(reply, urgent=True)
         line = self._crisis_text("still_here", lang, region) or self.ui("still_here", region_code=region)

@@ -39,13 +39,14 @@ decir digo habla hablar pasa paso pasando sigue seguir estar ser va voy pega gol
 cuchillo arma peligro policia labios morados morado azules azul boca cara frio fria
 estaria seria mejor peor corto corte corta brazos siento sentido mato muera funciona tome tomo
 tomar inyecte inyecto salida veo pelo llamada cuanto cuanta tiempo dura suicida suicidas creo parece
+consigo conseguir sintomas senales tratar cuesta pagar seguro apoyar limites buenas buenos noches tardes muchas
 q xq pq porq tmb tb ntp xfa porfa pa toy tas kiero kieres weno aki ke
 """.split())
 # Long words no English message holds: one of them alone marks a message Spanish ("sobredosis").
 _UNMISTAKABLE = frozenset("""
 quiero necesito ayudame sobredosis suicidarme morirme matarme respira despierta reacciona
 pastillas heroina preocupada desmayo desmayado desmayada abstinencia esperanza demasiado demasiada
-ojala
+ojala naloxona metadona buprenorfina naltrexona fentanilo malilla recayo recaer desintoxicacion
 """.split())
 # Spanish words English speakers also use ("gracias", "amigo", "my abuela"): half weight, so
 # one of them in an English message is not enough.

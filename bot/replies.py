@@ -45,6 +45,8 @@ class Reply:
     # True when the text carries a help line: a crisis reply, an answer with the help line shown
     # beside it (the "soft" level), or the quiet line under every fallback and clarify.
     help_line: bool = False
+    # "es" for a reply in Spanish: a front end labels its sources in that language too.
+    lang: str = "en"
 
     def as_json(self, message: str) -> dict[str, object]:
         """The shape `lantern ask --json` prints, one object per message."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -29,6 +29,7 @@ from bot.core import Lantern
 from bot.crisis import BUILTIN_LEXICON, CATEGORIES, CrisisDetector, CrisisLexicon, expand_patterns
 from bot.errors import LanternError
 from bot.evaluate import evaluate_intents, evaluate_safety, load_labelled
+from bot.normalise import Normaliser
 from bot.paths import SAFETY_FLOOR, safety_dir_for
 from bot.regex_safety import unsafe_shapes
 from bot.yaml_lines import FileProblems, load_yaml, validated
@@ -112,7 +113,9 @@ def blocking_checks(catalog: Catalog, safety_dir: Path | None = None) -> list[Fi
     The checks that run the crisis detector come last and only when no pattern can backtrack
     without end: such a pattern could take minutes on one of their messages.
     """
+    spanish = spanish_view(catalog)
     found = _duplicate_examples(catalog) + _unsourced_answers(catalog)
+    found += _duplicate_examples(spanish) if spanish else []
     shapes = pattern_shapes(catalog)
     if shapes:
         return found + shapes
@@ -142,9 +145,21 @@ def accuracy_floor(catalog: Catalog, safety_dir: Path | None) -> list[Finding]:
 
 def advisory_checks(catalog: Catalog, run_detector: bool = True) -> list[Finding]:
     """Warnings an operator should read, none of which stops the content from serving."""
+    spanish = spanish_view(catalog)
     return (_unused_answers(catalog) + _example_counts(catalog) + _answer_lengths(catalog)
             + _confusable_examples(catalog) + (_crisis_examples(catalog) if run_detector else [])
-            + _examples_missing_needs(catalog) + _untranslated_crisis_replies(catalog))
+            + _examples_missing_needs(catalog) + _untranslated_crisis_replies(catalog)
+            + (_example_counts(spanish) + _confusable_examples(spanish) + _examples_missing_needs(spanish)
+               if spanish else []))
+
+
+def spanish_view(catalog: Catalog) -> Catalog | None:
+    """The catalog as its Spanish topics see it (their intents, matcher and lexicon), so the checks on
+    examples run on them unchanged; None when the content has no Spanish topics."""
+    if catalog.matcher_es is None or catalog.lexicon_es is None:
+        return None
+    return replace(catalog, intents=catalog.intents_es, matcher=catalog.matcher_es,
+                   normaliser=Normaliser(catalog.lexicon_es))
 
 
 def _untranslated_crisis_replies(catalog: Catalog) -> list[Finding]:

@@ -138,8 +138,8 @@ def test_a_starter_topic_that_is_no_topic_is_named_at_its_line(content_copy, sta
 @pytest.mark.parametrize("reserved", ["sos", "topics"])
 def test_an_answer_may_not_take_a_button_id(content_copy, reserved):
     """A 'topics' answer would be unreachable: its button opens the topic list instead."""
-    content_copy.edit("responses/smalltalk.yaml", "\n  greeting:\n", f"\n  {reserved}:\n")
-    content_copy.edit("intents/smalltalk.yaml", "    answer: greeting\n", f"    answer: {reserved}\n")
+    content_copy.edit("responses/smalltalk.yaml", "\n  agree:\n", f"\n  {reserved}:\n")  # one with no Spanish text
+    content_copy.edit("intents/smalltalk.yaml", "    answer: agree\n", f"    answer: {reserved}\n")
     problem = only_problem_at(content_copy, "responses/smalltalk.yaml", f"  {reserved}:")
     assert f"'{reserved}' is reserved" in problem
 
@@ -223,11 +223,11 @@ def test_a_missing_spanish_reply_falls_back_to_the_english_one(catalog):
     assert catalog.crisis_reply("suicide") == catalog.crisis_replies["suicide"]
 
 
-def test_the_spanish_notice_says_lantern_answers_in_english_and_where_spanish_help_is(catalog):
+def test_the_spanish_notice_says_some_answers_are_in_spanish_and_where_spanish_help_is(catalog):
     from bot.hotlines import fill
 
     notice = fill(catalog.interface["spanish_notice"], catalog.region("US").values("es"))
-    assert "solo responde en inglés" in notice
+    assert "respuestas en español sobre algunos temas" in notice and "solo en inglés" in notice
     assert "marca 2 para español" in notice and "1-800-662-4357" in notice and "911" in notice
 
 
@@ -408,6 +408,86 @@ def test_an_empty_spanish_line_is_named(content_copy):
     content_copy.edit("responses/hotlines.yaml", "        name: Reino Unido\n", "        name: \"\"\n")
     problem = only_problem_at(content_copy, "responses/hotlines.yaml", 'name: ""')
     assert "regions.UK.es.name" in problem
+
+
+# --- Spanish topics (intents/topics_es.yaml, responses/answers_es.yaml, interface_es.yaml) --------------
+
+
+def test_the_spanish_topics_load_with_their_own_matcher(catalog):
+    assert catalog.matcher_es is not None and catalog.lexicon_es is not None
+    assert {i.answer for i in catalog.intents_es} <= set(catalog.answers_es) <= set(catalog.answers)
+    assert not {i.id for i in catalog.intents_es} & set(catalog.matcher.intent_ids) - set(catalog.answers)
+
+
+def test_a_spanish_answer_for_an_unknown_id_is_named(content_copy):
+    content_copy.edit("responses/answers_es.yaml", "answers_es:\n",
+                      'answers_es:\n  made_up_topic:\n    title: "Hola"\n    text: "Hola"\n')
+    problem = only_problem_at(content_copy, "responses/answers_es.yaml", "made_up_topic:")
+    assert "answers_es has 'made_up_topic', which no English answer has" in problem
+
+
+def test_a_spanish_intent_whose_answer_has_no_spanish_text_is_named(content_copy):
+    content_copy.edit("intents/topics_es.yaml", "    answer: family_groups\n", "    answer: sober_living\n")
+    problem = only_problem_at(content_copy, "intents/topics_es.yaml", "- id: family_groups")
+    assert "intents_es 'family_groups' points at answer 'sober_living', which has no Spanish text" in problem
+
+
+def test_a_spanish_follow_up_with_no_spanish_text_is_named(content_copy):
+    content_copy.edit("responses/answers_es.yaml", "    follow_ups: [overdose_signs, fentanyl, supporting_loved_one]",
+                      "    follow_ups: [overdose_signs, sober_living]")
+    problem = only_problem_at(content_copy, "responses/answers_es.yaml", "  naloxone:")
+    assert "answers_es.naloxone offers follow-up 'sober_living', which has no Spanish text" in problem
+
+
+def test_a_mistyped_placeholder_in_a_spanish_answer_is_named_at_its_line(content_copy):
+    content_copy.edit("responses/answers_es.yaml", "      {overdose_law}\n", "      {overdose_lw}\n")
+    problem = only_problem_at(content_copy, "responses/answers_es.yaml", "{overdose_lw}")
+    assert "answers_es.naloxone.text: placeholder '{overdose_lw}' is not a region field" in problem
+
+
+def test_a_spanish_interface_text_with_no_english_original_is_named(content_copy):
+    content_copy.edit("responses/interface_es.yaml", "  fallback_suggest:",
+                      '  fallback_sugest: "Hola"\n  fallback_suggest:')
+    problem = only_problem_at(content_copy, "responses/interface_es.yaml", "fallback_sugest:")
+    assert "interface_es has 'fallback_sugest', which interface does not" in problem
+
+
+def test_a_spanish_intent_written_twice_is_named_at_its_second_line(content_copy):
+    path = content_copy.intents / "topics_es.yaml"
+    again = "  - id: naloxone\n    answer: naloxone\n    examples: [narcan]\n"
+    path.write_text(path.read_text(encoding="utf-8") + again, encoding="utf-8")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    second = max(n for n, line in enumerate(lines, 1) if line == "  - id: naloxone")
+    assert only_problem(content_copy).startswith(f"{path}:{second}: intents_es 'naloxone' is already defined at ")
+
+
+def test_malformed_spanish_yaml_names_the_file_and_line(content_copy):
+    content_copy.edit("intents/topics_es.yaml", "  - id: naloxone\n    answer: naloxone\n",
+                      "  - id: naloxone\n      answer: naloxone\n")
+    problem = only_problem_at(content_copy, "intents/topics_es.yaml", "      answer: naloxone")
+    assert "YAML" in problem
+
+
+def test_a_spanish_intent_with_an_unknown_key_is_named(content_copy):
+    content_copy.edit("intents/topics_es.yaml", "    answer: family_groups\n",
+                      "    answer: family_groups\n    lang: es\n")
+    problem = only_problem_at(content_copy, "intents/topics_es.yaml", "    lang: es")
+    assert "intents_es" in problem and "lang" in problem
+
+
+def test_a_misspelt_reader_key_in_the_spanish_lexicon_is_named(content_copy):
+    content_copy.edit("intents/lexicon_es.yaml", "  own_use: [recai,", "  own_uses: [recai,")
+    problem = only_problem_at(content_copy, "intents/lexicon_es.yaml", "  own_uses: [recai,")
+    assert "unknown key 'readers_es.own_uses' (expected one of family, own_use)" in problem
+
+
+def test_without_spanish_topics_a_spanish_message_gets_the_notice(content_copy):
+    (content_copy.intents / "topics_es.yaml").unlink()
+    catalog = load_catalog(content_copy.intents, content_copy.responses)
+    assert catalog.matcher_es is None
+    reply = Lantern(catalog).reply("ana", "que es la naloxona")
+    assert (reply.kind, reply.lang, reply.help_line) == ("fallback", "es", True)
+    assert reply.text.startswith("Gracias por escribir.") and "marca 2 para español" in reply.text
 
 
 # --- keys written twice, every error of a file at once, emptied files -----------------------------------

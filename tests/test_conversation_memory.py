@@ -52,7 +52,7 @@ def test_the_last_turn_is_recalled_per_user(memory):
 def test_a_turn_holds_ids_only_never_message_text(memory):
     remember(memory)
     fields = {f.name for f in dataclasses.fields(memory.recall("ann"))}
-    assert fields == {"topic", "offered", "kind", "reader", "at"}
+    assert fields == {"topic", "offered", "kind", "reader", "at", "lang"}
 
 
 def test_small_talk_keeps_the_last_topic(memory):

@@ -112,7 +112,7 @@ class TelegramShow:
     async def _reply(self, reply: Reply) -> None:
         """Urgent replies go out first in line and are retried; others let a 'typing…' in flight land first."""
         service = self._service
-        messages = render.render_reply(reply, sources_label=service.lantern.ui("sources"))
+        messages = render.render_reply(reply, sources_label=service.lantern.ui("sources", lang=reply.lang))
         if reply.urgent or reply.kind == "crisis":
             if self._typing is not None:
                 self._typing.cancel()

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.core import Lantern
+from bot.hotlines import fill
 from bot.replies import Reply
 from bot.store import Store
 from bot.telegram.app import stop
@@ -293,3 +294,14 @@ async def test_if_the_core_fails_on_a_message_the_user_still_gets_help_now(
     assert reply.plain_text == bot.lantern.sos().text
     assert "core failed on a message (ValueError)" in caplog.text
     assert "something only I would write" not in caplog.text
+
+
+async def test_a_spanish_question_gets_its_spanish_answer_and_a_button_stays_spanish(bot: RunningBot) -> None:
+    catalog = bot.lantern.catalog
+    spanish = catalog.region("US").values("es")
+    naloxone = catalog.answers_es["naloxone"]
+    (answer,) = await bot.say(CHAT, "donde consigo narcan")
+    assert answer.plain_text == f"{fill(naloxone.text, spanish)}\n\nFuentes: {'; '.join(naloxone.sources)}"
+    assert answer.button_labels == [catalog.answers_es[a].title for a in naloxone.follow_ups]
+    (pressed,) = await bot.press(CHAT, "a:overdose_signs")
+    assert pressed.plain_text.startswith(fill(catalog.answers_es["overdose_signs"].text, spanish))

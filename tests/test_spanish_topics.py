@@ -1,0 +1,252 @@
+"""Spanish topics: a Spanish message that is no crisis gets its topic's Spanish answer, a Spanish
+"which did you mean", or the Spanish notice, each with Spanish help lines (bot.spanish, bot.core).
+
+Hotline numbers are asserted exactly, as written in responses/hotlines.yaml (`es:` lines): US 911,
+988 (press 2 for Spanish), SAMHSA 1-800-662-4357; UK 999, FRANK 0300 123 6600.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.concepts import SOFT
+from bot.console import ConsoleSession
+from bot.crisis import CrisisResult
+from bot.evaluate import evaluate_intents, load_labelled
+from bot.hotlines import fill
+from bot.paths import DEFAULT_INTENTS_DIR
+from bot.replies import SOS, TOPICS
+from bot.spanish import reader_es
+
+US_CRISIS_ES = ("Llama al 988 y marca 2 para español, o envía AYUDA por texto al 988 (988 Línea de Prevención "
+                "del Suicidio y Crisis, gratis, 24 horas)")
+US_DRUGS_ES = "Línea Nacional de Ayuda de SAMHSA: 1-800-662-4357 (gratis, confidencial, 24 horas, en español)"
+UK_DRUGS_ES = "FRANK: 0300 123 6600 (gratis, confidencial; en inglés)"
+TESTS_DATA = DEFAULT_INTENTS_DIR.parent / "tests" / "data"
+
+
+def spanish_text(lantern, answer_id: str, region: str = "US", asked: str = "") -> str:
+    """The Spanish answer as sent for the user's region, for whoever `asked` is about."""
+    catalog = lantern.catalog
+    return fill(catalog.answers_es[answer_id].text_for(reader_es(catalog, asked)), catalog.region(region).values("es"))
+
+
+@pytest.mark.parametrize(("text", "answer_id"), [
+    ("xq mi hijo no puede dejar la heroina", "why_cant_they_stop"),
+    ("como empezo mi hija con la heroina", "why_people_start"),
+    ("la heroina le empeora la depresion?", "depression_heroin_cycle"),
+    ("que es el diagnostico dual", "dual_diagnosis"),
+    ("salio del detox y anda super deprimido", "depression_after_detox"),
+    ("mi esposo recayo otra vez q hago", "relapse"),
+    ("cuanto dura la abstinencia de heroina", "withdrawal"),
+    ("donde consigo narcan", "naloxone"),
+    ("que es el suboxone", "medications_for_opioid_use"),
+    ("como pago el rehab sin seguro", "paying_for_treatment"),
+    ("la heroina trae fentanilo?", "fentanyl"),
+    ("hay grupos de apoyo para familias en español", "family_groups"),
+])
+def test_a_typical_spanish_question_gets_its_spanish_answer(lantern, text, answer_id):
+    reply = lantern.reply("ana", text)
+    assert (reply.kind, reply.intent, reply.lang) == ("answer", answer_id, "es")
+    assert reply.text == spanish_text(lantern, answer_id, asked=text)
+    assert reply.sources == lantern.catalog.answers[answer_id].sources  # publisher and title, as in English
+
+
+def test_follow_up_buttons_are_spanish_topics_under_spanish_titles(lantern):
+    reply = lantern.reply("ana", "que es la naloxona")
+    answers_es = lantern.catalog.answers_es
+    assert [s.answer_id for s in reply.suggestions] == list(answers_es["naloxone"].follow_ups)
+    assert [s.label for s in reply.suggestions] == ["Señales de una sobredosis", "Fentanilo en la heroína",
+                                                    "Cómo apoyar a tu ser querido"]
+
+
+def test_every_spanish_follow_up_has_a_spanish_text(catalog):
+    for answer in catalog.answers_es.values():
+        assert set(answer.follow_ups) <= set(catalog.answers_es), answer.id
+
+
+# --- the user's region, in Spanish --------------------------------------------------------------
+
+
+def test_the_numbers_are_the_us_spanish_lines(lantern):
+    naloxone = lantern.reply("ana", "donde consigo narcan").text
+    assert "• Llama al 911.\n" in naloxone
+    assert naloxone.endswith("En la mayoría de los estados, las leyes del Buen Samaritano protegen a quien pide "
+                             "ayuda ante una sobredosis.")
+    treatment = lantern.reply("bea", "donde encuentro tratamiento para mi hijo").text
+    assert f"• {US_DRUGS_ES}\n" in treatment
+
+
+def test_the_numbers_follow_another_region_in_spanish(lantern):
+    naloxone = lantern.reply("ana", "donde consigo narcan", region="UK").text
+    assert "• Llama al 999.\n" in naloxone and "911" not in naloxone
+    assert "Buen Samaritano" not in naloxone  # the UK has no such line: it is left out
+    treatment = lantern.reply("bea", "donde encuentro tratamiento para mi hijo", region="UK").text
+    assert f"• {UK_DRUGS_ES}\n" in treatment and "1-800" not in treatment
+
+
+def test_no_spanish_answer_writes_a_number_of_its_own(catalog):
+    for answer in catalog.answers_es.values():
+        for number in ("911", "988", "999", "1-800", "741741"):
+            assert number not in answer.text, f"{answer.id}: write {number!r} as a placeholder"
+
+
+def test_spanish_answers_are_person_first(catalog):
+    for answer in catalog.answers_es.values():
+        assert not re.search(r"\badict[oa]s?\b", answer.text, re.IGNORECASE), answer.id
+
+
+# --- unsure, and nothing close ------------------------------------------------------------------
+
+
+def test_a_spanish_question_with_no_spanish_topic_gets_the_notice_with_help_lines(lantern):
+    reply = lantern.reply("ana", "me puedes recomendar una receta de tamales")
+    assert (reply.kind, reply.lang, reply.help_line) == ("fallback", "es", True)
+    assert reply.text.startswith("Gracias por escribir.")
+    assert "respuestas en español sobre algunos temas" in reply.text
+    assert f"• {US_CRISIS_ES}\n" in reply.text and f"• {US_DRUGS_ES}\n" in reply.text
+    assert "llama al 911." in reply.text
+    labels = {s.answer_id: s.label for s in reply.suggestions}
+    assert labels[TOPICS] == "Todos los temas"
+    assert all(a in lantern.catalog.answers_es for a in labels if a != TOPICS)
+    assert labels["why_cant_they_stop"] == "¿Por qué no puede simplemente dejarla?"
+
+
+def test_the_notice_in_another_region_gives_its_lines(lantern):
+    reply = lantern.reply("ana", "me puedes recomendar una receta de tamales", region="UK")
+    assert "• Llama a Samaritans al 116 123 (gratis, 24 horas; atiende en inglés)\n" in reply.text
+    assert f"• {UK_DRUGS_ES}\n" in reply.text and "llama al 999." in reply.text and "988" not in reply.text
+
+
+def test_a_spanish_which_did_you_mean_keeps_a_spanish_help_line(lantern):
+    reply = lantern.reply("ana", "que es el tratamiento")
+    assert (reply.kind, reply.lang, reply.help_line) == ("clarify", "es", True)
+    assert reply.text.startswith("Quiero entenderte bien.")
+    assert reply.text.endswith(f"Si necesitas a alguien ahora mismo: {US_CRISIS_ES}. En una emergencia, llama al 911.")
+    assert "If you need" not in reply.text
+    assert len(reply.suggestions) >= 2
+    assert all(s.label == lantern.catalog.answers_es[s.answer_id].title for s in reply.suggestions)
+
+
+def test_typing_a_number_after_a_spanish_clarify_opens_the_spanish_answer(lantern):
+    offered = lantern.reply("ana", "que es el tratamiento").suggestions
+    reply = lantern.reply("ana", "2")
+    assert (reply.kind, reply.intent, reply.lang) == ("answer", offered[1].answer_id, "es")
+
+
+def test_a_spanish_answer_touching_a_risk_gets_the_soft_spanish_help_line(lantern, monkeypatch):
+    monkeypatch.setattr(lantern, "_detect", lambda text, lang: CrisisResult("other_at_risk", level=SOFT, lang=lang))
+    reply = lantern.reply("ana", "cuales son las señales de riesgo de suicidio")
+    assert (reply.kind, reply.intent, reply.lang) == ("answer", "suicide_risk", "es")
+    assert reply.text.endswith(f"Si alguien que quieres podría estar pensando en el suicidio: {US_CRISIS_ES} "
+                               "(también ayudan a familias). Si está en peligro ahora, llama al 911.")
+    assert reply.suggestions[0].answer_id == SOS and reply.suggestions[0].label == "Ayuda ahora"
+
+
+def test_a_spanish_crisis_still_gets_the_crisis_reply_first(lantern):
+    reply = lantern.reply("ana", "quiero matarme, ya no aguanto mas")
+    assert reply.kind == "crisis" and reply.crisis == "suicide"
+
+
+# --- English stays English; buttons follow the conversation's language ----------------------------
+
+
+@pytest.mark.parametrize("text", ["why cant my son just quit", "what is naloxone", "where do i find treatment",
+                                  "my son relapsed what now", "is suboxone safe", "gracias for the help"])
+def test_an_english_message_never_gets_spanish(lantern, text):
+    reply = lantern.reply("ann", text)
+    assert reply.lang == "en"
+    assert not any(a.text.split("\n")[0] in reply.text for a in lantern.catalog.answers_es.values())
+
+
+def test_an_english_message_after_a_spanish_one_is_answered_in_english(lantern):
+    lantern.reply("ana", "que es la naloxona")
+    reply = lantern.reply("ana", "what is naloxone")
+    assert (reply.intent, reply.lang) == ("naloxone", "en")
+    assert reply.text == fill(lantern.catalog.answers["naloxone"].text, lantern.catalog.region("US").values())
+
+
+def test_a_button_after_a_spanish_reply_gives_the_spanish_answer(lantern):
+    lantern.reply("ana", "que es la naloxona")
+    reply = lantern.answer("fentanyl", user_key="ana")
+    assert (reply.kind, reply.lang) == ("answer", "es")
+    assert reply.text == spanish_text(lantern, "fentanyl")
+    again = lantern.answer("harm_reduction", user_key="ana")
+    assert again.text == spanish_text(lantern, "harm_reduction")
+
+
+def test_a_button_after_an_english_reply_gives_the_english_answer(lantern):
+    lantern.reply("ann", "what is naloxone")
+    reply = lantern.answer("fentanyl", user_key="ann")
+    assert reply.lang == "en" and reply.text.startswith("In the US, fentanyl")
+
+
+def test_all_topics_and_help_now_after_a_spanish_reply_are_spanish(lantern):
+    lantern.reply("ana", "me puedes recomendar una receta de tamales")
+    topics = lantern.answer(TOPICS, user_key="ana")
+    assert topics.text == "Estos son los temas que tengo en español. Toca uno:"
+    assert [s.label for s in topics.suggestions] == [a.title for a in lantern.catalog.topic_answers_es()]
+    sos = lantern.answer(SOS, user_key="ana")
+    assert sos.kind == "crisis" and sos.text.startswith("Ayuda, ahora mismo (Estados Unidos):")
+
+
+def test_a_topic_with_no_spanish_text_is_answered_in_english(lantern):
+    lantern.reply("ana", "que es la naloxona")
+    reply = lantern.answer("sober_living", user_key="ana")
+    assert reply.lang == "en" and reply.text == lantern.answer("sober_living").text
+
+
+def test_the_console_labels_sources_and_choices_in_spanish(lantern):
+    session = ConsoleSession(lantern)
+    try:
+        out = session.handle("que es la naloxona")
+        assert out.startswith(spanish_text(lantern, "naloxone"))
+        assert "\n\nFuentes: CDC: Lifesaving Naloxone; " in out
+        assert "Escribe un número para elegir:\n  1. Señales de una sobredosis" in out
+        assert session.handle("1").startswith(spanish_text(lantern, "overdose_signs"))
+    finally:
+        session.close()
+
+
+# --- how well Spanish questions are understood ----------------------------------------------------
+
+
+def test_every_spanish_intent_has_at_least_eight_examples(catalog):
+    for intent in catalog.intents_es:
+        assert len(intent.examples) >= 8, intent.id
+
+
+@pytest.mark.parametrize(("name", "floor"), [("intent_eval_es.yaml", 0.8), ("intent_eval_es_b.yaml", 0.65),
+                                             ("intent_eval_es_c.yaml", 0.75)])
+def test_held_out_spanish_questions_are_mostly_answered_right(lantern, name, floor):
+    """First measured: intent_eval_es.yaml 23/44 (before the examples were tuned on it), _b 28/40,
+    _c 30/37 (written after the last tuning). Floors, so a content edit that breaks Spanish shows."""
+    report = evaluate_intents(lantern, load_labelled(TESTS_DATA / name, "intent"))
+    assert report.accuracy >= floor
+
+
+def test_the_sos_command_after_a_spanish_reply_gives_the_spanish_help_lines(lantern):
+    session = ConsoleSession(lantern)
+    try:
+        session.handle("que es la naloxona")
+        assert session.handle("/sos").startswith("Ayuda, ahora mismo (Estados Unidos):")
+        session.handle("what is naloxone")
+        assert session.handle("/sos").startswith("Help, right now (United States):")
+    finally:
+        session.close()
+
+
+def test_a_spanish_answer_is_written_for_who_the_message_is_about(lantern):
+    """"mi hijo recayo" is a family member writing; "recai anoche" the person in recovery."""
+    relapse = lantern.catalog.answers_es["relapse"]
+    family = lantern.reply("ana", "mi hijo recayo otra vez que hago")
+    assert family.intent == "relapse" and family.text.startswith(relapse.for_family.split("\n")[0])
+    own = lantern.reply("luis", "recai anoche y me siento horrible")
+    assert own.intent == "relapse" and own.text.startswith(relapse.for_self.split("\n")[0])
+    neither = lantern.reply("eva", "es normal recaer?")
+    assert neither.intent == "relapse" and neither.text.startswith(relapse.text.split("\n")[0])
+    # The conversation remembers: a button pressed next is for the same reader.
+    cravings = lantern.answer("night_cravings", user_key="ana")
+    assert cravings.text.startswith(lantern.catalog.answers_es["night_cravings"].for_family.split("\n")[0])
