@@ -128,6 +128,7 @@ def test_pills_saved_up_still_get_the_suicide_reply(lantern, text):
     "when im angry i start throwing things and punching stuff",
     "i was so angry i punched the wall",
     "i lose my temper and start throwing things since i quit",
+    "little things set me off. i even start throwing stuff. is that anger issues?",
 ])
 def test_the_writers_own_temper_gets_at_most_the_help_line(lantern, text):
     assert_no_crisis_reply(reply_to(lantern, text))
