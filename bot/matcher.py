@@ -319,14 +319,16 @@ class Matcher:
         # Each intent's best example, then the blend, over arrays: the same arithmetic as one intent
         # at a time (element by element, in the same order), at a fraction of the cost.
         owner_of = self._owners[candidates]
-        owners = np.unique(owner_of)
         best_example = np.zeros(len(self.intent_ids))
         np.maximum.at(best_example, owner_of, values)
+        owners = np.flatnonzero(np.bincount(owner_of, minlength=len(self.intent_ids)))
         share = self._intent_index.shared(ids, known)[owners] / query_weight
         blended = best_example[owners] * (1 - VOCABULARY_WEIGHT) + 100.0 * VOCABULARY_WEIGHT * share
         keyword_owners = self._keywords.hits(canonical)
         if keyword_owners:
-            blended[np.isin(owners, list(keyword_owners))] += KEYWORD_BONUS
+            with_keyword = np.zeros(len(self.intent_ids), dtype=bool)
+            with_keyword[list(keyword_owners)] = True
+            blended[with_keyword[owners]] += KEYWORD_BONUS
         if len(tokens) > _SMALL_TALK_WORDS:
             pleasantries = self._is_small_talk[owners] & (share < _SMALL_TALK_SHARE)
             blended[pleasantries] = np.minimum(blended[pleasantries], self._threshold - _HELD_BACK_GAP)
@@ -469,12 +471,10 @@ def _best(scores: np.ndarray, count: int, exclude: int | None) -> np.ndarray:
     if total <= count:
         chosen = np.arange(total)
     else:
-        split = np.argpartition(scores, total - count)
-        chosen = split[total - count:]
-        cut = scores[split[total - count]]
-        if np.count_nonzero(scores == cut) > np.count_nonzero(scores[chosen] == cut):  # a tie left out
-            above = np.flatnonzero(scores > cut)
-            chosen = np.concatenate((above, np.flatnonzero(scores == cut)[: count - len(above)]))
+        # The score at the cut, then all above it and as many at it as fit, in catalog order.
+        cut = np.partition(scores, total - count)[total - count]
+        above = np.flatnonzero(scores > cut)
+        chosen = np.concatenate((above, np.flatnonzero(scores == cut)[: count - len(above)]))
     return chosen[chosen != exclude] if exclude is not None else chosen
 
 
