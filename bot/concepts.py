@@ -186,6 +186,10 @@ class ConceptReader:
             words = tuple(form.split())
             by_first.setdefault(words[0], {}).setdefault(len(words), {})[words] = frozenset(names)
         self._by_first = by_first
+        # The first two words of every longer phrase: where a word and the next are not among them,
+        # no phrase of two or more words starts there, and none is looked up.
+        self._openings = frozenset(words[:2] for lengths in by_first.values() for length, phrases in lengths.items()
+                                   if length > 1 for words in phrases)
         self._negations = frozenset(squeeze(n) for n in lexicon.negations)
         self._follow_ups = frozenset(squeeze(" ".join(f.split())) for f in lexicon.follow_ups)
         self._soft = frozenset(lexicon.soft)
@@ -213,7 +217,10 @@ class ConceptReader:
             lengths = self._by_first.get(token)
             if lengths is None:
                 continue
+            opens = tuple(tokens[start:start + 2]) in self._openings
             for length, phrases in lengths.items():
+                if length > 1 and not opens:
+                    continue
                 names = phrases.get(tuple(tokens[start:start + length]))
                 for name in names or ():
                     found.setdefault(name, []).append(start)
@@ -295,9 +302,10 @@ class ConceptReader:
             all_of, none_of, escalation = self._rules[number]
             if all_of <= live and none_of.isdisjoint(live):
                 return FULL, escalation.category, escalation.firm
-        for name, category in self._lexicon.soft.items():
-            if name in live:
-                return SOFT, category, False
+        if not live.isdisjoint(self._soft):
+            for name, category in self._lexicon.soft.items():
+                if name in live:
+                    return SOFT, category, False
         return NONE, None, False
 
     def _first_person_risk(self, live: set[str]) -> bool:
