@@ -551,6 +551,8 @@ class _PhraseIndex:
 
     def found(self, tokens: list[str]) -> list[tuple[int, int, set[int]]]:
         """Each phrase found in the message's words: (where it starts, how many words, its intents)."""
+        if self._by_start.keys().isdisjoint(tokens):  # most messages start no phrase of a list
+            return []
         return [(start, len(words), intents) for start, token in enumerate(tokens)
                 for words, intents in self._by_start.get(token, ()) if tokens[start:start + len(words)] == words]
 
