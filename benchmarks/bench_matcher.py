@@ -1,8 +1,9 @@
 """Matcher benchmark: the whole reply path against bare rapidfuzz, on the real and a synthetic catalog.
 
 Prints messages per second, p50 and p99 latency of `Lantern.reply` (crisis check, matching and
-reply building), the crisis detector's own cost, and the ratio against a bare
-`rapidfuzz.process.extractOne` over the same example strings, measured in the same run.
+reply building; also for short messages and long posts apart), the crisis detector's own cost, and
+the ratio against a bare `rapidfuzz.process.extractOne` over the same example strings, measured in
+the same run.
 Targets (issue 2): p99 under 1 ms on the real catalog; synthetic ratio at most 3x bare rapidfuzz.
 
     python benchmarks/bench_matcher.py [--synthetic-intents 2000] [--examples 10] [--rounds 3]
@@ -58,6 +59,21 @@ def summary(name: str, samples: list[float]) -> dict[str, float]:
     return figures
 
 
+# Messages of at most this many words are "short" in the printed breakdown; longer ones are posts,
+# which the matcher may also read sentence by sentence (their questions, their closing sentences).
+SHORT_WORDS = 12
+
+
+def by_length(messages: Sequence[str], samples: list[float]) -> dict[str, list[float]]:
+    """The samples of `timings` split by the length of their message (samples run round by round)."""
+    short = [len(m.split()) <= SHORT_WORDS for m in messages]
+    groups: dict[str, list[float]] = {f"short (<= {SHORT_WORDS} words)": [], f"long (> {SHORT_WORDS} words)": []}
+    names = list(groups)
+    for index, sample in enumerate(samples):
+        groups[names[0] if short[index % len(messages)] else names[1]].append(sample)
+    return groups
+
+
 def bench(lantern: Lantern, messages: Sequence[str], rounds: int) -> dict[str, dict[str, float]]:
     catalog = lantern.catalog
     assert catalog is not None
@@ -69,8 +85,11 @@ def bench(lantern: Lantern, messages: Sequence[str], rounds: int) -> dict[str, d
         lantern.forget("bench")
         return result
 
-    results = {
-        "reply": summary("Lantern.reply (whole path)", timings(reply, messages, rounds)),
+    samples = timings(reply, messages, rounds)
+    results = {"reply": summary("Lantern.reply (whole path)", samples)}
+    for name, picked in by_length(messages, samples).items():
+        summary(f"  of which {name}", picked)
+    results |= {
         "crisis": summary("crisis detector alone", timings(catalog.detector.detect, messages, rounds)),
         "match": summary("matcher alone", timings(catalog.matcher.match, messages, rounds)),
     }

@@ -17,6 +17,7 @@ Not for choosing the reply: that is `bot.core`'s.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -249,10 +250,23 @@ class ConceptReader:
             words = tuple(form.split())
             by_first.setdefault(words[0], {}).setdefault(len(words), {})[words] = frozenset(names)
         self._by_first = by_first
+        # The first two words of every longer phrase: where a word and the next are not among them,
+        # no phrase of two or more words starts there, and none is looked up.
+        self._openings = frozenset(words[:2] for lengths in by_first.values() for length, phrases in lengths.items()
+                                   if length > 1 for words in phrases)
         self._negations = frozenset(squeeze(n) for n in lexicon.negations)
         self._follow_ups = frozenset(squeeze(" ".join(f.split())) for f in lexicon.follow_ups)
         self._soft = frozenset(lexicon.soft)
         self._rules = tuple((frozenset(e.all_of), frozenset(e.none_of), e) for e in lexicon.escalations)
+        # Each rule filed under the one of its concepts that fewest rules share: a sentence then tries
+        # only the rules filed under concepts it holds (a rule needs all of its own), not all of them
+        # in turn, which was most of the reading's time on a long message.
+        uses = Counter(name for all_of, _, _ in self._rules for name in all_of)
+        self._rules_under: dict[str, list[int]] = {}
+        self._rules_always = [n for n, (all_of, _, _) in enumerate(self._rules) if not all_of]
+        for number, (all_of, _, _) in enumerate(self._rules):
+            if all_of:
+                self._rules_under.setdefault(min(sorted(all_of), key=uses.__getitem__), []).append(number)
         self._clear_all = frozenset(lexicon.clearances)
         self._clear_self = frozenset(lexicon.self_clearances)
         self._others = frozenset(lexicon.others)
@@ -267,7 +281,10 @@ class ConceptReader:
             lengths = self._by_first.get(token)
             if lengths is None:
                 continue
+            opens = tuple(tokens[start:start + 2]) in self._openings
             for length, phrases in lengths.items():
+                if length > 1 and not opens:
+                    continue
                 names = phrases.get(tuple(tokens[start:start + length]))
                 for name in names or ():
                     found.setdefault(name, []).append(start)
@@ -342,12 +359,17 @@ class ConceptReader:
                 if name not in self._soft or not all(self._negated(tokens, s) for s in starts)}
 
     def _level(self, live: set[str]) -> tuple[int, str | None, bool]:
-        for all_of, none_of, escalation in self._rules:
+        """The first rule (in the order written) that the live concepts meet, else the first soft
+        concept among them."""
+        numbers = [n for name in live for n in self._rules_under.get(name, ())]
+        for number in sorted(numbers + self._rules_always if self._rules_always else numbers):
+            all_of, none_of, escalation = self._rules[number]
             if all_of <= live and none_of.isdisjoint(live):
                 return FULL, escalation.category, escalation.firm
-        for name, category in self._lexicon.soft.items():
-            if name in live:
-                return SOFT, category, False
+        if not live.isdisjoint(self._soft):
+            for name, category in self._lexicon.soft.items():
+                if name in live:
+                    return SOFT, category, False
         return NONE, None, False
 
     def _first_person_risk(self, live: set[str]) -> bool:

@@ -45,6 +45,9 @@ _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 _SPLIT_CONTRACTION = re.compile(
     r"\b(don|can|won|didn|doesn|isn|wasn|aren|weren|couldn|wouldn|shouldn|haven|hasn|hadn|ain) (t)\b"
     r"|\b(i) (m|ve|ll|d)\b|\b(you|we|they) (re|ve|ll)\b|\b(it|that|he|she|what|there) (s)\b")
+# The second halves above, as words: a form holding none of them has no split contraction, and is
+# not searched for one (most messages, and a long one costs a search of every word).
+_CONTRACTION_ENDS = frozenset({"t", "m", "ve", "ll", "d", "re", "s"})
 # Long messages are read in windows of this many characters, half overlapping (see `hits`).
 _WINDOW = 600
 # Sentences longer than this many words are read in half-overlapping runs of it.
@@ -319,7 +322,8 @@ class CrisisDetector:
         joined = " ".join(words(folded))
         if _SPACED_LETTERS.search(joined):
             joined = " ".join(_join_spaced_letters(joined.split()))
-        joined = _SPLIT_CONTRACTION.sub(_join_contraction, joined)  # after: "s u i c i d e" is one word
+        if not _CONTRACTION_ENDS.isdisjoint(joined.split()):  # after: "s u i c i d e" is one word
+            joined = _SPLIT_CONTRACTION.sub(_join_contraction, joined)
         # Whole-string passes (a run of one letter never crosses a space); then each word once.
         form = " ".join(map(self._correct, squeeze(joined).split()))
         return self._idioms.blank(form, keep_length=False)

@@ -11,6 +11,7 @@ Not for detecting crises or for translating: `bot.crisis` reads Spanish crisis p
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from bot.normalise import fold
 
@@ -134,8 +135,10 @@ _NEAR_MIN = 5
 _NEAR_WORDS = _near_table()
 
 
+@lru_cache(maxsize=50_000)
 def _weights(word: str) -> tuple[float, float]:
-    """How much one word says Spanish, and how much English."""
+    """How much one word says Spanish, and how much English (remembered per word: people reuse
+    their words, and the typo check of an unknown word is most of reading a message)."""
     known = _known(word)
     if known is not None:
         return known, 0.0

@@ -228,6 +228,7 @@ class Matcher:
                                                            [self._weights[t] for t in self._known])
         self._owners = np.array(owner_of, dtype=np.intp)
         self._one_word = np.array([len(t) == 1 for t in self._token_sets], dtype=bool)
+        self._is_small_talk = np.array([index in self._small_talk for index in range(len(intents))], dtype=bool)
 
     # --- scoring -------------------------------------------------------------------------------
 
@@ -345,21 +346,23 @@ class Matcher:
                 scored[one_word] = process.cdist([form], [self.choices[p] for p in candidates[one_word].tolist()],
                                                  scorer=_PRESCORER, dtype=np.float64)[0]
         values = scored * (1 - COVERAGE_WEIGHT + COVERAGE_WEIGHT * coverage)
-        best: dict[int, float] = {}
-        for owner, value in zip(self._owners[candidates].tolist(), values.tolist(), strict=True):
-            if value > best.get(owner, -1.0):
-                best[owner] = value
-        owners = list(best)
-        explained = self._intent_index.shared(ids, known)[owners] / query_weight
+        # Each intent's best example, then the blend, over arrays: the same arithmetic as one intent
+        # at a time (element by element, in the same order), at a fraction of the cost.
+        owner_of = self._owners[candidates]
+        best_example = np.zeros(len(self.intent_ids))
+        np.maximum.at(best_example, owner_of, values)
+        owners = np.flatnonzero(np.bincount(owner_of, minlength=len(self.intent_ids)))
+        share = self._intent_index.shared(ids, known)[owners] / query_weight
+        blended = best_example[owners] * (1 - VOCABULARY_WEIGHT) + 100.0 * VOCABULARY_WEIGHT * share
         keyword_owners = self._keywords.hits(canonical)
-        long_message = len(tokens) > _SMALL_TALK_WORDS
-        for owner, share in zip(owners, explained.tolist(), strict=True):
-            value = best[owner] * (1 - VOCABULARY_WEIGHT) + 100.0 * VOCABULARY_WEIGHT * share
-            if owner in keyword_owners:
-                value += KEYWORD_BONUS
-            if long_message and share < _SMALL_TALK_SHARE and owner in self._small_talk:
-                value = min(value, self._threshold - _HELD_BACK_GAP)
-            best[owner] = min(100.0, value)
+        if keyword_owners:
+            with_keyword = np.zeros(len(self.intent_ids), dtype=bool)
+            with_keyword[list(keyword_owners)] = True
+            blended[with_keyword[owners]] += KEYWORD_BONUS
+        if len(tokens) > _SMALL_TALK_WORDS:
+            pleasantries = self._is_small_talk[owners] & (share < _SMALL_TALK_SHARE)
+            blended[pleasantries] = np.minimum(blended[pleasantries], self._threshold - _HELD_BACK_GAP)
+        best = dict(zip(owners.tolist(), np.minimum(blended, 100.0).tolist(), strict=True))
         self._hold_back_unmet(canonical, form, best)
         return best
 
@@ -506,12 +509,10 @@ def _best(scores: np.ndarray, count: int, exclude: int | None) -> np.ndarray:
     if total <= count:
         chosen = np.arange(total)
     else:
-        split = np.argpartition(scores, total - count)
-        chosen = split[total - count:]
-        cut = scores[split[total - count]]
-        if np.count_nonzero(scores == cut) > np.count_nonzero(scores[chosen] == cut):  # a tie left out
-            above = np.flatnonzero(scores > cut)
-            chosen = np.concatenate((above, np.flatnonzero(scores == cut)[: count - len(above)]))
+        # The score at the cut, then all above it and as many at it as fit, in catalog order.
+        cut = np.partition(scores, total - count)[total - count]
+        above = np.flatnonzero(scores > cut)
+        chosen = np.concatenate((above, np.flatnonzero(scores == cut)[: count - len(above)]))
     return chosen[chosen != exclude] if exclude is not None else chosen
 
 
@@ -594,6 +595,8 @@ class _PhraseIndex:
 
     def found(self, tokens: list[str]) -> list[tuple[int, int, set[int]]]:
         """Each phrase found in the message's words: (where it starts, how many words, its intents)."""
+        if self._by_start.keys().isdisjoint(tokens):  # most messages start no phrase of a list
+            return []
         return [(start, len(words), intents) for start, token in enumerate(tokens)
                 for words, intents in self._by_start.get(token, ()) if tokens[start:start + len(words)] == words]
 

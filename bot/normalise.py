@@ -105,20 +105,27 @@ class Normaliser:
         return self._replace_synonyms(joined.split()) if self._synonym_starts else joined
 
     def _replace_synonyms(self, tokens: list[str]) -> str:
-        """Each synonym phrase replaced, the longest first where several start at one word."""
+        """Each synonym phrase replaced, the longest first where several start at one word.
+
+        Only the words that start a synonym are visited; the runs between them are copied whole
+        (most words start none, and a loop over every word was half of normalising a long post).
+        """
+        starts = self._synonym_starts
         out: list[str] = []
-        at = 0
-        while at < len(tokens):
-            size = 1
-            replacement = None
-            if tokens[at] in self._synonym_starts:
-                for size in range(min(self._synonym_words, len(tokens) - at), 0, -1):
-                    replacement = self._synonyms.get(" ".join(tokens[at:at + size]))
-                    if replacement is not None:
-                        break
-            out.append(tokens[at] if replacement is None else replacement)
-            at += size if replacement is not None else 1
-        return " ".join(t for t in out if t)
+        done = 0  # tokens before this are in `out` (or were replaced)
+        for at in [i for i, token in enumerate(tokens) if token in starts]:
+            if at < done:
+                continue  # inside a phrase already replaced
+            for size in range(min(self._synonym_words, len(tokens) - at), 0, -1):
+                replacement = self._synonyms.get(" ".join(tokens[at:at + size]))
+                if replacement is not None:
+                    out += tokens[done:at]
+                    if replacement:
+                        out.append(replacement)
+                    done = at + size
+                    break
+        out += tokens[done:]
+        return " ".join(out)
 
     def match_form(self, canonical: str) -> str:
         """The canonical form without stopwords: what the fuzzy scorer compares."""

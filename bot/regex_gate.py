@@ -113,9 +113,7 @@ class LiteralIndex:
         return frozenset(lit for lit in self._within if lit in word)
 
     def present(self, text: str) -> Literals:
-        found: set[str] = set()
-        for word in set(text.split()):
-            found |= self._in_word(word)
+        found = set().union(*map(self._in_word, set(text.split())))
         found.update(lit for lit in self._across if lit in text)
         return frozenset(found)
 
@@ -131,6 +129,8 @@ class PatternGate:
     def __init__(self, sources: Sequence[str]) -> None:
         self._needs = [required_literals(source) for source in sources]
         self._always = [n for n, needs in enumerate(self._needs) if needs is None]
+        # The sets after the first (which a pattern is filed under), checked once it is picked out.
+        self._others = [needs[1:] if needs else () for needs in self._needs]
         self._filed: dict[str, list[int]] = {}
         for number, needs in enumerate(self._needs):
             for literal in needs[0] if needs else ():
@@ -144,12 +144,10 @@ class PatternGate:
 
     def candidates(self, present: Literals) -> list[int]:
         """Numbers of the patterns that could match a text holding `present`, in order."""
-        filed = set()
-        for literal in present:
-            filed.update(self._filed.get(literal, ()))
+        filed = set().union(*[self._filed[literal] for literal in present if literal in self._filed])
         out = list(self._always)
         for number in filed:
-            for needed in self._needs[number][1:]:  # type: ignore[index]  # (filed under the first)
+            for needed in self._others[number]:
                 if needed.isdisjoint(present):
                     break
             else:
