@@ -25,7 +25,7 @@ from bot.concepts import MAX_PHRASE_WORDS, ConceptLexicon, ConceptReader, Escala
 from bot.config import MatchingSettings
 from bot.crisis import BUILTIN_LEXICON, CATEGORIES, CrisisDetector, CrisisLexicon, PatternError
 from bot.hotlines import FIELDS, LOCALISED, Region
-from bot.matcher import IntentPhrases, Matcher
+from bot.matcher import IntentPhrases, Matcher, Substances
 from bot.normalise import Lexicon, Normaliser
 from bot.replies import BUTTON_IDS
 from bot.yaml_lines import FileProblems, LineDict, LineList, line_of, load_yaml, validated
@@ -154,6 +154,10 @@ class IntentsFile(_Strict):
     misspellings: dict[Text, Text] = {}
     synonyms: dict[Text, Text] = {}
     stopwords: list[Text] = []
+    # What people take, as normalised words (synonyms map brand and street names onto them), and
+    # the opioids among them: they decide which topics a message naming substances can get.
+    substances: list[Text] = []
+    opioids: list[Text] = []
     crisis: CrisisModel | None = None
     crisis_concepts: ConceptsModel | None = None
     # Spanish topics (intents/topics_es.yaml): matched only against a Spanish message, with a
@@ -214,6 +218,9 @@ class _Parts:
     misspellings_es: dict[str, str] = field(default_factory=dict)
     synonyms_es: dict[str, str] = field(default_factory=dict)
     stopwords_es: set[str] = field(default_factory=set)
+    # What people take (see `bot.matcher.Substances`); each opioid with where it is written.
+    substances: set[str] = field(default_factory=set)
+    opioids: dict[str, Where] = field(default_factory=dict)
     readers_es: dict[str, tuple[str, ...]] = field(default_factory=dict)
     interface_es: dict[str, str] = field(default_factory=dict)
     # Where each text is written: to name a Spanish reply that translates nothing, and a text
@@ -307,6 +314,9 @@ def _collect_intents(path: Path, raw: LineDict, content: IntentsFile, parts: _Pa
     parts.misspellings.update({k.lower(): v.lower() for k, v in content.misspellings.items()})
     parts.synonyms.update({k.lower(): v.lower() for k, v in content.synonyms.items()})
     parts.stopwords.update(w.lower() for w in content.stopwords)
+    parts.substances.update(w.lower() for w in content.substances)
+    parts.opioids.update({w.lower(): Where(path, line_of(raw, ("opioids", index)))
+                          for index, w in enumerate(content.opioids)})
     parts.misspellings_es.update({k.lower(): v.lower() for k, v in content.misspellings_es.items()})
     parts.synonyms_es.update({k.lower(): v.lower() for k, v in content.synonyms_es.items()})
     parts.stopwords_es.update(w.lower() for w in content.stopwords_es)
@@ -553,13 +563,18 @@ def _spanish_matcher(parts: _Parts, intents_es: list[Intent],
     lexicon = Lexicon(parts.misspellings_es, parts.synonyms_es, frozenset(parts.stopwords_es))
     if not intents_es:
         return lexicon, None
-    return lexicon, _matcher(intents_es, Normaliser(lexicon), matching)
+    return lexicon, _matcher(intents_es, Normaliser(lexicon), matching, _substances(parts))
 
 
-def _matcher(intents: list[Intent], normaliser: Normaliser, matching: MatchingSettings) -> Matcher:
+def _substances(parts: _Parts) -> Substances:
+    return Substances(frozenset(parts.substances), frozenset(parts.opioids))
+
+
+def _matcher(intents: list[Intent], normaliser: Normaliser, matching: MatchingSettings,
+             substances: Substances) -> Matcher:
     return Matcher([IntentPhrases(i.id, [e.text for e in i.examples], i.keywords, i.kind == "smalltalk",
                                   i.needs_one_of, i.never_with) for i in intents],
-                   normaliser, matching.threshold, matching.clarify_margin)
+                   normaliser, matching.threshold, matching.clarify_margin, substances)
 
 
 def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Catalog | None:
@@ -603,6 +618,8 @@ def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Ca
         if key not in parts.crisis_replies and key not in OPTIONAL_CRISIS_REPLIES:
             problems.append(f"{where}: crisis_replies_es has '{key}', which crisis_replies does not: "
                             "a Spanish reply translates an English one")
+    problems += [f"{where}: opioid '{word}' is not among the substances: list it there too"
+                 for word, where in parts.opioids.items() if word not in parts.substances]
     for key in REQUIRED_INTERFACE:
         if key not in parts.interface:
             problems.append(f"{parts.where('interface', ResponsesFile)}: interface has no text for '{key}'")
@@ -610,7 +627,7 @@ def _build(parts: _Parts, matching: MatchingSettings, problems: list[str]) -> Ca
         return None
     lexicon = Lexicon(parts.misspellings, parts.synonyms, frozenset(parts.stopwords))
     normaliser = Normaliser(lexicon)
-    matcher = _matcher(intents, normaliser, matching)
+    matcher = _matcher(intents, normaliser, matching, _substances(parts))
     lexicon_es, matcher_es = _spanish_matcher(parts, intents_es, matching)
     regions = {code: Region(code, **r.model_dump()) for code, r in hotlines.regions.items()}
     return Catalog(

@@ -96,19 +96,8 @@ _STATING = frozenset({"i", "im", "ive", "am", "me", "feel", "feeling", "feelings
                       "myself", "pretty", "really", "been"})
 _STATING_REACH = 3
 
-# What people take, in normalised form (intents/lexicon.yaml maps brand and street names onto
-# these). A topic most of whose examples name one of these is about those substances: a message
-# naming only others is not its to answer ("can you get addicted to suboxone" is no question about
-# how addictive heroin is).
-DRUGS = frozenset({
-    "heroin", "fentanyl", "buprenorphine", "methadone", "naltrexone", "naloxone", "opioid", "benzo", "alcohol",
-    "kratom", "meth", "cocaine", "weed", "gabapentin", "loperamide", "clonidine", "antidepressant", "ssri", "lsd",
-    "mdma", "xylazine", "nicotine", "adderall", "inhalants", "ketamine",
-})
+# A topic with this share of its examples naming substances (`Substances`) is about those.
 _DRUG_TOPIC_SHARE = 0.4
-# Lantern's topics are written about opioids. A message naming only other substances ("alcohol
-# withdrawal", "treatments for alcohol use disorder") is answered only by a topic that names them.
-OPIOIDS = frozenset({"heroin", "fentanyl", "buprenorphine", "methadone", "naltrexone", "naloxone", "opioid"})
 
 # A long message is answered only when its best topic is clearly ahead: it shares some words with
 # many topics, so a medium score or a narrow lead is mostly chance, and a wrong answer to a long,
@@ -174,6 +163,23 @@ class IntentPhrases:
     never_with: Sequence[str] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Substances:
+    """What people take, as normalised words (`substances` and `opioids` in intents/lexicon.yaml).
+
+    A topic most of whose examples name some of them is about those: a message naming only others is
+    not its to answer ("can you get addicted to suboxone" is no question about how addictive heroin
+    is). Lantern's topics are written about `opioids`: a message naming only other substances
+    ("alcohol withdrawal") is answered only by a topic that names them. Empty: no such rule.
+    """
+
+    all: frozenset[str] = frozenset()
+    opioids: frozenset[str] = frozenset()
+
+
+NO_SUBSTANCES = Substances()
+
+
 def sorted_tokens(form: str) -> str:
     return " ".join(sorted(form.split()))
 
@@ -182,8 +188,9 @@ class Matcher:
     """Compiled examples of one catalog. Immutable after construction (the spelling cache aside)."""
 
     def __init__(self, intents: Sequence[IntentPhrases], normaliser: Normaliser, threshold: float,
-                 clarify_margin: float) -> None:
+                 clarify_margin: float, substances: Substances = NO_SUBSTANCES) -> None:
         self._normaliser = normaliser
+        self._substances = substances
         self._threshold = threshold
         self._margin = clarify_margin
         self.intent_ids = tuple(i.id for i in intents)
@@ -214,7 +221,7 @@ class Matcher:
         self._needs = _PhraseIndex.of([intent.needs_one_of for intent in intents], normaliser)
         self._gated = frozenset(index for index, intent in enumerate(intents) if intent.needs_one_of)
         self._barred = _PhraseIndex.of([intent.never_with for intent in intents], normaliser)
-        self._drugs_of, self._names_drugs = _drug_topics(intents, normaliser)
+        self._drugs_of, self._names_drugs = _drug_topics(intents, normaliser, substances.all)
         self._weights, self._unknown_weight = _informativeness(vocabularies)
         self._known = tuple(sorted(self._weights))
         self._correct = lru_cache(maxsize=50_000)(self._nearest_known)
@@ -397,10 +404,10 @@ class Matcher:
         out (`never_with`), just under the threshold: it may still be offered as a nearby topic, but
         it is never the answer."""
         held = self._barred.hits(canonical) | self._barred.hits(corrected)
-        named = DRUGS.intersection(corrected.split())
+        named = self._substances.all.intersection(corrected.split())
         if named:
             held |= {owner for owner, drugs in self._drugs_of.items() if named.isdisjoint(drugs)}
-            if named.isdisjoint(OPIOIDS):
+            if named.isdisjoint(self._substances.opioids):
                 held |= {owner for owner, drugs in enumerate(self._names_drugs)
                          if owner not in self._small_talk and named.isdisjoint(drugs)}
         gated = self._gated.intersection(best)
@@ -647,16 +654,16 @@ def _stem(word: str) -> str:
     return word[:_STEM]
 
 
-def _drug_topics(intents: Sequence[IntentPhrases],
-                 normaliser: Normaliser) -> tuple[dict[int, frozenset[str]], list[frozenset[str]]]:
+def _drug_topics(intents: Sequence[IntentPhrases], normaliser: Normaliser,
+                 substances: frozenset[str]) -> tuple[dict[int, frozenset[str]], list[frozenset[str]]]:
     """The intents about particular substances (most examples name one), each with the substances
     its examples and keywords name; and the substances every intent names anywhere."""
     topics: dict[int, frozenset[str]] = {}
     every: list[frozenset[str]] = []
     for index, intent in enumerate(intents):
-        named = [DRUGS.intersection(normaliser.match_words(normaliser.canonical(e))) for e in intent.examples]
+        named = [substances.intersection(normaliser.match_words(normaliser.canonical(e))) for e in intent.examples]
         keywords = {w for k in intent.keywords for w in normaliser.match_words(normaliser.canonical(k))}
-        every.append(frozenset().union(*named) | DRUGS.intersection(keywords))
+        every.append(frozenset().union(*named) | substances.intersection(keywords))
         if named and sum(map(bool, named)) >= _DRUG_TOPIC_SHARE * len(named):
             topics[index] = every[-1]
     return topics, every

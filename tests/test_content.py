@@ -144,6 +144,12 @@ def test_an_answer_may_not_take_a_button_id(content_copy, reserved):
     assert f"'{reserved}' is reserved" in problem
 
 
+def test_an_opioid_missing_from_the_substances_is_named_at_its_line(content_copy):
+    content_copy.edit("intents/lexicon.yaml", "opioids: [heroin,", "opioids: [oxycodone, heroin,")
+    problem = only_problem_at(content_copy, "intents/lexicon.yaml", "opioids: [oxycodone")
+    assert "oxycodone" in problem and "substances" in problem
+
+
 def test_a_missing_content_folder_is_named(tmp_path):
     with pytest.raises(ContentProblem) as caught:
         load_catalog(tmp_path / "nowhere", tmp_path / "nothing")

@@ -14,15 +14,16 @@ from bot.config import MatchingSettings
 from bot.content import load_catalog
 from bot.core import Lantern
 from bot.hotlines import fill
-from bot.matcher import KEYWORD_BONUS, IntentPhrases, Matcher
+from bot.matcher import KEYWORD_BONUS, NO_SUBSTANCES, IntentPhrases, Matcher, Substances
 from bot.normalise import Lexicon, Normaliser
 from bot.paths import DEFAULT_INTENTS_DIR, DEFAULT_RESPONSES_DIR
 from bot.reader import reader_of
 from bot.replies import TOPICS
 
 
-def plain_matcher(*intents: IntentPhrases, threshold: float = 72.0, margin: float = 4.0) -> Matcher:
-    return Matcher(list(intents), Normaliser(Lexicon({}, {}, frozenset())), threshold, margin)
+def plain_matcher(*intents: IntentPhrases, threshold: float = 72.0, margin: float = 4.0,
+                  substances: Substances = NO_SUBSTANCES) -> Matcher:
+    return Matcher(list(intents), Normaliser(Lexicon({}, {}, frozenset())), threshold, margin, substances)
 
 
 # --- the shipped content, as a user meets it ---------------------------------------------------------
@@ -335,10 +336,18 @@ def test_a_topic_about_one_substance_does_not_answer_a_message_naming_another():
     matcher = plain_matcher(
         IntentPhrases("heroin_habit", ["can you get addicted to heroin", "how addictive is heroin",
                                        "is heroin addictive the first time"], []),
-        IntentPhrases("general", ["can you get addicted to anything"], []), threshold=50.0)
+        IntentPhrases("general", ["can you get addicted to anything"], []), threshold=50.0,
+        substances=Substances(frozenset({"heroin", "methadone"}), frozenset({"heroin", "methadone"})))
     assert matcher.match("can you get addicted to heroin").best.intent == "heroin_habit"
     named_other = matcher.match("can you get addicted to methadone")
     assert named_other.best.intent != "heroin_habit"
+
+
+def test_without_a_list_of_substances_no_topic_is_held_back_for_naming_one():
+    matcher = plain_matcher(
+        IntentPhrases("heroin_habit", ["can you get addicted to heroin", "how addictive is heroin",
+                                       "is heroin addictive the first time"], []), threshold=50.0)
+    assert matcher.match("can you get addicted to methadone").best.intent == "heroin_habit"
 
 
 def test_a_long_message_not_clearly_about_one_topic_is_clarified(lantern):
