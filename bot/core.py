@@ -333,8 +333,9 @@ class Lantern:
         turn = self._recall(user_key)
         offered = turn.offered if turn is not None and turn.lang == "es" else ()
         reader = reader_es(catalog, text, turn.reader if turn else "unknown")
+        spanish = replace(catalog, intents=catalog.intents_es, matcher=catalog.matcher_es)
         found = read_spanish(catalog, text, self._region_values(catalog, region, "es"), self._net_line(region, "es"),
-                             offered, reader)
+                             offered, reader, lambda said, result: _feeling_said(spanish, said, result))
         return self._remember_spanish(user_key, replace(found, reader=reader))
 
     def _spanish_button(self, answer_id: str, user_key: str | None, region: str | None) -> Reply | None:
@@ -598,6 +599,20 @@ def _feeling_in(catalog: Catalog, text: str) -> str | None:
     if hits:
         hits -= catalog.matcher.ruled_out(said)
     return next((i.id for i in catalog.intents if i.id in hits and _is_feeling(catalog, i.id)), None)
+
+
+def _feeling_said(catalog: Catalog, text: str, result: MatchResult) -> str | None:
+    """The feeling a message states: a feeling matched outright, or one stated where no topic answers
+    (nothing close, or a short message torn between a feeling and one topic), by the rules above. The
+    Spanish path reads it with the catalog's Spanish intents and matcher in place of the English ones."""
+    if result.kind == "answer":
+        return result.best.intent if result.best is not None and _is_feeling(catalog, result.best.intent) else None
+    if result.kind == "fallback":
+        return _feeling_in(catalog, text)
+    if (result.kind == "clarify" and len(words_of(text)) <= _FEELING_CLARIFY_MOST_WORDS
+            and len(_options(catalog, result.ranked)) < 2):
+        return _feeling_ranked(catalog, result.ranked, text) or _feeling_in(catalog, text)
+    return None
 
 
 def _feeling_ranked(catalog: Catalog, ranked: tuple[Ranked, ...], text: str) -> str | None:

@@ -91,9 +91,12 @@ _SHORT_MESSAGE_WORDS = 2
 _SMALL_TALK_WORDS = 4
 _SMALL_TALK_SHARE = 0.5
 
-# A single keyword word counts as stated by the writer only this few words after one of these.
+# A single keyword word counts as stated by the writer only this few words after one of these (the
+# second line: their Spanish, normalised, for the Spanish feelings in intents/smalltalk_es.yaml: "estoy",
+# "me siento" are the writer's own; "esta deprimido" is about someone else).
 _STATING = frozenset({"i", "im", "ive", "am", "me", "feel", "feeling", "feelings", "felt", "feels", "so", "just",
-                      "myself", "pretty", "really", "been"})
+                      "myself", "pretty", "really", "been",
+                      "estoy", "toy", "stoy", "ando", "sentir", "tengo", "sigo", "soy", "quede"})
 _STATING_REACH = 3
 
 # A topic with this share of its examples naming substances (`Substances`) is about those.

@@ -5,15 +5,17 @@ check, and adds the help lines as it does for English. Here: a Spanish message i
 the Spanish intents only (`Catalog.matcher_es`, the same `Matcher` as English, built from
 intents/topics_es.yaml with its own lexicon), and answered with the Spanish text of the answer
 (responses/answers_es.yaml); unsure, "which did you mean" in Spanish; nothing close, the Spanish
-notice (some topics in Spanish, the rest in English) with Spanish topic buttons. Every unsure
-reply carries a help line in Spanish. Pure functions over the catalog: no state, no message text kept.
+notice (some topics in Spanish, the rest in English) with Spanish topic buttons. A feeling the
+message states (intents/smalltalk_es.yaml, read by bot.core's rules) is acknowledged in Spanish
+instead, with the nearby topics and the help line. Every unsure reply carries a help line in
+Spanish. Pure functions over the catalog: no state, no message text kept.
 Not for detecting the language (bot.language) or for crisis replies (bot.core, crisis_es.yaml).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 
 from bot.catalog import Catalog
 from bot.conversation_memory import chosen_number
@@ -30,6 +32,12 @@ _CLARIFY_OPTIONS = 3
 _CLARIFY_WITHIN = 8.0
 # How many topic buttons an unsure Spanish reply shows, before "All topics".
 _STARTER_COUNT = 6
+# As for English: buttons under a feeling's acknowledgement, the nearby topics first.
+_ACKNOWLEDGE_BUTTONS = 4
+
+# The feeling (a `feeling_*` intent id) a message no topic answered states, or None: bot.core's rules
+# over the Spanish intents, handed in so that this module stays free of the core.
+FeelingReader = Callable[[str, MatchResult], "str | None"]
 
 
 @dataclass(frozen=True)
@@ -60,10 +68,12 @@ def reader_es(catalog: Catalog, text: str, previous: Reader = "unknown") -> Read
 
 
 def read_spanish(catalog: Catalog, text: str, values: Mapping[str, str], net: str,
-                 offered: tuple[str, ...] = (), reader: Reader = "unknown") -> SpanishReply:
+                 offered: tuple[str, ...] = (), reader: Reader = "unknown",
+                 feeling: FeelingReader | None = None) -> SpanishReply:
     """The reply to a Spanish message. `values`: the region's Spanish lines; `net`: the Spanish help
     line for an unsure reply; `offered`: the Spanish topics the last reply offered ("2" picks one);
-    `reader`: who the message is about (`reader_es`), for answers written per reader."""
+    `reader`: who the message is about (`reader_es`), for answers written per reader; `feeling`: reads
+    a feeling stated in a message no topic answers (None: never acknowledged)."""
     offered = tuple(a for a in offered if a in catalog.answers_es)  # a reload may drop one
     number = chosen_number(text) if offered else None
     if number is not None and number != 0 and -len(offered) <= number <= len(offered):
@@ -74,6 +84,11 @@ def read_spanish(catalog: Catalog, text: str, values: Mapping[str, str], net: st
         return notice(catalog, values, ())
     result = matcher.match(text)
     best = result.best
+    said = feeling(text, result) if feeling is not None else None
+    if said is not None and catalog.intent_es(said) is not None:
+        # Matched outright, the feeling's own follow-ups serve; unsure, the topics it came near first.
+        near = {"clarify": _options(catalog, result.ranked), "fallback": _near(catalog, result)}.get(result.kind, ())
+        return acknowledged(catalog, said, near, best.score if best else 0.0, values, net, reader)
     if result.kind == "answer" and best is not None:
         intent = catalog.intent_es(best.intent)
         if intent is not None:
@@ -93,6 +108,23 @@ def answered(catalog: Catalog, answer_id: str, values: Mapping[str, str], score:
                   intent=intent_id or answer_id, score=score, suggestions=follow_ups, sources=answer.sources, lang="es")
     return SpanishReply(reply, tuple(s.answer_id for s in follow_ups), None if kind == "smalltalk" else answer_id,
                         reader)
+
+
+def acknowledged(catalog: Catalog, feeling: str, near: tuple[str, ...], score: float, values: Mapping[str, str],
+                 net: str, reader: Reader = "unknown") -> SpanishReply:
+    """A feeling in a Spanish message nothing else answers, as English acknowledges it: its warm
+    Spanish words, the topics the message came near then the feeling's own follow-ups as buttons, and
+    the Spanish help line (once: a feeling's text may hold it already, "{crisis}")."""
+    intent = catalog.intent_es(feeling)
+    assert intent is not None
+    said = answered(catalog, intent.answer, values, score, intent.id, intent.kind, reader)
+    topics = {i.answer for i in catalog.intents_es if i.kind == "answer"}
+    chosen = tuple(dict.fromkeys((*(a for a in near if a in topics), *said.offered)))[:_ACKNOWLEDGE_BUTTONS]
+    suggestions = buttons_es(catalog, chosen)
+    own_line = "{crisis}" in catalog.answers_es[intent.answer].text
+    text = said.reply.text if own_line else f"{said.reply.text}\n\n{net}"
+    reply = replace(said.reply, text=text, suggestions=suggestions, help_line=True)
+    return SpanishReply(reply, tuple(s.answer_id for s in suggestions), None, reader)
 
 
 def topics_es(catalog: Catalog, values: Mapping[str, str], reader: Reader = "unknown") -> SpanishReply:

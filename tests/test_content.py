@@ -488,7 +488,8 @@ def test_a_misspelt_reader_key_in_the_spanish_lexicon_is_named(content_copy):
 
 
 def test_without_spanish_topics_a_spanish_message_gets_the_notice(content_copy):
-    (content_copy.intents / "topics_es.yaml").unlink()
+    for name in ("topics_es.yaml", "smalltalk_es.yaml"):  # the Spanish topics and the Spanish feelings
+        (content_copy.intents / name).unlink()
     catalog = load_catalog(content_copy.intents, content_copy.responses)
     assert catalog.matcher_es is None
     reply = Lantern(catalog).reply("ana", "que es la naloxona")
