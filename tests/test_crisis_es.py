@@ -286,6 +286,20 @@ def test_the_shipped_catalog_catches_spanish_crises(catalog):
     assert catalog.detector.detect("mi hijo no respira").category == "overdose"
 
 
+# A loved one who does not respond, after pills or on the floor, is an overdose; not answering messages is not.
+@pytest.mark.parametrize("text", ["mi hijo no responde", "mi hijo tomo muchas pastillas y no responde",
+                                  "esta tirado en el piso y no responde", "mi esposo no responde nada, que hago"])
+def test_a_loved_one_who_does_not_respond_is_an_overdose(catalog, text):
+    result = catalog.detector.detect(text)
+    assert result is not None and result.full and result.category == "overdose", text
+
+
+@pytest.mark.parametrize("text", ["mi hijo no responde mis mensajes", "mi hija no responde al tratamiento"])
+def test_not_answering_messages_or_treatment_is_no_overdose(catalog, text):
+    result = catalog.detector.detect(text)
+    assert result is None or not result.full, text
+
+
 # What the spell corrector makes of Spanish key words: itself, or the English word the patterns expect.
 CORRECTED = {"suicidio": "suicidio", "sobredosis": "sobredosis", "suicidarme": "suicidarme", "suicidar": "suicidar",
              "suicidarse": "suicidarse", "despierto": "despierto", "respiro": "respiro", "suicida": "suicidal",
