@@ -443,18 +443,12 @@ class Lantern:
                                            region)
                 again = _buttons(catalog, offered)
                 return replace(reply, suggestions=again), offered
-        if (result.kind == "clarify" and len(words_of(text)) <= _FEELING_CLARIFY_MOST_WORDS
-                and len(topics := _options(catalog, result.ranked)) < 2):
-            feeling = _feeling_ranked(catalog, result.ranked, text) or _feeling_in(catalog, text)
-            if feeling is not None:
-                reply = self._acknowledge(catalog, feeling, topics, result, reader, region)
-                return reply, tuple(s.answer_id for s in reply.suggestions)
+        if result.kind in ("clarify", "fallback") and (feeling := _feeling_said(catalog, text, result)) is not None:
+            near = _options(catalog, result.ranked) if result.kind == "clarify" else self._near(catalog, result)
+            reply = self._acknowledge(catalog, feeling, near, result, reader, region)
+            return reply, tuple(s.answer_id for s in reply.suggestions)
         if result.kind == "fallback":
             near = self._near(catalog, result)
-            feeling = _feeling_in(catalog, text)
-            if feeling is not None:
-                reply = self._acknowledge(catalog, feeling, near, result, reader, region)
-                return reply, tuple(s.answer_id for s in reply.suggestions)
             return self._fallback(result.canonical, near, result.best.score if result.best else 0.0), near
         return self._reply_to(catalog, text, result, reader, region), None
 
@@ -603,8 +597,8 @@ def _feeling_in(catalog: Catalog, text: str) -> str | None:
 
 def _feeling_said(catalog: Catalog, text: str, result: MatchResult) -> str | None:
     """The feeling a message states: a feeling matched outright, or one stated where no topic answers
-    (nothing close, or a short message torn between a feeling and one topic), by the rules above. The
-    Spanish path reads it with the catalog's Spanish intents and matcher in place of the English ones."""
+    (nothing close, or a short message torn between a feeling and one topic), by the rules above. Both
+    languages ask it here; the Spanish path passes a catalog with the Spanish intents and matcher."""
     if result.kind == "answer":
         return result.best.intent if result.best is not None and _is_feeling(catalog, result.best.intent) else None
     if result.kind == "fallback":
