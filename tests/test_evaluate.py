@@ -321,11 +321,12 @@ class BlindTopicSet:
 
 TOPIC_BLIND_SETS = (
     BlindTopicSet(TOPIC_BLIND, 0.50, 110, "6bec84effdf9f3b0dfd9682f550b2ea7b6711f673ce75f2d23322730c32d2a61"),
-    # Set C (stop 19): 51.0% after that stop's changes; its follow-ups are read after their `previous`.
-    BlindTopicSet(DATA / "topic_blind_2026_12_02c.yaml", 0.50, 120,
+    # Set C (stop 19): 51.0% after that stop's changes, 56.0% after stop 20's; its follow-ups are read after
+    # their `previous`.
+    BlindTopicSet(DATA / "topic_blind_2026_12_02c.yaml", 0.54, 120,
                   "bf3d54821b9ce9ab0091193e4ed6a65898dfed34f2b07c66b09efa0692a77499"),
-    # Set D (stop 20): 57.5% on fdcf1f7 before that stop's changes, 61.5% after them.
-    BlindTopicSet(DATA / "topic_blind_2026_12_02d.yaml", 0.60, 100,
+    # Set D (stop 20): 57.5% on fdcf1f7 before that stop's changes, 70.0% after them (Spanish answers included).
+    BlindTopicSet(DATA / "topic_blind_2026_12_02d.yaml", 0.68, 100,
                   "8789dc73999eac710ac87854c12abcaaa9258250afc658c73741cde0cc8257f6"),
 )
 TOPIC_BLIND_OUTSIDE_ROWS = TOPIC_BLIND_SETS[0].outside_rows
