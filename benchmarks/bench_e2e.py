@@ -91,14 +91,15 @@ def with_moods(messages: list[tuple[int, str]], moods: int) -> list[tuple[int, s
 
 async def seed_check_ins(database: Path, chats: list[int]) -> None:
     """26 nights of check-ins (a few missed) for each chat's user, in the store the bot will open."""
+    from bot.pseudonym import user_key
     from bot.store import Store
     from bot.timezones import effective_time_zone, night_of
 
-    store = await Store.open(database, ID_KEY.encode())
+    store = await Store.open(database)
     tonight = night_of(datetime.now(UTC), effective_time_zone(None, "US"))
     try:
         for chat in chats:
-            key = store.user_key(chat)
+            key = user_key(ID_KEY.encode(), chat)
             for days in range(25, -1, -1):
                 if days not in (4, 9, 10, 17):
                     await store.save_checkin(key, mood=1 + days % 5, craving=days % 4,
@@ -302,6 +303,7 @@ def chart_timing(runs: int, lantern_peak_mb: float) -> None:
     from bot.checkin import load_checkin_texts, mood_summary
     from bot.config import Settings
     from bot.mood_picture import draw_png, last_per_night, mood_picture
+    from bot.pseudonym import user_key
     from bot.store import Store
     from bot.timezones import effective_time_zone, night_of
 
@@ -312,9 +314,9 @@ def chart_timing(runs: int, lantern_peak_mb: float) -> None:
 
         def with_store(use: Callable[[Store, str], Awaitable[object]]) -> Callable[[], Awaitable[object]]:
             async def run() -> object:
-                store = await Store.open(database, ID_KEY.encode())
+                store = await Store.open(database)
                 try:
-                    return await use(store, store.user_key(1))
+                    return await use(store, user_key(ID_KEY.encode(), 1))
                 finally:
                     await store.close()
             return run
