@@ -78,13 +78,12 @@ _REPLY_MOST_WORDS = 5
 # Small talk intents named so are feelings (intents/smalltalk.yaml): when no topic answers a message
 # that names one anywhere, it is acknowledged warmly instead of "I'm not sure I understood".
 _FEELING_PREFIX = "feeling_"
-# A short message torn between a feeling and one topic is the feeling said; a longer one asks something.
-_FEELING_CLARIFY_MOST_WORDS = 12
-# A feeling is read anywhere in a message of at most this many words; in a longer post, only in its
-# opening sentence. Further in, feeling words are mostly the story around a question Lantern cannot
-# answer ("makes me upset or angry"), and acknowledging a feeling the post was not about serves worse
-# than an honest "not sure".
-_FEELING_ANYWHERE_MOST_WORDS = 40
+# A feeling is read anywhere in a message of at most this many words, and such a message torn between a
+# feeling and one topic is the feeling said; in a longer post, a feeling is read only in its opening
+# sentence, and nothing torn makes it one. Further in, feeling words are mostly the story around a
+# question Lantern cannot answer ("makes me upset or angry"), and acknowledging a feeling the post was
+# not about serves worse than an honest "not sure".
+_FEELING_MOST_WORDS = 40
 # Buttons under such an acknowledgement: the nearby topics first, then the feeling's own follow-ups.
 _ACKNOWLEDGE_BUTTONS = 4
 # "Which did you mean" offers at most this many topics; past the first two, only those this close.
@@ -588,7 +587,7 @@ def _options(catalog: Catalog, ranked: tuple[Ranked, ...]) -> tuple[str, ...]:
 def _feeling_in(catalog: Catalog, text: str) -> str | None:
     """The first feeling intent (in the order written) with one of its keywords in the message, or in
     a long post's opening sentence (its title, as often as not: "I am having a hard time tonight")."""
-    said = text if len(words_of(text)) <= _FEELING_ANYWHERE_MOST_WORDS else first_sentence(text)
+    said = text if len(words_of(text)) <= _FEELING_MOST_WORDS else first_sentence(text)
     hits = catalog.matcher.stated_keyword_intents(said)
     if hits:
         hits -= catalog.matcher.ruled_out(said)
@@ -603,7 +602,7 @@ def _feeling_said(catalog: Catalog, text: str, result: MatchResult) -> str | Non
         return result.best.intent if result.best is not None and _is_feeling(catalog, result.best.intent) else None
     if result.kind == "fallback":
         return _feeling_in(catalog, text)
-    if (result.kind == "clarify" and len(words_of(text)) <= _FEELING_CLARIFY_MOST_WORDS
+    if (result.kind == "clarify" and len(words_of(text)) <= _FEELING_MOST_WORDS
             and len(_options(catalog, result.ranked)) < 2):
         return _feeling_ranked(catalog, result.ranked, text) or _feeling_in(catalog, text)
     return None
