@@ -325,7 +325,7 @@ TOPIC_BLIND_SETS = (
     # their `previous`.
     BlindTopicSet(DATA / "topic_blind_2026_12_02c.yaml", 0.54, 120,
                   "bf3d54821b9ce9ab0091193e4ed6a65898dfed34f2b07c66b09efa0692a77499"),
-    # Set D (stop 20): 57.5% on fdcf1f7 before that stop's changes, 70.0% after them (Spanish answers included).
+    # Set D (stop 20): 57.5% on fdcf1f7 before that stop's changes, 70.5% after them (Spanish answers included).
     BlindTopicSet(DATA / "topic_blind_2026_12_02d.yaml", 0.68, 100,
                   "8789dc73999eac710ac87854c12abcaaa9258250afc658c73741cde0cc8257f6"),
 )
