@@ -33,23 +33,28 @@ from bot.hotlines import RegionNames, fill
 from bot.language import looks_spanish
 from bot.matcher import MatchResult, Ranked, first_sentence
 from bot.reader import Reader, reader_of, words_of
-from bot.replies import SOS, TOPICS, Reply, Suggestion
+from bot.replies import (
+    ACKNOWLEDGE_BUTTONS,
+    CLARIFY_OPTIONS,
+    CLARIFY_WITHIN,
+    NEAR_BELOW,
+    SOS,
+    STARTER_COUNT,
+    TOPICS,
+    Reply,
+    Suggestion,
+)
 from bot.spanish import SpanishReply, answered, read_spanish, reader_es, topics_es
 
 log = logging.getLogger(__name__)
 
 # After an escalation, this many further replies keep the help lines one tap away.
 FOLLOW_UP_REPLIES = 3
-# Topics scoring within this much under the threshold are offered on a fallback ("Maybe one of
-# these is close") ahead of the starter topics. Closer than this and they are mostly right; further
-# and they are mostly noise (read on 944 external questions that fell back).
-_NEAR_BELOW = 3.0
-# ...or this far below, when the message names the topic's own subject: a long post scores lower
-# against every example, and "is a couple of beers ok if heroin was my thing" names the topic on
-# drinking in recovery though it scores under it.
+# Topics are offered on a fallback down to `NEAR_BELOW` under the threshold (bot.replies), or this far
+# below when the message names the topic's own subject: a long post scores lower against every
+# example, and "is a couple of beers ok if heroin was my thing" names the topic on drinking in
+# recovery though it scores under it.
 _NAMED_NEAR_BELOW = 15.0
-# A catalog that names no starter topics offers its first few.
-_STARTER_COUNT = 6
 # The few interface words the built-in crisis path needs when the content cannot load at all.
 _BUILTIN_UI = {
     "still_here": "I'm still here. Type /sos for help lines any time, or call or text 988 (US).",
@@ -84,11 +89,6 @@ _FEELING_PREFIX = "feeling_"
 # question Lantern cannot answer ("makes me upset or angry"), and acknowledging a feeling the post was
 # not about serves worse than an honest "not sure".
 _FEELING_MOST_WORDS = 40
-# Buttons under such an acknowledgement: the nearby topics first, then the feeling's own follow-ups.
-_ACKNOWLEDGE_BUTTONS = 4
-# "Which did you mean" offers at most this many topics; past the first two, only those this close.
-_CLARIFY_OPTIONS = 3
-_CLARIFY_WITHIN = 8.0
 # A follow-up scoring this much on its own is its own question, whatever came before.
 _CLEAR_ON_ITS_OWN = 85.0
 
@@ -192,14 +192,14 @@ class Lantern:
         catalog = self._catalog
         if catalog is None:
             return ()
-        chosen = catalog.starter_topics or tuple(a.id for a in catalog.topic_answers()[:_STARTER_COUNT])
+        chosen = catalog.starter_topics or tuple(a.id for a in catalog.topic_answers()[:STARTER_COUNT])
         return (*_buttons(catalog, chosen), self._all_topics())
 
     def _starters_after(self, near: tuple[str, ...]) -> tuple[Suggestion, ...]:
         """The starter topics that fill up, after the nearby topics offered first, to as many buttons
         as an unsure reply shows anyway; then "All topics"."""
         starters = [s for s in self.starter_topics() if s.answer_id not in near]
-        room = max(0, _STARTER_COUNT - len(near))
+        room = max(0, STARTER_COUNT - len(near))
         return (*[s for s in starters if s.answer_id != TOPICS][:room], self._all_topics())
 
     def _all_topics(self) -> Suggestion:
@@ -512,7 +512,7 @@ class Lantern:
         reply = self._answer_reply(catalog, intent.answer, result.best.score if result.best else 0.0, intent.id,
                                    intent.kind, reader, region)
         follow_ups = tuple(s.answer_id for s in reply.suggestions)
-        chosen = tuple(dict.fromkeys((*near, *follow_ups)))[:_ACKNOWLEDGE_BUTTONS]
+        chosen = tuple(dict.fromkeys((*near, *follow_ups)))[:ACKNOWLEDGE_BUTTONS]
         suggestions = _buttons(catalog, chosen)
         # A feeling's own words may already hold the help line ("{crisis}"): one line, not two.
         own_line = "{crisis}" in catalog.answers[intent.answer].text
@@ -524,7 +524,7 @@ class Lantern:
     def _near(catalog: Catalog, result: MatchResult) -> tuple[str, ...]:
         """The answers of topics just under the threshold, or further under it when the message names
         their subject: small talk is no topic to offer."""
-        floor, named = catalog.threshold - _NEAR_BELOW, catalog.threshold - _NAMED_NEAR_BELOW
+        floor, named = catalog.threshold - NEAR_BELOW, catalog.threshold - _NAMED_NEAR_BELOW
         intents = (catalog.intent(r.intent) for r in result.ranked if r.score >= floor or (
             r.score >= named and catalog.matcher.names_subject(r.intent, result.canonical)))
         return tuple(dict.fromkeys(i.answer for i in intents if i is not None and i.kind == "answer"))
@@ -578,7 +578,7 @@ def _buttons(catalog: Catalog, answer_ids: Iterable[str]) -> tuple[Suggestion, .
 def _options(catalog: Catalog, ranked: tuple[Ranked, ...]) -> tuple[str, ...]:
     """What "which did you mean" offers: the best two, and a third close behind them (a long
     message that was not clearly about one topic often names the right one third)."""
-    kept = [r for i, r in enumerate(ranked[:_CLARIFY_OPTIONS]) if i < 2 or ranked[0].score - r.score <= _CLARIFY_WITHIN]
+    kept = [r for i, r in enumerate(ranked[:CLARIFY_OPTIONS]) if i < 2 or ranked[0].score - r.score <= CLARIFY_WITHIN]
     intents = [catalog.intent(r.intent) for r in kept]
     topics = [i.answer for i in intents if i is not None and i.kind == "answer"]
     return tuple(dict.fromkeys(topics or [i.answer for i in intents if i is not None]))

@@ -17,6 +17,20 @@ SOS = "sos"
 TOPICS = "topics"
 BUTTON_IDS = frozenset({SOS, TOPICS})
 
+# How an unsure reply is shaped, in either language (bot.core for English, bot.spanish for Spanish).
+# Topics scoring within this much under the threshold are offered on a fallback ("Maybe one of
+# these is close") ahead of the starter topics. Closer than this and they are mostly right; further
+# and they are mostly noise (read on 944 external questions that fell back).
+NEAR_BELOW = 3.0
+# How many topic buttons an unsure reply shows before "All topics" (a catalog that names no starter
+# topics offers its first few).
+STARTER_COUNT = 6
+# Buttons under a feeling's acknowledgement: the nearby topics first, then the feeling's own follow-ups.
+ACKNOWLEDGE_BUTTONS = 4
+# "Which did you mean" offers at most this many topics; past the first two, only those this close.
+CLARIFY_OPTIONS = 3
+CLARIFY_WITHIN = 8.0
+
 
 @dataclass(frozen=True, slots=True)
 class Suggestion:

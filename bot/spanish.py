@@ -23,17 +23,16 @@ from bot.hotlines import fill
 from bot.matcher import MatchResult, Ranked
 from bot.normalise import fold, words
 from bot.reader import Reader
-from bot.replies import TOPICS, Reply, Suggestion
-
-# As for English (bot.core): topics this close under the threshold are offered on a fallback,
-# "which did you mean" offers at most three, the third only when close behind the best.
-_NEAR_BELOW = 3.0
-_CLARIFY_OPTIONS = 3
-_CLARIFY_WITHIN = 8.0
-# How many topic buttons an unsure Spanish reply shows, before "All topics".
-_STARTER_COUNT = 6
-# As for English: buttons under a feeling's acknowledgement, the nearby topics first.
-_ACKNOWLEDGE_BUTTONS = 4
+from bot.replies import (
+    ACKNOWLEDGE_BUTTONS,
+    CLARIFY_OPTIONS,
+    CLARIFY_WITHIN,
+    NEAR_BELOW,
+    STARTER_COUNT,
+    TOPICS,
+    Reply,
+    Suggestion,
+)
 
 # The feeling (a `feeling_*` intent id) a message no topic answered states, or None: bot.core's rules
 # over the Spanish intents, handed in so that this module stays free of the core.
@@ -119,7 +118,7 @@ def acknowledged(catalog: Catalog, feeling: str, near: tuple[str, ...], score: f
     assert intent is not None
     said = answered(catalog, intent.answer, values, score, intent.id, intent.kind, reader)
     topics = {i.answer for i in catalog.intents_es if i.kind == "answer"}
-    chosen = tuple(dict.fromkeys((*(a for a in near if a in topics), *said.offered)))[:_ACKNOWLEDGE_BUTTONS]
+    chosen = tuple(dict.fromkeys((*(a for a in near if a in topics), *said.offered)))[:ACKNOWLEDGE_BUTTONS]
     suggestions = buttons_es(catalog, chosen)
     own_line = "{crisis}" in catalog.answers_es[intent.answer].text
     text = said.reply.text if own_line else f"{said.reply.text}\n\n{net}"
@@ -141,7 +140,7 @@ def notice(catalog: Catalog, values: Mapping[str, str], near: tuple[str, ...], s
     suggest = ui_es(catalog, "fallback_suggest", values)
     if near and suggest:
         text = f"{text}\n\n{suggest}"
-    chosen = tuple(dict.fromkeys((*near, *_starters(catalog))))[:max(_STARTER_COUNT, len(near))]
+    chosen = tuple(dict.fromkeys((*near, *_starters(catalog))))[:max(STARTER_COUNT, len(near))]
     suggestions = (*buttons_es(catalog, chosen), *_all_topics(catalog, values))
     reply = Reply("fallback", text, score=score, suggestions=suggestions, help_line=True, lang="es")
     return SpanishReply(reply, chosen)
@@ -173,13 +172,13 @@ def _starters(catalog: Catalog) -> tuple[str, ...]:
 
 def _options(catalog: Catalog, ranked: tuple[Ranked, ...]) -> tuple[str, ...]:
     """The best two topics, and a third close behind them (as English "which did you mean" offers)."""
-    kept = [r for i, r in enumerate(ranked[:_CLARIFY_OPTIONS]) if i < 2 or ranked[0].score - r.score <= _CLARIFY_WITHIN]
+    kept = [r for i, r in enumerate(ranked[:CLARIFY_OPTIONS]) if i < 2 or ranked[0].score - r.score <= CLARIFY_WITHIN]
     intents = (catalog.intent_es(r.intent) for r in kept)
     return tuple(dict.fromkeys(i.answer for i in intents if i is not None))
 
 
 def _near(catalog: Catalog, result: MatchResult) -> tuple[str, ...]:
     """The Spanish topics just under the threshold."""
-    floor = catalog.threshold - _NEAR_BELOW
+    floor = catalog.threshold - NEAR_BELOW
     intents = (catalog.intent_es(r.intent) for r in result.ranked if r.score >= floor)
     return tuple(dict.fromkeys(i.answer for i in intents if i is not None and i.kind == "answer"))
