@@ -7,7 +7,7 @@ in here is ever changed in place. Loading and schema checks live in `bot.content
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -117,6 +117,15 @@ class Catalog:
     @cached_property
     def _intents_es_by_id(self) -> Mapping[str, Intent]:
         return {intent.id: intent for intent in self.intents_es}
+
+    @cached_property
+    def spanish_view(self) -> Catalog:
+        """This catalog with the Spanish intents and matcher in place of the English ones, so the core's
+        rules over intents (which feeling a message states) read Spanish the same way. Built once per
+        catalog, not per message; without Spanish topics, the catalog itself (nothing reads it then)."""
+        if self.matcher_es is None:
+            return self
+        return replace(self, intents=self.intents_es, matcher=self.matcher_es)
 
     def topic_answers_es(self) -> tuple[Answer, ...]:
         """The Spanish answers a Spanish topic menu offers, in the order their intents are written."""

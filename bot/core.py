@@ -332,7 +332,7 @@ class Lantern:
         turn = self._recall(user_key)
         offered = turn.offered if turn is not None and turn.lang == "es" else ()
         reader = reader_es(catalog, text, turn.reader if turn else "unknown")
-        spanish = replace(catalog, intents=catalog.intents_es, matcher=catalog.matcher_es)
+        spanish = catalog.spanish_view
         found = read_spanish(catalog, text, self._region_values(catalog, region, "es"), self._net_line(region, "es"),
                              offered, reader, lambda said, result: _feeling_said(spanish, said, result))
         return self._remember_spanish(user_key, replace(found, reader=reader))

@@ -266,7 +266,7 @@ class Matcher:
             if after is not ranked:
                 return canonical, after
         if self._answers(ranked, self._words(canonical)):
-            return canonical, self._asked_instead(text, ranked, exclude) or ranked
+            return canonical, self._asked_instead(text, canonical, ranked, exclude) or ranked
         # The question asked ("... Do you know any insurance that covers rehab? ...") is read as a
         # message of its own; the closing sentences in the light of the whole. Neither can make a
         # long post small talk ("How are you all?" in a story is no greeting to answer).
@@ -277,13 +277,13 @@ class Matcher:
                         best[owner] = max(value, best.get(owner, 0.0))
         return canonical, _best_first(best)
 
-    def _asked_instead(self, text: str, ranked: list[tuple[int, float]],
+    def _asked_instead(self, text: str, whole: str, ranked: list[tuple[int, float]],
                        exclude: int | None) -> list[tuple[int, float]] | None:
         """A story, then a question ("im 5 months clean, i have a job interview next week. do i have to
         tell them im on methadone?"): the story can match a topic (a milestone) that the question is
         not about. When the question, read alone, clearly answers with another topic, that topic is
-        what was asked, if the message names that topic's own subject. None: no such question, or it says too little
-        on its own ("is this normal?", "should i be worried?")."""
+        what was asked, if the message (`whole`, normalised) names that topic's own subject. None: no
+        such question, or it says too little on its own ("is this normal?", "should i be worried?")."""
         part = _questions(text)
         if part is None:
             return None
@@ -294,7 +294,7 @@ class Matcher:
         asked = _best_first(self._scores(canonical, exclude))
         if not asked or asked[0][0] == ranked[0][0] or asked[0][0] in self._small_talk or asked[0][1] <= ranked[0][1]:
             return None
-        clear = self._answers(asked, words) and self._anchored(asked[0][0], self._normaliser.canonical(text))
+        clear = self._answers(asked, words) and self._anchored(asked[0][0], whole)
         return asked if clear else None
 
     def _after_pleasantry(self, text: str) -> str | None:
