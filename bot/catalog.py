@@ -43,7 +43,7 @@ class Example:
 class Intent:
     id: str
     answer: str
-    kind: str  # "answer" or "smalltalk"
+    kind: str  # "answer", "smalltalk" or "outside" (see bot.content.IntentModel)
     examples: tuple[Example, ...]
     keywords: tuple[str, ...]
     where: Where

@@ -57,7 +57,9 @@ class _Strict(BaseModel):
 class IntentModel(_Strict):
     id: Id
     answer: Id
-    kind: Literal["answer", "smalltalk"] = "answer"
+    # "outside": what Lantern does not cover (homework, taxes, a recipe), said so honestly rather than
+    # answered with the nearest topic; its answer lives with the small talk answers.
+    kind: Literal["answer", "smalltalk", "outside"] = "answer"
     keywords: list[Text] = []
     # A message must hold one of these words or phrases for this intent to be the answer.
     needs_one_of: list[Text] = []

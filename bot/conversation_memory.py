@@ -37,7 +37,12 @@ _FOLLOW_UP_MOST_WORDS = 10
 _SHORT_FOLLOW_UP_WORDS = 7
 _LEADING_ON = frozenset({"and", "but", "also", "plus", "then"})
 _FOLLOW_UP_OPENINGS = frozenset({("what", "about"), ("how", "about"), ("what", "if"), ("same", "for")})
-_POINTING_BACK = frozenset({"that", "this", "it", "those", "these", "thats", "its"})
+_POINTING_BACK = frozenset({"that", "this", "it", "those", "these", "thats", "its", "they", "them", "then"})
+# A question this short ("do i need a prescription", "is it safe") may well ask about what was just
+# said (bot.core reads it with the last topic; its own topic wins when it is clearly its own).
+_BRIEF_QUESTION_WORDS = 5
+_QUESTION_OPENINGS = frozenset({"do", "does", "is", "are", "can", "could", "should", "will", "how", "what", "when",
+                                "where", "who", "which", "why", "whats", "hows"})
 # The words of a follow-up that names nobody's topic, only a person.
 _FRAME_WORDS = frozenset({
     "and", "but", "also", "plus", "so", "then", "what", "about", "how", "for", "if", "is", "it", "its", "the",
@@ -149,6 +154,13 @@ def reads_as_follow_up(text: str) -> bool:
     if words[0] in _LEADING_ON or tuple(words[:2]) in _FOLLOW_UP_OPENINGS or "same" in words:
         return True
     return len(words) <= _SHORT_FOLLOW_UP_WORDS and not _POINTING_BACK.isdisjoint(words)
+
+
+def asks_briefly(text: str) -> bool:
+    """Whether a message is a question of a few words ("do i need a prescription"), which may lean on
+    the last answer without pointing back to it."""
+    words = words_of(text)
+    return bool(words) and len(words) <= _BRIEF_QUESTION_WORDS and words[0] in _QUESTION_OPENINGS
 
 
 def names_no_topic(text: str) -> bool:

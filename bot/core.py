@@ -23,6 +23,7 @@ from bot.content import OPTIONAL_CRISIS_REPLIES, ContentProblem, load_catalog
 from bot.conversation_memory import (
     ConversationMemory,
     Turn,
+    asks_briefly,
     chosen_number,
     names_no_topic,
     pushes_back,
@@ -89,6 +90,9 @@ _FEELING_PREFIX = "feeling_"
 # question Lantern cannot answer ("makes me upset or angry"), and acknowledging a feeling the post was
 # not about serves worse than an honest "not sure".
 _FEELING_MOST_WORDS = 40
+# The words a question opens with (bot.core._asks).
+_QUESTION_OPENERS = frozenset({"how", "what", "why", "when", "where", "who", "which", "is", "are", "can", "could",
+                               "should", "would", "will", "do", "does", "did", "am", "whats", "hows"})
 # A follow-up scoring this much on its own is its own question, whatever came before.
 _CLEAR_ON_ITS_OWN = 85.0
 
@@ -431,7 +435,7 @@ class Lantern:
                 return pushback, tuple(s.answer_id for s in pushback.suggestions)
         if result.best is not None and result.best.intent in _REPLIES and len(words_of(text)) > _REPLY_MOST_WORDS:
             result = catalog.matcher.without(result, _REPLIES)
-        if reads_as_follow_up(text):
+        if reads_as_follow_up(text) or (turn is not None and asks_briefly(text)):
             result = self._follow_up(catalog, text, turn.topic if turn else None, result)
         intent = catalog.intent(result.best.intent) if result.kind == "answer" and result.best else None
         if offered and intent is not None and result.best is not None:
@@ -468,19 +472,28 @@ class Lantern:
     def _follow_up(self, catalog: Catalog, text: str, topic: str | None, own: MatchResult) -> MatchResult:
         """A follow-up ("and how long does that last?", "what about for him?") read with the last
         topic. Naming only a person, it asks that topic again (for that reader). Clear on its own and
-        naming its own subject ("and what about sleep? i cant sleep"), it is its own question ("where do i
-        get it" after naloxone resembles other topics' questions closely, but "it" is naloxone). Otherwise
-        it is the last topic if the message read with that topic's title fits it, else what it says."""
+        naming its own subject ("and what about sleep? i cant sleep"), it is its own question, unless the
+        last topic leads the message read with it and fits better there: "do i need a prescription"
+        after naloxone is about naloxone, though alone it is about methadone (a substance it names,
+        "and what if its fentanyl", is always its own subject). Otherwise it is the last topic if the
+        message read with that topic's title fits it ("where do i get it" after naloxone), else what it
+        says."""
         intent_id = _topic_intent(catalog, topic) if topic in catalog.answers else None
         if intent_id is None:
             # "what about for him?" with nothing before it: no topic to guess from its few words
             return MatchResult("fallback", own.ranked, own.canonical) if names_no_topic(text) else own
         if names_no_topic(text):
             return MatchResult("answer", (Ranked(intent_id, 100.0),), own.canonical)
-        if own.kind == "answer" and own.best is not None and own.best.score >= _CLEAR_ON_ITS_OWN and own.anchored:
-            return own
         _, joined = catalog.matcher.rank(f"{text} {catalog.answers[topic].title}")
         fit = next((r.score for r in joined if r.intent == intent_id), 0.0)
+        best = own.best
+        # A substance named ("and what if its fentanyl") is the message's own subject; a generic word
+        # ("prescription") is not: when the last topic leads the message read with it, it must be beaten.
+        leads = bool(joined) and joined[0].intent == intent_id
+        bar = max(_CLEAR_ON_ITS_OWN, fit) if leads and not catalog.matcher.names_substance(own.canonical) \
+            else _CLEAR_ON_ITS_OWN
+        if own.kind == "answer" and best is not None and best.score >= bar and own.anchored:
+            return own
         if fit >= catalog.threshold:
             return MatchResult("answer", (Ranked(intent_id, fit),), own.canonical)
         return own
@@ -493,10 +506,21 @@ class Lantern:
         best = result.best
         if result.kind == "answer" and best is not None:
             intent = catalog.intent(best.intent)
+            if intent.kind == "outside":
+                return self._outside(catalog, intent.answer, result)
             return self._answer_reply(catalog, intent.answer, best.score, intent.id, intent.kind, reader, region)
         if result.kind == "clarify":
             return self._clarify(catalog, _options(catalog, result.ranked), best.score)
         return self._fallback(result.canonical, self._near(catalog, result), best.score if best else 0.0)
+
+    def _outside(self, catalog: Catalog, answer_id: str, result: MatchResult) -> Reply:
+        """A message plainly about something Lantern does not cover (homework, taxes, a recipe): saying so
+        is honest, where the nearest topic would be a confident wrong answer. It is a fallback all the
+        same (the quiet help line, the starter topics, the operators' unmatched list)."""
+        text = fill(catalog.answers[answer_id].text, self._region_values(catalog, None))
+        score = result.best.score if result.best else 0.0
+        return Reply("fallback", text, score=score, suggestions=self.starter_topics(),
+                     unmatched_text=result.canonical or None)
 
     def _clarify(self, catalog: Catalog, answer_ids: tuple[str, ...], score: float) -> Reply:
         """"Which did you mean", with those topics as buttons."""
@@ -602,10 +626,21 @@ def _feeling_said(catalog: Catalog, text: str, result: MatchResult) -> str | Non
         return result.best.intent if result.best is not None and _is_feeling(catalog, result.best.intent) else None
     if result.kind == "fallback":
         return _feeling_in(catalog, text)
-    if (result.kind == "clarify" and len(words_of(text)) <= _FEELING_MOST_WORDS
-            and len(_options(catalog, result.ranked)) < 2):
-        return _feeling_ranked(catalog, result.ranked, text) or _feeling_in(catalog, text)
+    if result.kind == "clarify" and len(words_of(text)) <= _FEELING_MOST_WORDS:
+        if len(_options(catalog, result.ranked)) < 2:
+            return _feeling_ranked(catalog, result.ranked, text) or _feeling_in(catalog, text)
+        # Torn between topics, a message that states a feeling and asks nothing ("feel so guilty for
+        # kicking him out") is heard first; the topics it was torn between are its buttons all the
+        # same. A question ("how do i bring up depression with my doctor") is asked which was meant.
+        return None if _asks(text) else _feeling_in(catalog, text)
     return None
+
+
+def _asks(text: str) -> bool:
+    """Whether a message asks something: a question mark, or a question's first word (typed on a phone,
+    "how do i tell him" often has no mark)."""
+    words = words_of(text)
+    return "?" in text or (bool(words) and words[0] in _QUESTION_OPENERS)
 
 
 def _feeling_ranked(catalog: Catalog, ranked: tuple[Ranked, ...], text: str) -> str | None:

@@ -380,13 +380,18 @@ class Matcher:
         """The intents with one of their keywords stated anywhere in `text` (a feeling named in a
         long post): a phrase as written ("so alone"), a single word only as the writer's own, a few
         words after "i", "im", "feel", "so" and the like ("feeling incredibly depressed", not
-        "what causes depression")."""
+        "what causes depression"). Failing those, a single word that opens the message: texting drops
+        the "I'm" ("relieved. he finally agreed to go"), but a feeling stated as above says more ("scared
+        ill be alone forever" is about being alone)."""
         tokens = self._normaliser.canonical(text).split()
         found: set[int] = set()
+        opening: set[int] = set()
         for start, length, owners in self._keywords.found(tokens):
             if length > 1 or not _STATING.isdisjoint(tokens[max(0, start - _STATING_REACH):start]):
                 found |= owners
-        return frozenset(self.intent_ids[i] for i in found)
+            elif start == 0:
+                opening |= owners
+        return frozenset(self.intent_ids[i] for i in found or opening)
 
     def ruled_out(self, text: str) -> frozenset[str]:
         """The intents one of whose `never_with` words or phrases `text` holds."""
@@ -495,6 +500,10 @@ class Matcher:
         """Whether a normalised message names the intent's own subject (see `_SUBJECT_EXAMPLES`)."""
         index = self.intent_ids.index(intent_id)
         return index not in self._small_talk and self._anchored(index, canonical)
+
+    def names_substance(self, canonical: str) -> bool:
+        """Whether a normalised message names something people take (`Substances`)."""
+        return not self._substances.all.isdisjoint(self._corrected_words(canonical))
 
     def _corrected_words(self, canonical: str) -> list[str]:
         """The words matching reads: stopwords dropped, unknown words corrected to known ones."""
