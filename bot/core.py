@@ -77,6 +77,9 @@ _ELEVATED_SUGGESTIONS = ("coping_low_mood", "night_cravings")
 # opens the first topic offered, "ok" offers them again. Without a memory they answer as written.
 _AGREE = "agree"
 _ACKNOWLEDGE = "acknowledge"
+# "And for me?" from a family member after an answer about their loved one: they ask about their own
+# needs, which this feeling's acknowledgement meets (intents/smalltalk.yaml).
+_NEED_SUPPORT = "feeling_need_support"
 # A reply to what Lantern said is a few words: in a longer message, "all right" or "i dont think"
 # is part of something else.
 _REPLIES = frozenset({_AGREE, _ACKNOWLEDGE, "decline"})
@@ -435,7 +438,9 @@ class Lantern:
                 return pushback, tuple(s.answer_id for s in pushback.suggestions)
         if result.best is not None and result.best.intent in _REPLIES and len(words_of(text)) > _REPLY_MOST_WORDS:
             result = catalog.matcher.without(result, _REPLIES)
-        if reads_as_follow_up(text) or (turn is not None and asks_briefly(text)):
+        if self._asks_for_the_family(catalog, turn, reader, text):
+            result, reader = MatchResult("answer", (Ranked(_NEED_SUPPORT, 100.0),), result.canonical), "family"
+        elif reads_as_follow_up(text) or (turn is not None and asks_briefly(text)):
             result = self._follow_up(catalog, text, turn.topic if turn else None, result)
         intent = catalog.intent(result.best.intent) if result.kind == "answer" and result.best else None
         if offered and intent is not None and result.best is not None:
@@ -454,6 +459,16 @@ class Lantern:
             near = self._near(catalog, result)
             return self._fallback(result.canonical, near, result.best.score if result.best else 0.0), near
         return self._reply_to(catalog, text, result, reader, region), None
+
+    @staticmethod
+    def _asks_for_the_family(catalog: Catalog, turn: Turn | None, reader: Reader, text: str) -> bool:
+        """"And for me?" after an answer about a loved one that has no words for the person in recovery
+        (supporting them, say): the family member asks about their own needs. Where the answer has such
+        words (relapse), "for me" asks for those."""
+        if turn is None or turn.reader != "family" or reader != "self" or not names_no_topic(text):
+            return False
+        answer = catalog.answers.get(turn.topic) if turn.topic else None
+        return answer is not None and answer.for_self is None and catalog.intent(_NEED_SUPPORT) is not None
 
     def _other_topics(self, catalog: Catalog, topic: str, own: MatchResult) -> Reply | None:
         """"What if that doesnt work", "we already tried that" after an answer: the same answer again
@@ -507,13 +522,14 @@ class Lantern:
         if result.kind == "answer" and best is not None:
             intent = catalog.intent(best.intent)
             if intent.kind == "outside":
-                return self._outside(catalog, intent.answer, result)
+                return self._outside_reply(catalog, intent.answer, result)
             return self._answer_reply(catalog, intent.answer, best.score, intent.id, intent.kind, reader, region)
-        if result.kind == "clarify":
+        if result.kind == "clarify" and not _outside(catalog, best.intent):
             return self._clarify(catalog, _options(catalog, result.ranked), best.score)
+        # Unsure, and most like something Lantern does not cover: "not sure", with any topic it came near.
         return self._fallback(result.canonical, self._near(catalog, result), best.score if best else 0.0)
 
-    def _outside(self, catalog: Catalog, answer_id: str, result: MatchResult) -> Reply:
+    def _outside_reply(self, catalog: Catalog, answer_id: str, result: MatchResult) -> Reply:
         """A message plainly about something Lantern does not cover (homework, taxes, a recipe): saying so
         is honest, where the nearest topic would be a confident wrong answer. It is a fallback all the
         same (the quiet help line, the starter topics, the operators' unmatched list)."""
@@ -649,6 +665,12 @@ def _feeling_ranked(catalog: Catalog, ranked: tuple[Ranked, ...], text: str) -> 
     under "did you mean" leaves the feeling unheard, so it is acknowledged with that topic under it."""
     ruled_out = catalog.matcher.ruled_out(text)
     return next((r.intent for r in ranked[:2] if _is_feeling(catalog, r.intent) and r.intent not in ruled_out), None)
+
+
+def _outside(catalog: Catalog, intent_id: str) -> bool:
+    """Whether an intent is one of what Lantern does not cover (intents/outside.yaml)."""
+    intent = catalog.intent(intent_id)
+    return intent is not None and intent.kind == "outside"
 
 
 def _is_feeling(catalog: Catalog, intent_id: str) -> bool:

@@ -68,6 +68,10 @@ _TAIL_SENTENCES = 2
 # A question read apart from the story around it must say this much on its own to overrule the whole.
 _QUESTION_ALONE_WORDS = 3
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\u2026\s*|\n+")
+# Sentences and comma clauses, for the question that closes a short message.
+_CLAUSE_END = re.compile(r"(?<=[.?!,;])\s+|\u2026\s*|\n+|\s+-+\s+")
+_QUESTION_OPENERS = frozenset({"how", "what", "why", "when", "where", "who", "which", "is", "are", "can", "could",
+                               "should", "would", "will", "do", "does", "did", "whats", "hows", "am"})
 # A short opening clause ("hi,", "thank you so much,") stands as a sentence of its own.
 _OPENING_CLAUSE = re.compile(r"^\s*((?:\S+\s+){0,3}?\S+?)\s*[,;:-]+\s+(\S.*)$", re.S)
 # Small talk followed by more sentences gives way to a topic only when the rest is clearly that
@@ -267,6 +271,9 @@ class Matcher:
                 return canonical, after
         if self._answers(ranked, self._words(canonical)):
             return canonical, self._asked_instead(text, canonical, ranked, exclude) or ranked
+        asked = self._closing_question(text, exclude)
+        if asked is not None:
+            return canonical, asked
         # The question asked ("... Do you know any insurance that covers rehab? ...") is read as a
         # message of its own; the closing sentences in the light of the whole. Neither can make a
         # long post small talk ("How are you all?" in a story is no greeting to answer).
@@ -296,6 +303,24 @@ class Matcher:
             return None
         clear = self._answers(asked, words) and self._anchored(asked[0][0], whole)
         return asked if clear else None
+
+    def _closing_question(self, text: str, exclude: int | None) -> list[tuple[int, float]] | None:
+        """A short message torn between what it tells and what it asks ("im 30 days clean, how do i deal
+        with cravings"): the closing question, when it answers clearly on its own and names its topic's
+        subject itself, is what was asked ("should i be worried" names none). None: no such question."""
+        if len(text.split()) >= _LONG_MESSAGE_WORDS:
+            return None
+        part = _closing_clause(text)
+        if part is None:
+            return None
+        canonical = self._normaliser.canonical(part)
+        words = self._words(canonical)
+        if words < _QUESTION_ALONE_WORDS:
+            return None
+        asked = _best_first(self._scores(canonical, exclude))
+        if not asked or asked[0][0] in self._small_talk or not self._answers(asked, words):
+            return None
+        return asked if self._anchored(asked[0][0], canonical) else None
 
     def _after_pleasantry(self, text: str) -> str | None:
         """The message after an opening that is nothing but small talk ("Hello. Is methadone safe
@@ -561,6 +586,16 @@ def _after_first_sentence(text: str) -> str | None:
         return " ".join(sentences[1:])
     opening = _OPENING_CLAUSE.match(text[:4000])
     return opening.group(2) if opening else None
+
+
+def _closing_clause(text: str) -> str | None:
+    """The last sentence or comma clause of a message when it opens like a question ("..., how do i
+    deal with cravings") and something came before it; None otherwise."""
+    parts = [p.strip() for p in _CLAUSE_END.split(text[:4000]) if p.strip()]
+    if len(parts) < 2:
+        return None
+    first = parts[-1].split(maxsplit=1)[0].lower()
+    return parts[-1] if first in _QUESTION_OPENERS else None
 
 
 def _questions(text: str) -> str | None:

@@ -870,3 +870,104 @@ def test_where_do_i_get_it_after_an_answer_means_that_answers_topic(lantern):
     lantern.reply("ann", "what is narcan")
     reply = lantern.reply("ann", "where do i get it")
     assert reply.intent == "naloxone"
+
+
+# --- what Lantern does not cover, said honestly (intents/outside.yaml) ------------------------------
+
+@pytest.mark.parametrize("text", ["can you help me with my taxes", "my kids wont do their homework help",
+                                  "tell me a joke", "test"])
+def test_a_question_outside_lanterns_topics_is_said_to_be_outside_them(lantern, text):
+    reply = lantern.reply("ann", text)
+    assert reply.kind == "fallback" and reply.intent is None
+    assert reply.text.startswith(lantern.catalog.answers["off_topic"].text.strip())
+    # Still a fallback: the quiet help line, topics to go to, and the operators' unmatched list.
+    assert reply.help_line and "988" in reply.text
+    assert reply.suggestions[-1].answer_id == TOPICS
+    assert reply.unmatched_text
+
+
+@pytest.mark.parametrize("text", ["my son started using again and wont do his homework",
+                                  "why cant my son just quit", "how do i get my toddler to sleep, im on methadone"])
+def test_a_message_naming_drugs_or_recovery_is_never_called_outside(lantern, text):
+    reply = lantern.reply("ann", text)
+    assert not reply.text.startswith(lantern.catalog.answers["off_topic"].text.strip())
+
+
+# --- feelings typed the way people text ----------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "feeling"), [("grateful for my sister tonight", "feeling_good"),
+                                               ("heartbroken that the grandkids see him like this", "feeling_low"),
+                                               ("scared ill be alone forever now", "feeling_alone")])
+def test_a_feeling_word_that_opens_a_message_is_the_writers_own(lantern, text, feeling):
+    # "I'm" dropped, as in a text; a feeling stated in full words still says more than the opening one.
+    assert lantern.reply("ann", text).intent == feeling
+
+
+def test_anger_at_oneself_is_not_met_as_anger_at_a_loved_one(lantern):
+    reply = lantern.reply("ann", "so frustrated with myself for relapsing after 8 months")
+    assert reply.intent != "feeling_angry"
+    assert "relapse" in {s.answer_id for s in reply.suggestions} or reply.intent == "relapse"
+
+
+def test_a_stated_feeling_torn_between_topics_is_heard_with_the_topics_as_buttons(lantern, catalog):
+    result = catalog.matcher.match("feel so guilty for kicking him out")
+    assert result.kind == "clarify"
+    reply = lantern.reply("ann", "feel so guilty for kicking him out")
+    assert reply.kind == "smalltalk" and reply.intent.startswith("feeling_")
+    offered = {s.answer_id for s in reply.suggestions}
+    assert {r.intent for r in result.ranked[:2]} & offered
+
+
+def test_a_question_torn_between_topics_is_still_asked_which_was_meant(lantern, catalog):
+    text = "how do i bring up depression with my doctor"
+    assert catalog.matcher.match(text).kind == "clarify"
+    assert lantern.reply("ann", text).kind == "clarify"
+
+
+# --- short follow-ups and the question that closes a short message -------------------------------------
+
+def test_a_brief_question_after_an_answer_is_about_that_answer(lantern):
+    lantern.reply("ann", "where can i get narcan")
+    assert lantern.reply("ann", "do i need a prescription").intent == "naloxone"
+    # Alone, the same words ask about methadone or buprenorphine prescriptions.
+    assert lantern.reply("bob", "do i need a prescription").intent != "naloxone"
+
+
+def test_a_brief_question_naming_its_own_substance_is_its_own(lantern):
+    lantern.reply("ann", "where can i get narcan")
+    assert lantern.reply("ann", "what is methadone").intent != "naloxone"
+
+
+def test_and_for_me_from_a_family_member_asks_about_their_own_needs(lantern):
+    lantern.reply("ann", "how can i support my husband in recovery")
+    reply = lantern.reply("ann", "and for me?")
+    assert reply.intent == "feeling_need_support"
+    assert "caring_for_yourself" in {s.answer_id for s in reply.suggestions}
+
+
+def test_the_question_closing_a_short_message_is_what_was_asked(lantern):
+    assert lantern.reply("ann", "im 30 days clean, how do i deal with cravings").intent == "night_cravings"
+
+
+def test_a_vague_closing_question_does_not_decide_a_short_message(catalog):
+    # "should i be worried" names no topic's subject: it cannot say what the message is about.
+    result = catalog.matcher.match("hubby takes kratom all day long now, should i be worried")
+    assert result.best is not None and result.best.intent != "mixing_substances"
+
+
+# --- words people use for what the topics cover ---------------------------------------------------------
+
+def test_a_person_in_recovery_asking_why_they_cant_stop_is_answered_as_themselves(lantern, catalog):
+    reply = lantern.reply("ann", "i hate that i still want to use")
+    assert reply.intent == "why_cant_they_stop"
+    assert reply.text.startswith(catalog.answers["why_cant_they_stop"].for_self.strip()[:60])
+    assert "families ask" not in reply.text
+
+
+@pytest.mark.parametrize("text", ["can i take zoloft while on suboxone", "is it ok to start lexapro in recovery"])
+def test_antidepressants_by_name_reach_the_antidepressants_answer(lantern, text):
+    assert lantern.reply("ann", text).intent == "antidepressants"
+
+
+def test_a_support_group_for_parents_is_a_family_group(lantern):
+    assert lantern.reply("ann", "is there a support group for parents").intent == "family_groups"
