@@ -126,6 +126,11 @@ _SUBJECT_INTENTS = 4
 # Subject words are compared by their first letters, so "relapsing" names the subject "relapse".
 _STEM = 6
 _ANCHORED_SCORE = 60.0
+# A whole post (this many informative words and more) shares some words with nearly every topic: one
+# that never names its best topic's subject must score this much to be answered ("my wife found my
+# reddit account... I admitted everything" is no question about harm reduction).
+_POST_WORDS = 30
+_POST_ANCHORED_SCORE = 70.0
 
 # The deciding scorer for an example. Token-set comparison forgives extra words around the
 # question ("hi, sorry to bother you, but why cant my son just quit").
@@ -477,7 +482,7 @@ class Matcher:
         not asked (small talk, the parts of a message)."""
         if not best_first or best_first[0] < self._threshold:
             return "fallback"
-        if anchored is False and best_first[0] < _ANCHORED_SCORE:
+        if anchored is False and best_first[0] < (_POST_ANCHORED_SCORE if words >= _POST_WORDS else _ANCHORED_SCORE):
             return "clarify"
         long_message = words >= _LONG_CLARIFY_WORDS
         margin = max(self._margin, _LONG_MARGIN) if long_message else self._margin
