@@ -33,6 +33,7 @@ from bot.crisis import BUILTIN_REPLY, CrisisResult, builtin_detect
 from bot.hotlines import RegionNames, fill
 from bot.language import looks_spanish
 from bot.matcher import MatchResult, Ranked, first_sentence
+from bot.normalise import fold
 from bot.reader import Reader, reader_of, words_of
 from bot.replies import (
     ACKNOWLEDGE_BUTTONS,
@@ -93,9 +94,11 @@ _FEELING_PREFIX = "feeling_"
 # question Lantern cannot answer ("makes me upset or angry"), and acknowledging a feeling the post was
 # not about serves worse than an honest "not sure".
 _FEELING_MOST_WORDS = 40
-# The words a question opens with (bot.core._asks).
+# The words a question opens with (bot.core._asks), in English and in Spanish (the Spanish path asks too).
 _QUESTION_OPENERS = frozenset({"how", "what", "why", "when", "where", "who", "which", "is", "are", "can", "could",
-                               "should", "would", "will", "do", "does", "did", "am", "whats", "hows"})
+                               "should", "would", "will", "do", "does", "did", "am", "whats", "hows",
+                               "como", "que", "por", "porque", "cuando", "donde", "quien", "cual", "cuanto", "cuantos",
+                               "puedo", "debo", "hay", "es", "esta"})
 # A follow-up scoring this much on its own is its own question, whatever came before.
 _CLEAR_ON_ITS_OWN = 85.0
 
@@ -655,7 +658,7 @@ def _feeling_said(catalog: Catalog, text: str, result: MatchResult) -> str | Non
 def _asks(text: str) -> bool:
     """Whether a message asks something: a question mark, or a question's first word (typed on a phone,
     "how do i tell him" often has no mark)."""
-    words = words_of(text)
+    words = words_of(fold(text))
     return "?" in text or (bool(words) and words[0] in _QUESTION_OPENERS)
 
 
