@@ -11,6 +11,7 @@ live in memory and hold no message text.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import replace
@@ -34,7 +35,7 @@ from bot.hotlines import RegionNames, fill
 from bot.language import looks_spanish
 from bot.matcher import MatchResult, Ranked, first_sentence
 from bot.normalise import fold
-from bot.reader import Reader, reader_of, words_of
+from bot.reader import RELATIVES, Reader, reader_of, words_of
 from bot.replies import (
     ACKNOWLEDGE_BUTTONS,
     CLARIFY_OPTIONS,
@@ -81,6 +82,14 @@ _ACKNOWLEDGE = "acknowledge"
 # "And for me?" from a family member after an answer about their loved one: they ask about their own
 # needs, which this feeling's acknowledgement meets (intents/smalltalk.yaml).
 _NEED_SUPPORT = "feeling_need_support"
+# A short statement about the writer or someone close that nothing answers is heard with this feeling's
+# general acknowledgement ("tell me more"), up to this many words.
+_HEARD = "feeling_heard"
+_CLAUSES = re.compile(r"[.,;:!\n]+")
+_LEADING_WORDS = frozenset({"and", "but", "so", "ok", "okay", "well", "then", "also", "hi", "hey", "y", "pero"})
+_TOLD_MOST_WORDS = 20
+_PERSONAL = frozenset({"i", "im", "ive", "id", "ill", "me", "my", "myself", "we", "were", "us", "our", "he", "she",
+                       "him", "her", "his", "hes", "shes", "they", "them", "their"})
 # A reply to what Lantern said is a few words: in a longer message, "all right" or "i dont think"
 # is part of something else.
 _REPLIES = frozenset({_AGREE, _ACKNOWLEDGE, "decline"})
@@ -96,7 +105,8 @@ _FEELING_PREFIX = "feeling_"
 _FEELING_MOST_WORDS = 40
 # The words a question opens with (bot.core._asks), in English and in Spanish (the Spanish path asks too).
 _QUESTION_OPENERS = frozenset({"how", "what", "why", "when", "where", "who", "which", "is", "are", "can", "could",
-                               "should", "would", "will", "do", "does", "did", "am", "whats", "hows",
+                               "should", "would", "will", "do", "does", "did", "am", "whats", "hows", "was", "were",
+                               "has", "have", "had", "isnt", "arent", "cant", "wont", "doesnt", "dont",
                                "como", "que", "por", "porque", "cuando", "donde", "quien", "cual", "cuanto", "cuantos",
                                "puedo", "debo", "hay", "es", "esta"})
 # A follow-up scoring this much on its own is its own question, whatever came before.
@@ -344,7 +354,7 @@ class Lantern:
         reader = reader_es(catalog, text, turn.reader if turn else "unknown")
         spanish = catalog.spanish_view
         found = read_spanish(catalog, text, self._region_values(catalog, region, "es"), self._net_line(region, "es"),
-                             offered, reader, lambda said, result: _feeling_said(spanish, said, result))
+                             offered, reader, lambda said, result: _feeling_said(spanish, said, result, told=False))
         return self._remember_spanish(user_key, replace(found, reader=reader))
 
     def _spanish_button(self, answer_id: str, user_key: str | None, region: str | None) -> Reply | None:
@@ -637,14 +647,15 @@ def _feeling_in(catalog: Catalog, text: str) -> str | None:
     return next((i.id for i in catalog.intents if i.id in hits and _is_feeling(catalog, i.id)), None)
 
 
-def _feeling_said(catalog: Catalog, text: str, result: MatchResult) -> str | None:
+def _feeling_said(catalog: Catalog, text: str, result: MatchResult, *, told: bool = True) -> str | None:
     """The feeling a message states: a feeling matched outright, or one stated where no topic answers
     (nothing close, or a short message torn between a feeling and one topic), by the rules above. Both
-    languages ask it here; the Spanish path passes a catalog with the Spanish intents and matcher."""
+    languages ask it here; the Spanish path passes a catalog with the Spanish intents and matcher, and
+    `told=False`: the words `_told` reads a statement by are English."""
     if result.kind == "answer":
         return result.best.intent if result.best is not None and _is_feeling(catalog, result.best.intent) else None
     if result.kind == "fallback":
-        return _feeling_in(catalog, text)
+        return _feeling_in(catalog, text) or (_told(catalog, text) if told else None)
     if result.kind == "clarify" and len(words_of(text)) <= _FEELING_MOST_WORDS:
         if len(_options(catalog, result.ranked)) < 2:
             return _feeling_ranked(catalog, result.ranked, text) or _feeling_in(catalog, text)
@@ -655,11 +666,29 @@ def _feeling_said(catalog: Catalog, text: str, result: MatchResult) -> str | Non
     return None
 
 
-def _asks(text: str) -> bool:
-    """Whether a message asks something: a question mark, or a question's first word (typed on a phone,
-    "how do i tell him" often has no mark)."""
+def _told(catalog: Catalog, text: str) -> str | None:
+    """A short message nothing answers that asks nothing and tells of the writer or someone close ("he
+    left again tonight and took the car"): it is heard (`feeling_heard`, "tell me more"), never met
+    with "I'm not sure I understood". None for a question, a long post, or words about nobody."""
     words = words_of(fold(text))
-    return "?" in text or (bool(words) and words[0] in _QUESTION_OPENERS)
+    if not words or len(words) > _TOLD_MOST_WORDS or _asks(text) or catalog.intent(_HEARD) is None:
+        return None
+    about = _PERSONAL.intersection(words) or RELATIVES.intersection(words)
+    return _HEARD if about and _HEARD not in catalog.matcher.ruled_out(text) else None
+
+
+def _asks(text: str) -> bool:
+    """Whether a message asks something: a question mark, or a sentence or clause opening with a question's
+    first word (typed on a phone, "my dad doesnt know me anymore, how do i cope" often has no mark)."""
+    if "?" in text:
+        return True
+    for part in _CLAUSES.split(fold(text)):
+        words = words_of(part)
+        while words and words[0] in _LEADING_WORDS:  # "and what about for him", "ok so how do i"
+            words = words[1:]
+        if words and words[0] in _QUESTION_OPENERS:
+            return True
+    return False
 
 
 def _feeling_ranked(catalog: Catalog, ranked: tuple[Ranked, ...], text: str) -> str | None:

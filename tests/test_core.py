@@ -592,7 +592,8 @@ def test_yes_after_a_crisis_reply_does_not_open_a_topic_from_before(lantern):
 def test_a_greeting_before_a_story_does_not_hide_it(lantern, text):
     reply = lantern.reply("ann", text)
     assert reply.intent != "greeting"
-    assert reply.kind in {"answer", "clarify", "fallback"}
+    # A topic, "which did you mean", or (a story that asks nothing) the story heard: never the greeting.
+    assert reply.kind in {"answer", "clarify", "fallback"} or reply.intent == "feeling_heard"
     assert reply.suggestions
 
 
@@ -971,3 +972,17 @@ def test_antidepressants_by_name_reach_the_antidepressants_answer(lantern, text)
 
 def test_a_support_group_for_parents_is_a_family_group(lantern):
     assert lantern.reply("ann", "is there a support group for parents").intent == "family_groups"
+
+
+def test_a_short_statement_about_someone_close_is_heard_not_met_with_not_sure(lantern):
+    reply = lantern.reply("ann", "my sister stopped talking to all of us after thanksgiving")
+    assert reply.kind == "smalltalk" and reply.intent == "feeling_heard"
+    assert "not sure" not in reply.text.lower()
+    assert reply.help_line  # heard where nothing answered: the quiet help line goes with it
+
+
+@pytest.mark.parametrize("text", ["my dad has alzheimers and doesnt recognize me anymore, how do i cope",
+                                  "asdfgh qwerty", "¿Cómo está el clima hoy en mi ciudad"])
+def test_a_question_or_words_about_nobody_still_get_the_honest_fallback(lantern, text):
+    reply = lantern.reply("ann", text)
+    assert reply.intent != "feeling_heard"
