@@ -94,7 +94,7 @@ def read_spanish(catalog: Catalog, text: str, values: Mapping[str, str], net: st
             return answered(catalog, intent.answer, values, best.score, intent.id, intent.kind, reader)
     if result.kind == "clarify" and best is not None:
         return _clarify(catalog, _options(catalog, result.ranked), best.score, values, net)
-    return notice(catalog, values, _near(catalog, result), best.score if best else 0.0)
+    return notice(catalog, values, _near(catalog, result), best.score if best else 0.0, result.canonical)
 
 
 def answered(catalog: Catalog, answer_id: str, values: Mapping[str, str], score: float,
@@ -133,16 +133,19 @@ def topics_es(catalog: Catalog, values: Mapping[str, str], reader: Reader = "unk
     return SpanishReply(Reply("answer", header, suggestions=topics, lang="es"), (), reader=reader)
 
 
-def notice(catalog: Catalog, values: Mapping[str, str], near: tuple[str, ...], score: float = 0.0) -> SpanishReply:
+def notice(catalog: Catalog, values: Mapping[str, str], near: tuple[str, ...], score: float = 0.0,
+           unmatched: str | None = None) -> SpanishReply:
     """Nothing in Spanish fits: the Spanish notice (some answers in Spanish, the rest in English,
-    where help in Spanish is), the Spanish topics it came near, then a few others and "All topics"."""
+    where help in Spanish is), the Spanish topics it came near, then a few others and "All topics".
+    `unmatched`: the message's normal form, for the operators' list of what nothing answered (as in English)."""
     text = fill(catalog.interface["spanish_notice"], values)
     suggest = ui_es(catalog, "fallback_suggest", values)
     if near and suggest:
         text = f"{text}\n\n{suggest}"
     chosen = tuple(dict.fromkeys((*near, *_starters(catalog))))[:max(STARTER_COUNT, len(near))]
     suggestions = (*buttons_es(catalog, chosen), *_all_topics(catalog, values))
-    reply = Reply("fallback", text, score=score, suggestions=suggestions, help_line=True, lang="es")
+    reply = Reply("fallback", text, score=score, suggestions=suggestions, help_line=True, lang="es",
+                  unmatched_text=unmatched or None)
     return SpanishReply(reply, chosen)
 
 

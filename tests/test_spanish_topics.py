@@ -112,6 +112,8 @@ def test_a_spanish_question_with_no_spanish_topic_gets_the_notice_with_help_line
     assert labels[TOPICS] == "Todos los temas"
     assert all(a in lantern.catalog.answers_es for a in labels if a != TOPICS)
     assert labels["why_cant_they_stop"] == "¿Por qué no puede simplemente dejarla?"
+    # Operators see what nothing answered in Spanish too, in its normal form (scrubbed when stored).
+    assert reply.unmatched_text and "tamales" in reply.unmatched_text
 
 
 def test_the_notice_in_another_region_gives_its_lines(lantern):
