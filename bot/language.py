@@ -70,6 +70,9 @@ hurt home work heroin heroine fentanyl video audio pills detox rehab clean sober
 depression anxiety suicide suicidal overdose overdosed overdosing addiction addict withdrawal depressed
 treatment recovery methadone suboxone naloxone narcan behavior behaviour mental health
 """.split())
+# A message of nothing but Spanish words and one of these ("hola", "gracias", "muchas gracias") is
+# Spanish: a loanword weighs half inside an English message, but alone it is a Spanish speaker's.
+_SPANISH_ALONE = frozenset({"hola", "gracias", "adios"})
 # Object pronouns both languages write ("help me", "me pega"): Spanish only before a Spanish word.
 _CLITICS = frozenset({"me", "te", "se", "lo", "le"})
 # Endings of words in neither list: Spanish verb forms and suffixes, English ones.
@@ -93,7 +96,8 @@ def looks_spanish(text: str) -> bool:
     spanish = _FULL * min(2, sum(1 for ch in lowered if ch in _SPANISH_MARKS))
     english = 0.0
     after_clitic = False
-    for word in _WORD.findall(fold(text))[:_MAX_WORDS]:
+    words = _WORD.findall(fold(text))[:_MAX_WORDS]
+    for word in words:
         if word in _CLITICS:
             after_clitic = True
             continue
@@ -101,6 +105,8 @@ def looks_spanish(text: str) -> bool:
         spanish += es + (_HALF if after_clitic and es else 0.0)
         english += en
         after_clitic = False
+    if english == 0.0 and not _SPANISH_ALONE.isdisjoint(words) and all(_known(w) for w in words):
+        return True
     return spanish >= _MIN_SPANISH and spanish > english
 
 

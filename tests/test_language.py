@@ -95,3 +95,14 @@ def test_every_spanish_crisis_phrasing_and_neighbour_reads_as_spanish():
     spanish = [*test_crisis_es.SUICIDE, *test_crisis_es.OVERDOSE, *test_crisis_es.OVERDOSE_SELF,
                *test_crisis_es.OTHER_AT_RISK, *test_crisis_es.DANGER, *test_crisis_es.ELEVATED, *test_crisis_es.CALM]
     assert [text for text in spanish if not looks_spanish(text)] == []
+
+
+@pytest.mark.parametrize("text", ["hola", "Gracias!", "muchas gracias", "adios amigo"])
+def test_a_spanish_greeting_or_thanks_alone_is_spanish(text):
+    # A loanword weighs half inside an English message; alone, it is a Spanish speaker's word.
+    assert looks_spanish(text)
+
+
+@pytest.mark.parametrize("text", ["no", "si", "ok gracias", "gracias my friend", "hola lantern"])
+def test_a_word_both_languages_use_or_an_english_word_beside_it_is_not(text):
+    assert not looks_spanish(text)
