@@ -32,7 +32,7 @@ from bot.conversation_memory import (
 )
 from bot.crisis import BUILTIN_REPLY, CrisisResult, builtin_detect
 from bot.hotlines import RegionNames, fill
-from bot.language import looks_spanish
+from bot.language import greets_in_spanish, looks_spanish
 from bot.matcher import MatchResult, Ranked, first_sentence
 from bot.normalise import fold
 from bot.reader import RELATIVES, Reader, reader_of, words_of
@@ -157,7 +157,7 @@ class Lantern:
         carries a quiet help line, so a miss never ends in a reply with no number.
         """
         text = text if isinstance(text, str) else ""
-        lang = "es" if self._is_spanish(text) else "en"
+        lang = "es" if self._is_spanish(text) and not self._loanword_in_english(user_key, text) else "en"
         crisis = self._in_context(user_key, text, self._detect(text, lang), lang)
         if crisis is not None and crisis.full:
             return self._crisis_reply(user_key, crisis, region)
@@ -273,6 +273,12 @@ class Lantern:
         except Exception:
             log.exception("language check failed (message text not logged)")
             return False
+
+    def _loanword_in_english(self, user_key: str, text: str) -> bool:
+        """"Gracias" alone after English replies is a loanword: the conversation stays English. To open
+        a conversation, or after Spanish replies, it is Spanish."""
+        turn = self._memory.recall(user_key)
+        return turn is not None and turn.lang == "en" and greets_in_spanish(text)
 
     def _in_context(self, user_key: str, text: str, crisis: CrisisResult | None, lang: str) -> CrisisResult | None:
         """Read a message against the conversation's last risk: "ok i took them" after talk of

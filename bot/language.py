@@ -105,9 +105,19 @@ def looks_spanish(text: str) -> bool:
         spanish += es + (_HALF if after_clitic and es else 0.0)
         english += en
         after_clitic = False
-    if english == 0.0 and not _SPANISH_ALONE.isdisjoint(words) and all(_known(w) for w in words):
+    if _greeting_alone(words):
         return True
     return spanish >= _MIN_SPANISH and spanish > english
+
+
+def greets_in_spanish(text: str) -> bool:
+    """A Spanish greeting or thanks and nothing else ("hola", "muchas gracias"): Spanish to open a
+    conversation with, but in an English one it is a loanword (bot.core keeps the conversation's language)."""
+    return isinstance(text, str) and _greeting_alone(_WORD.findall(fold(text))[:_MAX_WORDS])
+
+
+def _greeting_alone(words: list[str]) -> bool:
+    return not _SPANISH_ALONE.isdisjoint(words) and all(_known(w) for w in words)
 
 
 def _known(word: str) -> float | None:

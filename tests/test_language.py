@@ -42,11 +42,9 @@ SPANISH = [
     "my son no quiere dejar la heroina y no se que hacer",
 ]
 ENGLISH = [
-    "gracias",
     "thanks, gracias",
     "my abuela",
     "ok gracias amigo",
-    "hola",
     "no",
     "help me",
     "kill me",
@@ -106,3 +104,11 @@ def test_a_spanish_greeting_or_thanks_alone_is_spanish(text):
 @pytest.mark.parametrize("text", ["no", "si", "ok gracias", "gracias my friend", "hola lantern"])
 def test_a_word_both_languages_use_or_an_english_word_beside_it_is_not(text):
     assert not looks_spanish(text)
+
+
+def test_a_spanish_thanks_in_an_english_conversation_is_thanked_in_english(lantern):
+    assert lantern.reply("ann", "how do i find treatment").lang == "en"
+    thanked = lantern.reply("ann", "gracias")
+    assert (thanked.lang, thanked.intent) == ("en", "thanks")
+    # To open a conversation, the same word is a Spanish speaker's.
+    assert lantern.reply("bob", "gracias").lang == "es"
