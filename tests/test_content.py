@@ -48,7 +48,7 @@ def test_bad_indentation_names_the_file_and_line(content_copy):
 
 
 def test_an_intent_without_examples_is_named(content_copy):
-    keywords = "    keywords: [thanks, thank you, thx, appreciate, ty, cheers]\n"
+    keywords = "    keywords: [thanks, thank you, thx, appreciate, ty, cheers, gracias]\n"
     path = content_copy.edit("intents/smalltalk.yaml", f"{keywords}    examples:\n", f"{keywords}    old_examples:\n")
     problems = problems_of(content_copy)
     line = content_copy.line_of("intents/smalltalk.yaml", "- id: thanks")
