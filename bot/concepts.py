@@ -417,5 +417,9 @@ class ConceptReader:
         return self._lexicon.first_person in live and live.isdisjoint(self._others) and not live.isdisjoint(self._soft)
 
     def _negated(self, tokens: list[str], start: int) -> bool:
+        """A negation up to four words before a concept word. A phrase that starts with a negation of its
+        own ("not waking up") is not undone by another ("not trying again, not waking up again")."""
+        if tokens[start] in self._negations:
+            return False
         return any(tokens[i] in self._negations and (i + 1 >= len(tokens) or tokens[i + 1] not in _NOT_NEGATING)
                    for i in range(max(0, start - 4), start))

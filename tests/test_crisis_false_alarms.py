@@ -296,9 +296,23 @@ def test_a_risk_said_to_be_now_beside_a_past_story_keeps_the_crisis_reply(lanter
     assert_crisis(reply_to(lantern, text), category)
 
 
-def test_to_die_for_as_praise_is_no_wish_but_wanting_to_die_for_a_while_is(lantern):
-    assert_no_crisis_reply(reply_to(lantern, "the lasagna at that place is to die for"))
-    assert_crisis(reply_to(lantern, "i have wanted to die for months"), "suicide")
+@pytest.mark.parametrize("text", [
+    "the lasagna at that place is to die for",
+    "i would die for my kids",
+    "she wants someone worth dying for",
+    "they asked us to die for 20 bucks an hour",
+])
+def test_to_die_for_as_praise_or_devotion_is_no_wish(lantern, text):
+    assert_no_crisis_reply(reply_to(lantern, text))
+
+
+@pytest.mark.parametrize("text", [
+    "i have wanted to die for months",
+    "i want to die for real",
+    "i want to die for a while and not feel anything",
+])
+def test_wanting_to_die_for_a_time_is_a_wish(lantern, text):
+    assert_crisis(reply_to(lantern, text), "suicide")
 
 
 # K9: harm to someone told with its outcome in the next sentence ("hes recovering now", "she pulled
