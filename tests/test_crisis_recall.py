@@ -342,6 +342,11 @@ def test_a_goodbye_letter_to_ones_drug_of_choice_is_an_exercise(lantern):
     ("hes drunk and hes hit her twice already", "danger"),
     ("dijeron que vuelven manana a matarnos", "danger"),
     ("mi pareja me rompio la puerta y tengo miedo", "danger"),
+    # belongings given away; pills taken along by someone who no longer answers; a parent high at the wheel
+    ("ive given away most of my clothes and my guitar. its fine", "elevated"),
+    ("mi hermana anda regalando su ropa y sus joyas", "other_at_risk"),
+    ("my dad took his pills with him when he left and hes not picking up", "other_at_risk"),
+    ("my wife is drunk and driving with the kids right now", "danger"),
     # despair as being a burden, said other ways
     ("im just a weight around everyones neck", "elevated"),
     ("tired of being the problem in my familys life", "elevated"),
@@ -371,6 +376,10 @@ def test_a_wish_that_starts_with_not_is_not_undone_by_an_earlier_not(lantern):
     "this is the last one i promise, what are the signs of withdrawal",
     "there was a time when he said he felt like dying, but that was years ago and hes doing great",
     "mi hijo esta tirado en el sillon viendo la tele",
+    "i gave away my old clothes to the shelter last year",
+    "my husband took his pills this morning and went to work",
+    "i used to be high when i was driving the kids to school, im 2 years clean now",
+    "mi hija regalo su ropa vieja a la iglesia",
 ])
 def test_set_f_neighbours_get_no_crisis_reply(lantern, text):
     assert not is_alarm(reply_to(lantern, text)), text
