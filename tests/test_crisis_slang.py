@@ -85,3 +85,18 @@ def test_spanish_ways_of_saying_it_get_the_suicide_reply(lantern, text):
 ])
 def test_spanish_neighbours_are_no_crisis(lantern, text):
     assert reply_to(lantern, text).kind != "crisis", text
+
+
+# "Mate" and "buddy" alone are often the reader addressed, not someone at risk: the writer's own crisis
+# keeps its reply. "My mate", "the lads found a young fella" name someone else.
+@pytest.mark.parametrize(("text", "category"), [
+    ("mate i think i took too much and i cant breathe", "overdose_self"),
+    ("mate im on the bridge, just wanted to say goodbye", "suicide"),
+    ("buddy i just want to die", "suicide"),
+    ("my mate said he wants to end it all", "other_at_risk"),
+    ("the lads found a young fella in the car park, not responsive", "overdose"),
+])
+def test_mate_as_address_and_as_someone_else(lantern, text, category):
+    reply = reply_to(lantern, text)
+    assert reply.kind == "crisis", text
+    assert reply.crisis == category, text
