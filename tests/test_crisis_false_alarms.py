@@ -354,6 +354,7 @@ def test_imagined_break_ins_and_staying_home_are_no_danger(lantern, text):
     "i think someone is breaking in",
     "i stayed in my room but hes in my house screaming",
     "i woke up and my ex is inside my house",
+    "i live in my car and im not safe",
 ])
 def test_a_break_in_now_or_someone_in_the_house_is_danger(lantern, text):
     assert_crisis(reply_to(lantern, text), "danger")
@@ -373,6 +374,7 @@ def test_sleeplessness_is_no_overdose(lantern, text):
 @pytest.mark.parametrize(("text", "category"), [
     ("he took a bunch of pills and cant stay awake", "overdose"),
     ("i used and i cant stay awake", "overdose_self"),
+    ("i stayed awake all night and now he cant stay awake after using", "overdose"),
 ])
 def test_drowsiness_after_using_stays_an_overdose(lantern, text, category):
     assert_crisis(reply_to(lantern, text), category)
