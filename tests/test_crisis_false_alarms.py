@@ -291,6 +291,10 @@ def test_a_risk_told_as_a_time_that_has_ended_gets_the_help_line_not_the_crisis_
     ("at my lowest i felt this way and right now i feel like killing myself", "suicide"),
     ("he was unconscious and still isnt waking up", "overdose"),
     ("i had a scary experience last year, and tonight im going to kill myself", "suicide"),
+    ("i had a close call last year and tonight im taking all my pills", "suicide"),
+    ("one day she used alone and now she isnt breathing", "overdose"),
+    ("at the time i thought he was asleep but he wont wake up", "overdose"),
+    ("one day he told me he wants to kill himself", "other_at_risk"),
 ])
 def test_a_risk_said_to_be_now_beside_a_past_story_keeps_the_crisis_reply(lantern, text, category):
     assert_crisis(reply_to(lantern, text), category)
@@ -332,6 +336,7 @@ def test_harm_told_with_its_good_outcome_gets_no_crisis_reply(lantern, text):
     ("my roommate was attacked and hes bleeding on the floor, hes not moving", "overdose"),
     ("my sister got beaten up tonight and he is still here yelling", "danger"),
     ("he hit me again last night. hes asleep now but i am scared", "danger"),
+    ("my cousin was attacked, shes recovering now but the guy says he will come back to kill me", "danger"),
 ])
 def test_harm_without_an_outcome_told_stays_a_crisis(lantern, text, category):
     assert reply_to(lantern, text).kind == "crisis"
