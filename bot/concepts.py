@@ -218,6 +218,18 @@ class ConceptLexicon:
     asked_about: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # When an overdose is the writer's own (its reply speaks to the person themself). None: never.
     own_overdose: Whose | None = None
+    # Clearances that say a risk is over (a story told as past, an outcome told after it): beside a
+    # `present` concept in the same sentence (or pair) they clear nothing, so "i want to kill myself
+    # again like i did back then" keeps the crisis reply.
+    told_as_over: tuple[str, ...] = ()
+    # Concepts that say a risk is now ("i want", "still", "tonight"): they cancel `told_as_over`.
+    present: tuple[str, ...] = ()
+    # Clearances that also reach the sentence just before theirs: an outcome told after the event
+    # ("my friend was attacked in my house. hes recovering now").
+    carried_back: tuple[str, ...] = ()
+    # A concept whose every word found lies inside a phrase of one of these concepts counts for nothing:
+    # "finally" is a sign of intent, "we finally found a place" (`relief`) is not.
+    masked_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +283,10 @@ class ConceptReader:
         self._clear_self = frozenset(lexicon.self_clearances)
         self._others = frozenset(lexicon.others)
         self._asked_about = {name: frozenset(askers) for name, askers in lexicon.asked_about.items()}
+        self._told_as_over = frozenset(lexicon.told_as_over)
+        self._present = frozenset(lexicon.present)
+        self._carried_back = frozenset(lexicon.carried_back)
+        self._masked_by = {name: frozenset(maskers) for name, maskers in lexicon.masked_by.items()}
         whose = lexicon.own_overdose
         self._own_overdose = (frozenset(whose.all_of), frozenset(whose.none_of)) if whose and whose.all_of else None
 
@@ -299,16 +315,20 @@ class ConceptReader:
             found = self.concepts_in(tokens)
             read.append((set(found), self._live(found, tokens)))
         seen = set().union(*(names for names, _ in read))
+        if self._carried_back:  # an outcome told after the event clears the event's sentence too
+            read = [(names | (read[n + 1][0] & self._carried_back) if n + 1 < len(read) else names, live)
+                    for n, (names, live) in enumerate(read)]
         asked = frozenset(name for name, askers in self._asked_about.items() if not askers.isdisjoint(seen))
         best = NO_RISK
         previous: tuple[set[str], set[str], bool] | None = None
         for names, live in read:
             # Whose risk: the writer's when one sentence holds both the writer and the risk ("did it
             # cause suicidal ideation for you. i think it helps" asks about others).
-            current = (names, live, self._first_person_risk(live))
+            current = (self._clearing(names), live, self._first_person_risk(live))
             pairs = [current]
             if previous:
-                pairs.append((previous[0] | names, previous[1] | live, previous[2] or current[2]))
+                # Each sentence's own risk said to be now cancels only its own story told as over.
+                pairs.append((previous[0] | current[0], previous[1] | live, previous[2] or current[2]))
             for pair_names, pair_live, own in pairs:
                 level, category = self._judge(pair_names, pair_live, own, asked)
                 if level > best.level:
@@ -323,11 +343,19 @@ class ConceptReader:
         all_of, none_of = self._own_overdose
         return all_of <= concepts and none_of.isdisjoint(concepts)
 
-    def clears(self, sentence: str) -> bool:
+    def clears(self, sentence: str, after: str = "") -> bool:
         """Whether a clearance applies to a sentence a known phrasing matched (to lower that hit by
-        a step). Only the clearances that hold for first-person risk: the patterns read questions
-        and negations themselves."""
-        return not self._clear_self.isdisjoint(self.concepts_in(sentence.split()))
+        a step), `after` being the sentence that follows it. Only the clearances that hold for
+        first-person risk: the patterns read questions and negations themselves."""
+        names = set(self.concepts_in(sentence.split()))
+        if after and self._carried_back:
+            names |= self._carried_back.intersection(self.concepts_in(after.split()))
+        return not self._clear_self.isdisjoint(self._clearing(names))
+
+    def _clearing(self, names: set[str]) -> set[str]:
+        """The concepts that may clear a sentence: a risk said to be now (`present`) leaves no story
+        of it told as over (`told_as_over`)."""
+        return names - self._told_as_over if not self._present.isdisjoint(names) else names
 
     def is_follow_up(self, form: str) -> bool:
         """A short message that reports the risk went ahead ("i did it", "took them all")."""
@@ -337,7 +365,8 @@ class ConceptReader:
 
     def _judge(self, names: set[str], live: set[str], own: bool,
                asked: frozenset[str] = frozenset()) -> tuple[int, str | None]:
-        """A sentence's level and category from the concepts in it (`live`: those not negated; `own`:
+        """A sentence's level and category from the concepts in it (`names`: all found, less the clearances
+        a risk said to be now cancels, see `_clearing`; `live`: those not negated; `own`:
         the writer speaks of a risk of their own; `asked`: the risk concepts the message asks about,
         see `ConceptLexicon.asked_about`)."""
         if not names:
@@ -354,9 +383,20 @@ class ConceptReader:
         return level, category if level else None
 
     def _live(self, found: dict[str, list[int]], tokens: list[str]) -> set[str]:
-        """The concepts found that are not negated (only risk concepts can be)."""
+        """The concepts found that are not negated (only risk concepts can be) nor masked (`masked_by`)."""
         return {name for name, starts in found.items()
-                if name not in self._soft or not all(self._negated(tokens, s) for s in starts)}
+                if (name not in self._soft or not all(self._negated(tokens, s) for s in starts))
+                and not (name in self._masked_by and self._masked(starts, self._masked_by[name], found, tokens))}
+
+    def _masked(self, starts: list[int], maskers: frozenset[str], found: dict[str, list[int]],
+                tokens: list[str]) -> bool:
+        """Whether every word a concept was found at lies inside a phrase of one of `maskers`."""
+        covered: set[int] = set()
+        for start in (s for name in maskers for s in found.get(name, ())):
+            for length, phrases in self._by_first.get(tokens[start], {}).items():
+                if not maskers.isdisjoint(phrases.get(tuple(tokens[start:start + length]), ())):
+                    covered.update(range(start, start + length))
+        return bool(covered) and all(s in covered for s in starts)
 
     def _level(self, live: set[str]) -> tuple[int, str | None, bool]:
         """The first rule (in the order written) that the live concepts meet, else the first soft
@@ -377,5 +417,9 @@ class ConceptReader:
         return self._lexicon.first_person in live and live.isdisjoint(self._others) and not live.isdisjoint(self._soft)
 
     def _negated(self, tokens: list[str], start: int) -> bool:
+        """A negation up to four words before a concept word. A phrase that starts with a negation of its
+        own ("not waking up") is not undone by another ("not trying again, not waking up again")."""
+        if tokens[start] in self._negations:
+            return False
         return any(tokens[i] in self._negations and (i + 1 >= len(tokens) or tokens[i + 1] not in _NOT_NEGATING)
                    for i in range(max(0, start - 4), start))

@@ -139,6 +139,10 @@ class ConceptsModel(_Strict):
     negations: list[Text] = []
     follow_ups: list[Text] = []
     asked_about: dict[Id, list[Id]] = {}
+    told_as_over: list[Id] = []
+    present: list[Id] = []
+    carried_back: list[Id] = []
+    masked_by: dict[Id, list[Id]] = {}
     own_overdose: WhoseModel | None = None
 
 
@@ -454,6 +458,10 @@ def _concept_reader(parts: _Parts, problems: list[str]) -> ConceptReader | None:
     negations: list[str] = []
     follow_ups: list[str] = []
     asked_about: dict[str, list[str]] = {}
+    told_as_over: list[str] = []
+    present: list[str] = []
+    carried_back: list[str] = []
+    masked_by: dict[str, list[str]] = {}
     own_overdose: Whose | None = None
     for model, _, _ in parts.concepts:
         for name, words in model.concepts.items():
@@ -468,6 +476,11 @@ def _concept_reader(parts: _Parts, problems: list[str]) -> ConceptReader | None:
         follow_ups += model.follow_ups
         for name, askers in model.asked_about.items():
             asked_about.setdefault(name, []).extend(askers)
+        told_as_over += model.told_as_over
+        present += model.present
+        carried_back += model.carried_back
+        for name, maskers in model.masked_by.items():
+            masked_by.setdefault(name, []).extend(maskers)
         if model.own_overdose is not None:
             own_overdose = Whose(tuple(model.own_overdose.all_of), tuple(model.own_overdose.none_of))
     for model, path, raw in parts.concepts:
@@ -477,7 +490,10 @@ def _concept_reader(parts: _Parts, problems: list[str]) -> ConceptReader | None:
         soft=soft, escalations=tuple(escalations), clearances=tuple(dict.fromkeys(clearances)),
         self_clearances=tuple(dict.fromkeys(self_clearances)),
         negations=tuple(negations), follow_ups=tuple(follow_ups),
-        asked_about={k: tuple(v) for k, v in asked_about.items()}, own_overdose=own_overdose))
+        asked_about={k: tuple(v) for k, v in asked_about.items()}, own_overdose=own_overdose,
+        told_as_over=tuple(dict.fromkeys(told_as_over)), present=tuple(dict.fromkeys(present)),
+        carried_back=tuple(dict.fromkeys(carried_back)),
+        masked_by={k: tuple(dict.fromkeys(v)) for k, v in masked_by.items()}))
 
 
 def _check_concept_names(model: ConceptsModel, path: Path, raw: LineDict, known: set[str],
@@ -500,6 +516,12 @@ def _check_concept_names(model: ConceptsModel, path: Path, raw: LineDict, known:
     for name, askers in model.asked_about.items():
         for asker in (name, *askers):
             unknown(asker, ("asked_about", name))
+    for key in ("told_as_over", "present", "carried_back"):
+        for index, name in enumerate(getattr(model, key)):
+            unknown(name, (key, index))
+    for name, maskers in model.masked_by.items():
+        for masker in (name, *maskers):
+            unknown(masker, ("masked_by", name))
     if model.own_overdose is not None:
         for name in (*model.own_overdose.all_of, *model.own_overdose.none_of):
             unknown(name, ("own_overdose",))

@@ -389,15 +389,17 @@ class CrisisDetector:
 
     def _cleared(self, hits: list[Hit], spans: list[tuple[int, int, str]]) -> bool:
         """Whether every sentence a pattern matched in carries a clearance (a story told as past,
-        a dream, a joke, news): the reply then drops one step, to the answer with the help line.
-        A match across two sentences is never cleared."""
-        matched: list[str] = []
+        a dream, a joke, news, or an outcome told in the sentence after it): the reply then drops one
+        step, to the answer with the help line. A match across two sentences is never cleared."""
+        matched: list[int] = []
         for hit in hits:
-            inside = [sentence for start, end, sentence in spans if start <= hit.span[0] and hit.span[1] <= end]
+            inside = [n for n, (start, end, _) in enumerate(spans) if start <= hit.span[0] and hit.span[1] <= end]
             if not inside:
                 return False
             matched.append(inside[0])
-        return bool(matched) and all(self._concepts.clears(sentence) for sentence in dict.fromkeys(matched))
+        return bool(matched) and all(
+            self._concepts.clears(spans[n][2], spans[n + 1][2] if n + 1 < len(spans) else "")
+            for n in dict.fromkeys(matched))
 
     def is_follow_up(self, text: str) -> bool:
         """A message that, right after a risky one, reports the risk went ahead ("ok i took them")."""

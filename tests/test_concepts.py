@@ -16,6 +16,7 @@ from bot.concepts import (
     ConceptLexicon,
     ConceptReader,
     Escalation,
+    Reading,
     Whose,
     inflections,
     phrase_forms,
@@ -176,3 +177,47 @@ def test_the_concepts_named_for_whose_overdose_and_asked_about_must_exist(conten
     assert "unknown concept 'first_persn'" in problems
     assert "unknown concept 'sign_questoin'" in problems
     assert "crisis_concepts.yaml:" in problems
+
+
+# --- A story told as over, an outcome told after it, and words that another phrase hides ----------------
+
+_STORY = ConceptLexicon(
+    concepts={"self_subject": ("i",), "first_person": ("i", "me"), "death_wish": ("die",),
+              "other_subject": ("he",), "danger_act": ("attacked",), "past": ("=back then",),
+              "resolved": ("=recovering now",), "risk_now": ("=i want", "=still"),
+              "means_weak": ("pills",), "intent_strong": ("finally",), "relief": ("=finally found",)},
+    soft={"death_wish": "suicide", "danger_act": "danger"},
+    escalations=(Escalation("suicide", ("self_subject", "death_wish")),
+                 Escalation("danger", ("other_subject", "danger_act")),
+                 Escalation("suicide", ("self_subject", "means_weak", "intent_strong"))),
+    clearances=("past", "resolved"), self_clearances=("past", "resolved"),
+    told_as_over=("past", "resolved"), present=("risk_now",), carried_back=("resolved",),
+    masked_by={"intent_strong": ("relief",)},
+)
+
+
+def read(reader: ConceptReader, sentences: list[str]) -> Reading:
+    """The reading of sentences as the detector passes them: in the crisis form (squeezed)."""
+    return reader.read([squeeze(sentence) for sentence in sentences])
+
+
+def test_a_story_told_as_over_lowers_unless_a_risk_is_said_to_be_now_in_the_same_sentence():
+    reader = ConceptReader(_STORY)
+    assert read(reader, ["i wanted to die back then"]).level == SOFT
+    assert read(reader, ["i want to die again like back then"]).level == FULL
+    # A "now" in another sentence cancels only that sentence's own story.
+    assert read(reader, ["i still go to meetings", "i wanted to die back then"]).level == SOFT
+
+
+def test_an_outcome_told_after_the_event_clears_the_events_sentence_too():
+    reader = ConceptReader(_STORY)
+    assert read(reader, ["he was attacked", "he is recovering now"]).level == SOFT
+    assert read(reader, ["he is recovering now", "he was attacked"]).level == FULL  # only backwards
+    assert reader.clears(squeeze("he was attacked"), after=squeeze("he is recovering now"))
+    assert not reader.clears(squeeze("he was attacked"), after=squeeze("he is fine"))
+
+
+def test_a_word_inside_a_masking_phrase_counts_for_nothing():
+    reader = ConceptReader(_STORY)
+    assert read(reader, ["i finally found the pills he hid"]).level == NONE
+    assert read(reader, ["i finally have the pills"]).level == FULL

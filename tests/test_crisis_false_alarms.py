@@ -263,3 +263,181 @@ def test_a_denial_that_ends_tonight_is_danger(lantern: Lantern, text: str):
 ])
 def test_an_overdose_sign_said_with_hasnt_is_an_overdose(lantern: Lantern, text: str):
     assert_crisis(reply_to(lantern, text), "overdose")
+
+
+# --- Long posts, set F: kinds that got the crisis reply though the risk was over, imagined or a figure ---
+# Each kind cleared narrowly and tested both ways; every message is written for these tests.
+
+# K8: a wish to die, or an own overdose, told as a stretch of life that has ended ("for the longest time",
+# "at my lowest", "scary experiences of"): the help line beside the answer. A risk said to be now in the
+# same sentence ("i want", "still want", "right now") keeps the crisis reply.
+@pytest.mark.parametrize("text", [
+    "nine months sober today, happy post! i wanted to kill myself for the longest time and it still amazes me "
+    "that i now fix engines for a living",
+    "at my lowest i wanted to die every single day. now i coach my daughters softball team",
+    "relapsed in the spring for a month. i had two scary experiences of being unconscious for too long and it "
+    "shook me. four weeks clean now, is the anxiety after a short run normal?",
+])
+def test_a_risk_told_as_a_time_that_has_ended_gets_the_help_line_not_the_crisis_reply(lantern, text):
+    reply = reply_to(lantern, text)
+    assert_no_crisis_reply(reply)
+    assert reply.help_line is True
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("i want to kill myself again like i did back then", "suicide"),
+    ("i wanted to kill myself for the longest time and i still want to", "suicide"),
+    ("ive wanted to die for the longest time", "suicide"),
+    ("at my lowest i felt this way and right now i feel like killing myself", "suicide"),
+    ("he was unconscious and still isnt waking up", "overdose"),
+    ("i had a scary experience last year, and tonight im going to kill myself", "suicide"),
+    ("i had a close call last year and tonight im taking all my pills", "suicide"),
+    ("one day she used alone and now she isnt breathing", "overdose"),
+    ("at the time i thought he was asleep but he wont wake up", "overdose"),
+    ("one day he told me he wants to kill himself", "other_at_risk"),
+])
+def test_a_risk_said_to_be_now_beside_a_past_story_keeps_the_crisis_reply(lantern, text, category):
+    assert_crisis(reply_to(lantern, text), category)
+
+
+@pytest.mark.parametrize("text", [
+    "the lasagna at that place is to die for",
+    "i would die for my kids",
+    "she wants someone worth dying for",
+    "they asked us to die for 20 bucks an hour",
+])
+def test_to_die_for_as_praise_or_devotion_is_no_wish(lantern, text):
+    assert_no_crisis_reply(reply_to(lantern, text))
+
+
+@pytest.mark.parametrize("text", [
+    "i have wanted to die for months",
+    "i want to die for real",
+    "i want to die for a while and not feel anything",
+])
+def test_wanting_to_die_for_a_time_is_a_wish(lantern, text):
+    assert_crisis(reply_to(lantern, text), "suicide")
+
+
+# K9: harm to someone told with its outcome in the next sentence ("hes recovering now", "she pulled
+# through"): the event's sentence is cleared too, to the help line. Harm still going on stays.
+@pytest.mark.parametrize("text", [
+    "my roommate was attacked in our apartment while i was at my shift. robbers beat him and left him "
+    "dying on the kitchen floor, hes recovering now thank god. since then i cant stop using",
+    "my sister got beaten up outside a bar in june. she pulled through and is back at work",
+])
+def test_harm_told_with_its_good_outcome_gets_no_crisis_reply(lantern, text):
+    reply = reply_to(lantern, text)
+    assert_no_crisis_reply(reply)
+    assert reply.help_line is True
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("my roommate was attacked and hes bleeding on the floor, hes not moving", "overdose"),
+    ("my sister got beaten up tonight and he is still here yelling", "danger"),
+    ("he hit me again last night. hes asleep now but i am scared", "danger"),
+    ("my cousin was attacked, shes recovering now but the guy says he will come back to kill me", "danger"),
+])
+def test_harm_without_an_outcome_told_stays_a_crisis(lantern, text, category):
+    assert reply_to(lantern, text).kind == "crisis"
+
+
+# K10: a break-in feared or imagined ("thought someone might break in"), and being at home ("i stayed in
+# my house"): no danger reply. Someone breaking in now, or a named person in the house, stays danger.
+@pytest.mark.parametrize("text", [
+    "i get so paranoid at night, last week i pushed a dresser against the door because i thought someone "
+    "might break in",
+    "for months i stayed in my house, ordered takeout and slept all day",
+    "i live in my house with two cats and my sobriety is going ok",
+])
+def test_imagined_break_ins_and_staying_home_are_no_danger(lantern, text):
+    assert_no_crisis_reply(reply_to(lantern, text))
+
+
+@pytest.mark.parametrize("text", [
+    "someone is trying to break in right now",
+    "i think someone is breaking in",
+    "i stayed in my room but hes in my house screaming",
+    "i woke up and my ex is inside my house",
+    "i live in my car and im not safe",
+])
+def test_a_break_in_now_or_someone_in_the_house_is_danger(lantern, text):
+    assert_crisis(reply_to(lantern, text), "danger")
+
+
+# K11: being awake as the aim (insomnia, nightmares, night shifts: "finally stay awake by six", "stayed
+# awake all night"): no overdose reply. "Cant stay awake" after using stays one.
+@pytest.mark.parametrize("text", [
+    "how do i stop waking up scared? i keep having dreams of someone chasing me. i wake at four, then five, "
+    "and i finally stay awake by six. im always the first one up",
+    "i stayed awake all night with the baby and im wrecked",
+])
+def test_sleeplessness_is_no_overdose(lantern, text):
+    assert_no_crisis_reply(reply_to(lantern, text))
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("he took a bunch of pills and cant stay awake", "overdose"),
+    ("i used and i cant stay awake", "overdose_self"),
+    ("i stayed awake all night and now he cant stay awake after using", "overdose"),
+])
+def test_drowsiness_after_using_stays_an_overdose(lantern, text, category):
+    assert_crisis(reply_to(lantern, text), category)
+
+
+# K12: despair words about a thing or a relationship, not the writer ("worthless jobs", "no hope for a
+# relationship between us"): no crisis reply. Said of oneself, they keep it.
+@pytest.mark.parametrize("text", [
+    "im 38 and feel stuck in my career. i had worthless jobs for a decade and never used my degree",
+    "after months of fighting i decided there was no hope for a relationship with my stepdad and moved out",
+])
+def test_despair_words_about_things_or_relationships_are_no_crisis(lantern, text):
+    assert_no_crisis_reply(reply_to(lantern, text))
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("i feel worthless", "elevated"),
+    ("i have no hope left", "elevated"),
+    ("my life is worthless and i want to die", "suicide"),
+])
+def test_despair_about_oneself_still_gets_the_crisis_reply(lantern, text, category):
+    assert_crisis(reply_to(lantern, text), category)
+
+
+# K13: "finally" as relief ("we finally found a place that takes her"), and "on me" said of what someone
+# did to the writer ("a seizure on me"), beside a medicine: no crisis reply. "Finally" or "on me" as
+# intent stays.
+@pytest.mark.parametrize("text", [
+    "no rehab would take my husband because of his seizure meds. we finally found one two hours away and i "
+    "dropped him off last night, i am so grateful",
+    "my mom ran out of her script early and had a seizure on me last week, so now she is in detox",
+])
+def test_relief_and_what_was_done_to_me_are_no_intent(lantern, text):
+    assert_no_crisis_reply(reply_to(lantern, text))
+
+
+@pytest.mark.parametrize("text", [
+    "i finally have enough pills saved up",
+    "im finally ready to end it",
+    "i have the pills on me and i want to take them all",
+])
+def test_finally_and_on_me_as_intent_still_get_the_suicide_reply(lantern, text):
+    assert_crisis(reply_to(lantern, text), "suicide")
+
+
+# K14: a loved one's misuse told as a story ("one day i wasnt there, so she took a bunch of her meds"):
+# the help line beside the answer. Told as now, or with "one day" as a future, it stays.
+def test_a_loved_ones_past_misuse_told_as_a_story_gets_the_help_line(lantern):
+    text = ("my girlfriend is on a lot of psych meds and asked me to hand them out to her. one day i wasnt "
+            "around, so of course she took a bunch of her meds. we drove her to inpatient the next morning")
+    reply = reply_to(lantern, text)
+    assert_no_crisis_reply(reply)
+    assert reply.help_line is True
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("she just took a bunch of her meds and wont wake up", "overdose"),
+    ("one day he will kill himself, he says it all the time", "other_at_risk"),
+])
+def test_misuse_now_or_a_future_one_day_stays_a_crisis(lantern, text, category):
+    assert_crisis(reply_to(lantern, text), category)

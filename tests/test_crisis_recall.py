@@ -306,3 +306,80 @@ def test_an_attempt_tonight_keeps_the_crisis_reply_whatever_when_says(lantern):
 
 def test_a_goodbye_letter_to_ones_drug_of_choice_is_an_exercise(lantern):
     assert not is_alarm(reply_to(lantern, "group assignment: write a goodbye letter to your drug of choice"))
+
+
+# --- Blind set F: kinds of risk said in ways the lexicons did not know -----------------------------------
+# Each kind tested both ways; the messages are written for these tests, none copied from the set.
+
+@pytest.mark.parametrize(("text", "category"), [
+    # overdose signs said other ways, and people named the British and Irish way
+    ("found a bloke in the toilets, not responsive and blue round the mouth", "overdose"),
+    ("my mate is on the sofa and his breathing is really slow", "overdose"),
+    ("she took something and now her breathings gone funny", "overdose"),
+    ("mi hija esta tirada en el piso y esta bien palida", "overdose"),
+    # the writer's own overdose told by how it feels
+    ("i think i did too much, cant feel my arms", "overdose_self"),
+    ("shot up alone and somethings wrong, my room is spinning", "overdose_self"),
+    ("mixed pills with the dope and my heart is going weird, am i going to be ok", "overdose_self"),
+    ("used after 4 months clean, same amount as before and i feel wrong", "overdose_self"),
+    # a loved one's goodbye, a means and no answer, ways to die looked up
+    ("my brother said dont look for me and drove off", "other_at_risk"),
+    ("my wife told me this is the last time youll hear from me and hung up", "other_at_risk"),
+    ("my son took his grandads rifle and left, now hes not picking up", "other_at_risk"),
+    ("my daughter has been googling ways to die, i found it on her laptop", "other_at_risk"),
+    ("he keeps saying he wants to go to sleep for good", "other_at_risk"),
+    ("mi papa se encerro en el garage con una soga", "other_at_risk"),
+    # the writer's goodbye, voices, self-harm just now, a stockpile of treatment medicine
+    ("this is the last one, promise. thanks for trying", "suicide"),
+    ("the voices keep telling me to kill myself and i want to listen", "suicide"),
+    ("been cutting since i got sober and did it again 10 mins ago", "suicide"),
+    ("ive been saving up my take homes for a while now", "suicide"),
+    ("le deje una carta a mi mama por si no amanezco", "suicide"),
+    ("ya me despedi de todos, gracias por todo", "suicide"),
+    # danger said other ways
+    ("my stepdad says if i tell anyone hell do me in", "danger"),
+    ("he threatened his little brother with a bat", "danger"),
+    ("hes drunk and hes hit her twice already", "danger"),
+    ("dijeron que vuelven manana a matarnos", "danger"),
+    ("mi pareja me rompio la puerta y tengo miedo", "danger"),
+    # belongings given away; pills taken along by someone who no longer answers; a parent high at the wheel
+    ("ive given away most of my clothes and my guitar. its fine", "elevated"),
+    ("mi hermana anda regalando su ropa y sus joyas", "other_at_risk"),
+    ("my dad took his pills with him when he left and hes not picking up", "other_at_risk"),
+    ("my wife is drunk and driving with the kids right now", "danger"),
+    # despair as being a burden, said other ways
+    ("im just a weight around everyones neck", "elevated"),
+    ("tired of being the problem in my familys life", "elevated"),
+    ("siento que esto nunca va a terminar", "elevated"),
+])
+def test_set_f_kinds_get_their_crisis_reply(lantern, text, category):
+    reply = reply_to(lantern, text)
+    assert is_alarm(reply), text
+    assert reply.crisis == category, text
+
+
+def test_a_wish_that_starts_with_not_is_not_undone_by_an_earlier_not(lantern):
+    # "not waking up" after "not sleeping": the list's first "not" negates nothing of the wish.
+    # (Read as the writer's own overdose sign first, which also gets the crisis reply.)
+    assert is_alarm(reply_to(lantern, "im done. not eating, not sleeping, not waking up tomorrow either"))
+    assert not is_alarm(reply_to(lantern, "im not sure, not tired, not in a hurry"))
+
+
+@pytest.mark.parametrize("text", [
+    "my mate is coming round to watch the match",
+    "my roommate and i are done with each other, dont look for me at the party lol",
+    "thanks for trying, that answer didnt really help",
+    "my son went hunting with his grandads rifle, he will call when hes back",
+    "i did too much cardio and my legs are sore",
+    "i had my methadone take homes approved today",
+    "hit him up when you get a chance",
+    "this is the last one i promise, what are the signs of withdrawal",
+    "there was a time when he said he felt like dying, but that was years ago and hes doing great",
+    "mi hijo esta tirado en el sillon viendo la tele",
+    "i gave away my old clothes to the shelter last year",
+    "my husband took his pills this morning and went to work",
+    "i used to be high when i was driving the kids to school, im 2 years clean now",
+    "mi hija regalo su ropa vieja a la iglesia",
+])
+def test_set_f_neighbours_get_no_crisis_reply(lantern, text):
+    assert not is_alarm(reply_to(lantern, text)), text
