@@ -326,6 +326,8 @@ NEW_TOPIC_QUESTIONS = [
     ("how do I find a dual diagnosis program near me", "finding_dual_diagnosis_care"),
     ("my son gets out of prison next month, what about his tolerance", "release_from_jail"),
     ("are test strips legal in my state", "harm_reduction"),
+    ("what do i say to my grandkids about their moms heroin use", "talking_with_children"),
+    ("my wife comes home from rehab next week, how can we prepare", "coming_home_from_treatment"),
     ("6 weeks!!", "milestones"),
 ]
 

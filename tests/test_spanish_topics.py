@@ -46,6 +46,8 @@ def spanish_text(lantern, answer_id: str, region: str = "US", asked: str = "") -
     ("como pago el rehab sin seguro", "paying_for_treatment"),
     ("la heroina trae fentanilo?", "fentanyl"),
     ("hay grupos de apoyo para familias en español", "family_groups"),
+    ("como le explico a mi nieto de 6 años que su papa esta en rehabilitacion", "talking_with_children"),
+    ("mi hermana termina el rehab la otra semana, como nos preparamos en la casa", "coming_home_from_treatment"),
 ])
 def test_a_typical_spanish_question_gets_its_spanish_answer(lantern, text, answer_id):
     reply = lantern.reply("ana", text)
