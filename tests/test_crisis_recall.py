@@ -383,3 +383,27 @@ def test_a_wish_that_starts_with_not_is_not_undone_by_an_earlier_not(lantern):
 ])
 def test_set_f_neighbours_get_no_crisis_reply(lantern, text):
     assert not is_alarm(reply_to(lantern, text)), text
+
+
+# --- A story carried into now, a goodbye from a means, self-harm said again -------------------------------
+
+@pytest.mark.parametrize("text", [
+    "i wanted to die for the longest time and i still do",
+    "i wanted to die for the longest time. i still do",
+    "back then i wanted to die. honestly i still feel that way",
+    "im on the bridge, goodbye",
+    "ive been cutting myself again",
+])
+def test_a_risk_said_to_be_now_gets_the_suicide_reply(lantern, text):
+    reply = reply_to(lantern, text)
+    assert is_alarm(reply) and reply.crisis == "suicide", text
+
+
+@pytest.mark.parametrize("text", [
+    "i wanted to die for the longest time but not anymore, 7 months sober",
+    "we said goodbye at the bridge where we scattered dads ashes",
+    "we started cutting back on his dose",
+    "i still cut my own hair",
+])
+def test_their_neighbours_get_no_crisis_reply(lantern, text):
+    assert not is_alarm(reply_to(lantern, text)), text
