@@ -407,3 +407,22 @@ def test_a_risk_said_to_be_now_gets_the_suicide_reply(lantern, text):
 ])
 def test_their_neighbours_get_no_crisis_reply(lantern, text):
     assert not is_alarm(reply_to(lantern, text)), text
+
+
+@pytest.mark.parametrize("text", [
+    "if i dont reply tomorrow you know why",
+    "i just want everything to stop",
+    "honestly i wont be here much longer",
+])
+def test_the_writers_absence_to_come_gets_the_suicide_reply(lantern, text):
+    reply = reply_to(lantern, text)
+    assert is_alarm(reply) and reply.crisis == "suicide", text
+
+
+@pytest.mark.parametrize("text", [
+    "i just want the noise to stop",
+    "if i dont reply tomorrow its because im at work all day",
+    "what should i do if he says he wants it all to stop",
+])
+def test_absence_with_an_everyday_reason_or_asked_about_is_no_crisis_reply(lantern, text):
+    assert not is_alarm(reply_to(lantern, text)), text
