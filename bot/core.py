@@ -460,7 +460,8 @@ class Lantern:
         if self._asks_for_the_family(catalog, turn, reader, text):
             result, reader = MatchResult("answer", (Ranked(_NEED_SUPPORT, 100.0),), result.canonical), "family"
         elif reads_as_follow_up(text) or (turn is not None and asks_briefly(text)):
-            result = self._follow_up(catalog, text, turn.topic if turn else None, result)
+            asked = self._follow_up_on_offered(catalog, text, turn, offered, result)
+            result = asked or self._follow_up(catalog, text, turn.topic if turn else None, result)
         intent = catalog.intent(result.best.intent) if result.kind == "answer" and result.best else None
         if offered and intent is not None and result.best is not None:
             if intent.id == _AGREE:
@@ -478,6 +479,31 @@ class Lantern:
             near = self._near(catalog, result)
             return self._fallback(result.canonical, near, result.best.score if result.best else 0.0), near
         return self._reply_to(catalog, text, result, reader, region), None
+
+    @staticmethod
+    def _follow_up_on_offered(catalog: Catalog, text: str, turn: Turn | None, offered: tuple[str, ...],
+                              own: MatchResult) -> MatchResult | None:
+        """A follow-up to "which did you mean" ("what is detox like" torn between two topics, then "does it
+        hurt"): "it" is one of the topics offered, the one the message read with its title fits best,
+        when that topic leads that reading. None: no such reading, or the message is clearly its own."""
+        if turn is None or turn.kind != "clarify" or not offered or names_no_topic(text):
+            return None
+        best = own.best
+        if own.kind == "answer" and best is not None and best.score >= _CLEAR_ON_ITS_OWN and own.anchored:
+            return None
+        fits = []
+        for answer_id in offered:
+            intent_id = _topic_intent(catalog, answer_id)
+            if intent_id is not None:
+                _, joined = catalog.matcher.rank(f"{text} {catalog.answers[answer_id].title}")
+                if joined and joined[0].intent == intent_id and joined[0].score >= catalog.threshold:
+                    fits.append(joined[0])
+        if not fits:
+            return None
+        chosen = max(fits, key=lambda ranked: ranked.score)
+        if own.kind == "answer" and best is not None and best.score >= chosen.score:
+            return None  # answered as well on its own ("how long does it take" is treatment length)
+        return MatchResult("answer", (chosen,), own.canonical)
 
     @staticmethod
     def _asks_for_the_family(catalog: Catalog, turn: Turn | None, reader: Reader, text: str) -> bool:
