@@ -296,14 +296,10 @@ class Matcher:
         not about. When the question, read alone, clearly answers with another topic, that topic is
         what was asked, if the message (`whole`, normalised) names that topic's own subject. None: no
         such question, or it says too little on its own ("is this normal?", "should i be worried?")."""
-        part = _questions(text)
-        if part is None:
+        alone = self._read_alone(_questions(text), exclude)
+        if alone is None:
             return None
-        canonical = self._normaliser.canonical(part)
-        words = self._words(canonical)
-        if words < _QUESTION_ALONE_WORDS:
-            return None
-        asked = _best_first(self._scores(canonical, exclude))
+        _, words, asked = alone
         if not asked or asked[0][0] == ranked[0][0] or asked[0][0] in self._small_talk or asked[0][1] <= ranked[0][1]:
             return None
         clear = self._answers(asked, words) and self._anchored(asked[0][0], whole)
@@ -315,17 +311,25 @@ class Matcher:
         subject itself, is what was asked ("should i be worried" names none). None: no such question."""
         if len(text.split()) >= _LONG_MESSAGE_WORDS:
             return None
-        part = _closing_clause(text)
+        alone = self._read_alone(_closing_clause(text), exclude)
+        if alone is None:
+            return None
+        canonical, words, asked = alone
+        if not asked or asked[0][0] in self._small_talk or not self._answers(asked, words):
+            return None
+        return asked if self._anchored(asked[0][0], canonical) else None
+
+    def _read_alone(self, part: str | None, exclude: int | None) -> tuple[str, int, list[tuple[int, float]]] | None:
+        """A question taken out of its message, scored as a message of its own: its normal form, how many
+        informative words it has, and its intents ranked. None when there is no such part, or it says
+        too little on its own to decide anything."""
         if part is None:
             return None
         canonical = self._normaliser.canonical(part)
         words = self._words(canonical)
         if words < _QUESTION_ALONE_WORDS:
             return None
-        asked = _best_first(self._scores(canonical, exclude))
-        if not asked or asked[0][0] in self._small_talk or not self._answers(asked, words):
-            return None
-        return asked if self._anchored(asked[0][0], canonical) else None
+        return canonical, words, _best_first(self._scores(canonical, exclude))
 
     def _after_pleasantry(self, text: str) -> str | None:
         """The message after an opening that is nothing but small talk ("Hello. Is methadone safe
