@@ -18,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.asking import QUESTION_OPENERS
 from bot.reader import RELATIVES, Reader, words_of
 
 # A follow-up half an hour later is a new conversation.
@@ -41,8 +42,6 @@ _POINTING_BACK = frozenset({"that", "this", "it", "those", "these", "thats", "it
 # A question this short ("do i need a prescription", "is it safe") may well ask about what was just
 # said (bot.core reads it with the last topic; its own topic wins when it is clearly its own).
 _BRIEF_QUESTION_WORDS = 5
-_QUESTION_OPENINGS = frozenset({"do", "does", "is", "are", "can", "could", "should", "will", "how", "what", "when",
-                                "where", "who", "which", "why", "whats", "hows"})
 # The words of a follow-up that names nobody's topic, only a person.
 _FRAME_WORDS = frozenset({
     "and", "but", "also", "plus", "so", "then", "what", "about", "how", "for", "if", "is", "it", "its", "the",
@@ -160,7 +159,7 @@ def asks_briefly(text: str) -> bool:
     """Whether a message is a question of a few words ("do i need a prescription"), which may lean on
     the last answer without pointing back to it."""
     words = words_of(text)
-    return bool(words) and len(words) <= _BRIEF_QUESTION_WORDS and words[0] in _QUESTION_OPENINGS
+    return bool(words) and len(words) <= _BRIEF_QUESTION_WORDS and words[0] in QUESTION_OPENERS
 
 
 def names_no_topic(text: str) -> bool:

@@ -11,12 +11,12 @@ live in memory and hold no message text.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
+from bot.asking import asks
 from bot.catalog import Catalog
 from bot.concepts import FULL
 from bot.config import MatchingSettings, Settings
@@ -85,8 +85,6 @@ _NEED_SUPPORT = "feeling_need_support"
 # A short statement about the writer or someone close that nothing answers is heard with this feeling's
 # general acknowledgement ("tell me more"), up to this many words.
 _HEARD = "feeling_heard"
-_CLAUSES = re.compile(r"[.,;:!\n]+")
-_LEADING_WORDS = frozenset({"and", "but", "so", "ok", "okay", "well", "then", "also", "hi", "hey", "y", "pero"})
 _TOLD_MOST_WORDS = 20
 _PERSONAL = frozenset({"i", "im", "ive", "id", "ill", "me", "my", "myself", "we", "were", "us", "our", "he", "she",
                        "him", "her", "his", "hes", "shes", "they", "them", "their"})
@@ -103,12 +101,6 @@ _FEELING_PREFIX = "feeling_"
 # question Lantern cannot answer ("makes me upset or angry"), and acknowledging a feeling the post was
 # not about serves worse than an honest "not sure".
 _FEELING_MOST_WORDS = 40
-# The words a question opens with (bot.core._asks), in English and in Spanish (the Spanish path asks too).
-_QUESTION_OPENERS = frozenset({"how", "what", "why", "when", "where", "who", "which", "is", "are", "can", "could",
-                               "should", "would", "will", "do", "does", "did", "am", "whats", "hows", "was", "were",
-                               "has", "have", "had", "isnt", "arent", "cant", "wont", "doesnt", "dont",
-                               "como", "que", "por", "porque", "cuando", "donde", "quien", "cual", "cuanto", "cuantos",
-                               "puedo", "debo", "hay", "es", "esta"})
 # A follow-up scoring this much on its own is its own question, whatever came before.
 _CLEAR_ON_ITS_OWN = 85.0
 
@@ -460,8 +452,7 @@ class Lantern:
         if self._asks_for_the_family(catalog, turn, reader, text):
             result, reader = MatchResult("answer", (Ranked(_NEED_SUPPORT, 100.0),), result.canonical), "family"
         elif reads_as_follow_up(text) or (turn is not None and asks_briefly(text)):
-            asked = self._follow_up_on_offered(catalog, text, turn, offered, result)
-            result = asked or self._follow_up(catalog, text, turn.topic if turn else None, result)
+            result = self._follow_up(catalog, text, turn.topic if turn else None, result)
         intent = catalog.intent(result.best.intent) if result.kind == "answer" and result.best else None
         if offered and intent is not None and result.best is not None:
             if intent.id == _AGREE:
@@ -479,31 +470,6 @@ class Lantern:
             near = self._near(catalog, result)
             return self._fallback(result.canonical, near, result.best.score if result.best else 0.0), near
         return self._reply_to(catalog, text, result, reader, region), None
-
-    @staticmethod
-    def _follow_up_on_offered(catalog: Catalog, text: str, turn: Turn | None, offered: tuple[str, ...],
-                              own: MatchResult) -> MatchResult | None:
-        """A follow-up to "which did you mean" ("what is detox like" torn between two topics, then "does it
-        hurt"): "it" is one of the topics offered, the one the message read with its title fits best,
-        when that topic leads that reading. None: no such reading, or the message is clearly its own."""
-        if turn is None or turn.kind != "clarify" or not offered or names_no_topic(text):
-            return None
-        best = own.best
-        if own.kind == "answer" and best is not None and best.score >= _CLEAR_ON_ITS_OWN and own.anchored:
-            return None
-        fits = []
-        for answer_id in offered:
-            intent_id = _topic_intent(catalog, answer_id)
-            if intent_id is not None:
-                _, joined = catalog.matcher.rank(f"{text} {catalog.answers[answer_id].title}")
-                if joined and joined[0].intent == intent_id and joined[0].score >= catalog.threshold:
-                    fits.append(joined[0])
-        if not fits:
-            return None
-        chosen = max(fits, key=lambda ranked: ranked.score)
-        if own.kind == "answer" and best is not None and best.score >= chosen.score:
-            return None  # answered as well on its own ("how long does it take" is treatment length)
-        return MatchResult("answer", (chosen,), own.canonical)
 
     @staticmethod
     def _asks_for_the_family(catalog: Catalog, turn: Turn | None, reader: Reader, text: str) -> bool:
@@ -694,7 +660,7 @@ def _feeling_said(catalog: Catalog, text: str, result: MatchResult, *, told: boo
         # Torn between topics, a message that states a feeling and asks nothing ("feel so guilty for
         # kicking him out") is heard first; the topics it was torn between are its buttons all the
         # same. A question ("how do i bring up depression with my doctor") is asked which was meant.
-        return None if _asks(text) else _feeling_in(catalog, text)
+        return None if asks(text) else _feeling_in(catalog, text)
     return None
 
 
@@ -703,24 +669,10 @@ def _told(catalog: Catalog, text: str) -> str | None:
     left again tonight and took the car"): it is heard (`feeling_heard`, "tell me more"), never met
     with "I'm not sure I understood". None for a question, a long post, or words about nobody."""
     words = words_of(fold(text))
-    if not words or len(words) > _TOLD_MOST_WORDS or _asks(text) or catalog.intent(_HEARD) is None:
+    if not words or len(words) > _TOLD_MOST_WORDS or asks(text) or catalog.intent(_HEARD) is None:
         return None
     about = _PERSONAL.intersection(words) or RELATIVES.intersection(words)
     return _HEARD if about and _HEARD not in catalog.matcher.ruled_out(text) else None
-
-
-def _asks(text: str) -> bool:
-    """Whether a message asks something: a question mark, or a sentence or clause opening with a question's
-    first word (typed on a phone, "my dad doesnt know me anymore, how do i cope" often has no mark)."""
-    if "?" in text:
-        return True
-    for part in _CLAUSES.split(fold(text)):
-        words = words_of(part)
-        while words and words[0] in _LEADING_WORDS:  # "and what about for him", "ok so how do i"
-            words = words[1:]
-        if words and words[0] in _QUESTION_OPENERS:
-            return True
-    return False
 
 
 def _feeling_ranked(catalog: Catalog, ranked: tuple[Ranked, ...], text: str) -> str | None:

@@ -36,6 +36,7 @@ from typing import Literal
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from bot.asking import QUESTION_OPENERS
 from bot.normalise import Normaliser
 
 # Stage one keeps this many examples for stage two: enough to see the best few distinct intents
@@ -70,8 +71,6 @@ _QUESTION_ALONE_WORDS = 3
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\u2026\s*|\n+")
 # Sentences and comma clauses, for the question that closes a short message.
 _CLAUSE_END = re.compile(r"(?<=[.?!,;])\s+|\u2026\s*|\n+|\s+-+\s+")
-_QUESTION_OPENERS = frozenset({"how", "what", "why", "when", "where", "who", "which", "is", "are", "can", "could",
-                               "should", "would", "will", "do", "does", "did", "whats", "hows", "am"})
 # A short opening clause ("hi,", "thank you so much,") stands as a sentence of its own.
 _OPENING_CLAUSE = re.compile(r"^\s*((?:\S+\s+){0,3}?\S+?)\s*[,;:-]+\s+(\S.*)$", re.S)
 # Small talk followed by more sentences gives way to a topic only when the rest is clearly that
@@ -604,7 +603,7 @@ def _closing_clause(text: str) -> str | None:
     if len(parts) < 2:
         return None
     first = parts[-1].split(maxsplit=1)[0].lower()
-    return parts[-1] if first in _QUESTION_OPENERS else None
+    return parts[-1] if first in QUESTION_OPENERS else None
 
 
 def _questions(text: str) -> str | None:

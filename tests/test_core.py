@@ -987,14 +987,3 @@ def test_a_question_or_words_about_nobody_still_get_the_honest_fallback(lantern,
     reply = lantern.reply("ann", text)
     assert reply.intent != "feeling_heard"
 
-
-def test_a_follow_up_to_which_did_you_mean_is_read_with_the_topics_offered(lantern):
-    unsure = lantern.reply("ann", "what is detox like")
-    assert unsure.kind == "clarify" and "medical_detox" in {s.answer_id for s in unsure.suggestions}
-    assert lantern.reply("ann", "does it hurt").intent == "medical_detox"
-
-
-def test_a_follow_up_answered_as_well_on_its_own_keeps_its_own_topic(lantern):
-    unsure = lantern.reply("ann", "what treatment works for depression and heroin together")
-    assert unsure.kind == "clarify"
-    assert lantern.reply("ann", "how long does it take").intent == "treatment_length"
