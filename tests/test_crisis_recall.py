@@ -10,17 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core import Lantern
 from bot.replies import Reply
-
-
-def reply_to(lantern: Lantern, text: str, previous: str | None = None) -> Reply:
-    """The reply a user gets, optionally right after `previous` in the same conversation."""
-    if previous is not None:
-        lantern.reply("someone", previous)
-    reply = lantern.reply("someone", text)
-    lantern.forget("someone")
-    return reply
+from tests.crisis_replies import reply_to
 
 
 def is_alarm(reply: Reply) -> bool:

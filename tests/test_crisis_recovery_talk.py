@@ -14,12 +14,7 @@ import pytest
 
 from bot.core import Lantern
 from bot.replies import Reply
-
-
-def reply_to(lantern: Lantern, text: str) -> Reply:
-    reply = lantern.reply("someone", text)
-    lantern.forget("someone")
-    return reply
+from tests.crisis_replies import reply_to
 
 
 def soft_line(lantern: Lantern, category: str) -> str:

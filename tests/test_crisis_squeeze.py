@@ -18,10 +18,9 @@ import pytest
 import yaml
 
 from bot.concepts import _DOUBLED, DISTINCT_SPELLINGS, squeeze
-from bot.core import Lantern
 from bot.crisis import BUILTIN_CONCEPTS, BUILTIN_LEXICON
 from bot.paths import DEFAULT_INTENTS_DIR
-from bot.replies import Reply
+from tests.crisis_replies import reply_to
 
 # Pairs that squeeze together on purpose, by their squeezed form: one word in two spellings (the
 # lexicon writes some squeezed, "kil", "beter"), or a typo people make so often that reading the two
@@ -112,10 +111,6 @@ def test_squeeze_keeps_distinct_words_whole_and_reads_stretched_ones(written, re
     assert squeeze(written) == read
 
 
-def reply_to(lantern: Lantern, text: str) -> Reply:
-    reply = lantern.reply("someone", text)
-    lantern.forget("someone")
-    return reply
 
 
 @pytest.mark.parametrize("text", [
