@@ -315,8 +315,8 @@ class ConceptReader:
             found = self.concepts_in(tokens)
             read.append((set(found), self._live(found, tokens)))
         seen = set().union(*(names for names, _ in read))
-        if self._carried_back:  # an outcome told after the event clears the event's sentence too
-            read = [(names | (read[n + 1][0] & self._carried_back) if n + 1 < len(read) else names, live)
+        if self._carried_back:
+            read = [(self._carried(names, read[n + 1][0] if n + 1 < len(read) else set()), live)
                     for n, (names, live) in enumerate(read)]
         asked = frozenset(name for name, askers in self._asked_about.items() if not askers.isdisjoint(seen))
         best = NO_RISK
@@ -349,8 +349,13 @@ class ConceptReader:
         first-person risk: the patterns read questions and negations themselves."""
         names = set(self.concepts_in(sentence.split()))
         if after and self._carried_back:
-            names |= self._carried_back.intersection(self.concepts_in(after.split()))
+            names = self._carried(names, set(self.concepts_in(after.split())))
         return not self._clear_self.isdisjoint(self._clearing(names))
+
+    def _carried(self, names: set[str], following: set[str]) -> set[str]:
+        """A sentence's concepts with those of the next sentence that reach back to it (`carried_back`: an
+        outcome told after the event, "hes recovering now"; the story carried into now, "i still do")."""
+        return names | (following & self._carried_back)
 
     def _clearing(self, names: set[str]) -> set[str]:
         """The concepts that may clear a sentence: a risk said to be now (`present`) leaves no story

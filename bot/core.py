@@ -510,15 +510,17 @@ class Lantern:
             return MatchResult("fallback", own.ranked, own.canonical) if names_no_topic(text) else own
         if names_no_topic(text):
             return MatchResult("answer", (Ranked(intent_id, 100.0),), own.canonical)
+        best = own.best
+        clear = own.kind == "answer" and best is not None and best.score >= _CLEAR_ON_ITS_OWN and own.anchored
+        # A substance named ("and what if its fentanyl") is the message's own subject: no need to read it
+        # with the last topic at all. A generic word ("prescription") is not: when the last topic leads
+        # the message read with it, it must be beaten.
+        if clear and catalog.matcher.names_substance(own.canonical):
+            return own
         _, joined = catalog.matcher.rank(f"{text} {catalog.answers[topic].title}")
         fit = next((r.score for r in joined if r.intent == intent_id), 0.0)
-        best = own.best
-        # A substance named ("and what if its fentanyl") is the message's own subject; a generic word
-        # ("prescription") is not: when the last topic leads the message read with it, it must be beaten.
         leads = bool(joined) and joined[0].intent == intent_id
-        bar = max(_CLEAR_ON_ITS_OWN, fit) if leads and not catalog.matcher.names_substance(own.canonical) \
-            else _CLEAR_ON_ITS_OWN
-        if own.kind == "answer" and best is not None and best.score >= bar and own.anchored:
+        if clear and not (leads and best.score < fit):
             return own
         if fit >= catalog.threshold:
             return MatchResult("answer", (Ranked(intent_id, fit),), own.canonical)
@@ -533,18 +535,18 @@ class Lantern:
         if result.kind == "answer" and best is not None:
             intent = catalog.intent(best.intent)
             if intent.kind == "outside":
-                return self._outside_reply(catalog, intent.answer, result)
+                return self._outside_reply(catalog, intent.answer, result, region)
             return self._answer_reply(catalog, intent.answer, best.score, intent.id, intent.kind, reader, region)
         if result.kind == "clarify" and not _outside(catalog, best.intent):
             return self._clarify(catalog, _options(catalog, result.ranked), best.score)
         # Unsure, and most like something Lantern does not cover: "not sure", with any topic it came near.
         return self._fallback(result.canonical, self._near(catalog, result), best.score if best else 0.0)
 
-    def _outside_reply(self, catalog: Catalog, answer_id: str, result: MatchResult) -> Reply:
+    def _outside_reply(self, catalog: Catalog, answer_id: str, result: MatchResult, region: str | None) -> Reply:
         """A message plainly about something Lantern does not cover (homework, taxes, a recipe): saying so
         is honest, where the nearest topic would be a confident wrong answer. It is a fallback all the
         same (the quiet help line, the starter topics, the operators' unmatched list)."""
-        text = fill(catalog.answers[answer_id].text, self._region_values(catalog, None))
+        text = fill(catalog.answers[answer_id].text, self._region_values(catalog, region))
         score = result.best.score if result.best else 0.0
         return Reply("fallback", text, score=score, suggestions=self.starter_topics(),
                      unmatched_text=result.canonical or None)

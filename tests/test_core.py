@@ -887,6 +887,18 @@ def test_a_question_outside_lanterns_topics_is_said_to_be_outside_them(lantern, 
     assert reply.unmatched_text
 
 
+def test_the_outside_reply_fills_its_numbers_from_the_users_region(content_copy):
+    # An operator who writes a help line into the outside text gets the user's region's numbers in it.
+    content_copy.edit("responses/smalltalk.yaml", "pick a topic below.\n    sources: []\n    follow_ups: []",
+                      "pick a topic below. Help lines: {drugs}.\n    sources: []\n    follow_ups: []")
+    lantern = Lantern(load_catalog(content_copy.intents, content_copy.responses))
+    uk = lantern.reply("ann", "can you help me with my taxes", region="UK")
+    us = lantern.reply("bob", "can you help me with my taxes")
+    assert uk.kind == us.kind == "fallback"
+    assert uk.text != us.text and "1-800-662-4357" in us.text.split("\n\n")[1]
+    assert "1-800-662-4357" not in uk.text
+
+
 @pytest.mark.parametrize("text", ["my son started using again and wont do his homework",
                                   "why cant my son just quit", "how do i get my toddler to sleep, im on methadone"])
 def test_a_message_naming_drugs_or_recovery_is_never_called_outside(lantern, text):
