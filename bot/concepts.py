@@ -25,6 +25,12 @@ from dataclasses import dataclass, field
 NONE, SOFT, FULL = 0, 1, 2
 # The longest phrase a concept may hold, in words (longer ones are refused by validation).
 MAX_PHRASE_WORDS = 6
+# A message of at most this many words is also read whole, for the signs combined (`Signs`): "gave my guitar
+# away. got plans for my meds. thanks for everything" is one message's worth of signs in three sentences.
+SHORT_MESSAGE_WORDS = 45
+# What the signs of a combined concept must add up to (a strong family counts 2, a weak one 1): two strong
+# families, or a strong and a weak one. Never one family alone, and never weak ones alone.
+SIGNS_NEEDED = 3
 # A negation followed by one of these words negates nothing ("i dont know how much more i can take").
 _NOT_NEGATING = frozenset({"know", "care", "understand", "think", "se", "get"})  # squeezed: "see" is "se"
 _VOWELS = frozenset("aeiou")
@@ -181,6 +187,31 @@ class Escalation:
 
 
 @dataclass(frozen=True)
+class Signs:
+    """A concept made of other concepts, the FAMILIES of a risk: present where distinct families add up to
+    `SIGNS_NEEDED` (strong 2, weak 1, at least one strong) in a sentence, two side by side, or a short
+    message. Written in the content as a concept whose every entry is `@family` (strong), `@family weak`,
+    or `-clearance` (a clearance that does not lower a rule naming it: gallows humour, "lol", is no joke)."""
+
+    strong: frozenset[str]
+    weak: frozenset[str]
+    ignored: frozenset[str]
+
+    @classmethod
+    def parse(cls, entries: Iterable[str]) -> Signs | None:
+        entries = tuple(entries)
+        if not entries or not all(e.startswith(("@", "-")) for e in entries):
+            return None
+        strong = frozenset(e[1:].split()[0] for e in entries if e.startswith("@") and e.split()[-1] != "weak")
+        weak = frozenset(e[1:].split()[0] for e in entries if e.startswith("@") and e.split()[-1] == "weak")
+        return cls(strong, weak, frozenset(e[1:].strip() for e in entries if e.startswith("-")))
+
+    def met(self, live: set[str]) -> bool:
+        strong = len(self.strong.intersection(live))
+        return strong >= 1 and 2 * strong + len(self.weak.intersection(live)) >= SIGNS_NEEDED
+
+
+@dataclass(frozen=True)
 class Whose:
     """Concepts that say a risk is the writer's own: all of `all_of` in the message, none of `none_of`
     ("i took too much i cant breathe" is the writer's overdose; "i found him" is someone else's)."""
@@ -250,7 +281,16 @@ class ConceptReader:
     def __init__(self, lexicon: ConceptLexicon) -> None:
         self._lexicon = lexicon
         index: dict[str, set[str]] = {}
+        # Concepts made of families of other concepts (see `Signs`): found by counting, not by words.
+        self._signs = {name: signs for name, phrases in lexicon.concepts.items()
+                       if (signs := Signs.parse(phrases)) is not None}
+        # Every family, strong ones first (see `_echoes`).
+        self._families = tuple(dict.fromkeys([*(f for signs in self._signs.values() for f in sorted(signs.strong)),
+                                              *(f for signs in self._signs.values() for f in sorted(signs.weak))]))
+        families = set(self._families)
         for name, phrases in lexicon.concepts.items():
+            if name in self._signs:
+                continue
             excluded = {squeeze(w) for w in lexicon.excluded.get(name, ())}
             for phrase in phrases:
                 for form in phrase_forms(phrase) - excluded:
@@ -269,6 +309,8 @@ class ConceptReader:
         self._negations = frozenset(squeeze(n) for n in lexicon.negations)
         self._follow_ups = frozenset(squeeze(" ".join(f.split())) for f in lexicon.follow_ups)
         self._soft = frozenset(lexicon.soft)
+        # A family of signs is negated as a risk word is ("not tonight", "i havent decided").
+        self._negatable = self._soft | families
         self._rules = tuple((frozenset(e.all_of), frozenset(e.none_of), e) for e in lexicon.escalations)
         # Each rule filed under the one of its concepts that fewest rules share: a sentence then tries
         # only the rules filed under concepts it holds (a rule needs all of its own), not all of them
@@ -308,32 +350,47 @@ class ConceptReader:
 
     def read(self, sentences: Iterable[str]) -> Reading:
         """The highest level any sentence, or two sentences side by side, reaches (sentences are
-        crisis forms): "took too much. cant stay awake" is one report in two sentences."""
+        crisis forms): "took too much. cant stay awake" is one report in two sentences. A short message is
+        also read whole, for the signs combined (`Signs`) only."""
+        sentences = list(sentences)
         read = []
         for sentence in sentences:
             tokens = sentence.split()
             found = self.concepts_in(tokens)
-            read.append((set(found), self._live(found, tokens)))
-        seen = set().union(*(names for names, _ in read))
+            live = self._live(found, tokens)
+            # The families of signs counted: not one found only inside another's words (`_echoes`).
+            counted = live - self._echoes(live, found, tokens) if self._signs else live
+            read.append((set(found), live, counted))
+        seen = set().union(*(names for names, _, _ in read))
         if self._carried_back:
-            read = [(self._carried(names, read[n + 1][0] if n + 1 < len(read) else set()), live)
-                    for n, (names, live) in enumerate(read)]
+            read = [(self._carried(names, read[n + 1][0] if n + 1 < len(read) else set()), live, counted)
+                    for n, (names, live, counted) in enumerate(read)]
         asked = frozenset(name for name, askers in self._asked_about.items() if not askers.isdisjoint(seen))
         best = NO_RISK
-        previous: tuple[set[str], set[str], bool] | None = None
-        for names, live in read:
+        previous: tuple[set[str], set[str], bool, set[str]] | None = None
+        for names, live, counted in read:
             # Whose risk: the writer's when one sentence holds both the writer and the risk ("did it
             # cause suicidal ideation for you. i think it helps" asks about others).
-            current = (self._clearing(names), live, self._first_person_risk(live))
+            current = (self._clearing(names), live, self._first_person_risk(live), counted)
             pairs = [current]
             if previous:
                 # Each sentence's own risk said to be now cancels only its own story told as over.
-                pairs.append((previous[0] | current[0], previous[1] | live, previous[2] or current[2]))
-            for pair_names, pair_live, own in pairs:
-                level, category = self._judge(pair_names, pair_live, own, asked)
+                pairs.append((previous[0] | current[0], previous[1] | live, previous[2] or current[2],
+                              previous[3] | counted))
+            for pair_names, pair_live, own, pair_counted in pairs:
+                level, category = self._judge(pair_names, pair_live, own, asked, pair_counted)
                 if level > best.level:
                     best = Reading(level, category)
             previous = current
+        if self._signs and len(read) > 2 and sum(len(s.split()) for s in sentences) <= SHORT_MESSAGE_WORDS:
+            # A short message read whole, for the signs combined only: each sentence may hold one family.
+            names = set().union(*(self._clearing(n) for n, _, _ in read))
+            live = set().union(*(lv for _, lv, _ in read))
+            counted = set().union(*(c for _, _, c in read))
+            own = any(self._first_person_risk(lv) for _, lv, _ in read)
+            level, category = self._judge(names, live, own, asked, counted, signs_only=True)
+            if level > best.level:
+                best = Reading(level, category)
         return Reading(best.level, best.category, frozenset(seen))
 
     def own_overdose(self, concepts: frozenset[str]) -> bool:
@@ -368,18 +425,27 @@ class ConceptReader:
         return any(" ".join(tokens[i:i + n]) in self._follow_ups
                    for n in range(1, 6) for i in range(len(tokens) - n + 1))
 
-    def _judge(self, names: set[str], live: set[str], own: bool,
-               asked: frozenset[str] = frozenset()) -> tuple[int, str | None]:
+    def _judge(self, names: set[str], live: set[str], own: bool, asked: frozenset[str] = frozenset(),
+               counted: set[str] | None = None, signs_only: bool = False) -> tuple[int, str | None]:
         """A sentence's level and category from the concepts in it (`names`: all found, less the clearances
         a risk said to be now cancels, see `_clearing`; `live`: those not negated; `own`:
         the writer speaks of a risk of their own; `asked`: the risk concepts the message asks about,
         see `ConceptLexicon.asked_about`)."""
         if not names:
             return NONE, None
-        level, category, firm = self._level(live)
-        if level == NONE:
+        met = {name for name, signs in self._signs.items() if signs.met(live if counted is None else counted)}
+        if met:
+            live = live | met
+            names = names | met
+            # The writer's own signs: "i" and nobody else beside them.
+            own = own or (self._lexicon.first_person in live and live.isdisjoint(self._others))
+        elif signs_only:
             return NONE, None
-        cleared = not (self._clear_self if own else self._clear_all).isdisjoint(names)
+        level, category, firm, used = self._level(live)
+        if level == NONE or (signs_only and used.isdisjoint(met)):
+            return NONE, None
+        ignored = frozenset().union(*(self._signs[n].ignored for n in used & met)) if met else frozenset()
+        cleared = not (self._clear_self if own else self._clear_all).isdisjoint(names - ignored)
         risks = live & self._soft
         questioned = bool(asked) and bool(risks) and risks <= asked
         if not firm and (cleared or questioned):
@@ -389,9 +455,33 @@ class ConceptReader:
 
     def _live(self, found: dict[str, list[int]], tokens: list[str]) -> set[str]:
         """The concepts found that are not negated (only risk concepts can be) nor masked (`masked_by`)."""
-        return {name for name, starts in found.items()
-                if (name not in self._soft or not all(self._negated(tokens, s) for s in starts))
+        live = {name for name, starts in found.items()
+                if (name not in self._negatable or not all(self._negated(tokens, s) for s in starts))
                 and not (name in self._masked_by and self._masked(starts, self._masked_by[name], found, tokens))}
+        return live
+
+    def _echoes(self, live: set[str], found: dict[str, list[int]], tokens: list[str]) -> set[str]:
+        """Families of signs whose every word found lies inside a longer phrase of another family: one sign
+        said once ("all my meds" is a means, not a means and a weak means; "tonight" inside "tonight is the
+        night") counts as one family. Of two families found at the very same words, the first in the order
+        of `_families` (strong before weak) counts."""
+        families = [name for name in self._families if name in live]
+        if len(families) < 2:
+            return set()
+        spans = {name: [(s, s + self._length(name, s, tokens)) for s in found[name]] for name in families}
+        echoes: set[str] = set()
+        for rank, name in enumerate(families):
+            others = [(n, other, span) for n, other in enumerate(families)
+                      if other != name and other not in echoes for span in spans[other]]
+            if all(any(o[0] <= span[0] and span[1] <= o[1] and (o[1] - o[0] > span[1] - span[0] or n < rank)
+                       for n, _, o in others) for span in spans[name]):
+                echoes.add(name)
+        return echoes
+
+    def _length(self, name: str, start: int, tokens: list[str]) -> int:
+        """The longest phrase of a concept found at a word."""
+        return max((length for length, phrases in self._by_first.get(tokens[start], {}).items()
+                    if name in phrases.get(tuple(tokens[start:start + length]), ())), default=1)
 
     def _masked(self, starts: list[int], maskers: frozenset[str], found: dict[str, list[int]],
                 tokens: list[str]) -> bool:
@@ -403,19 +493,19 @@ class ConceptReader:
                     covered.update(range(start, start + length))
         return bool(covered) and all(s in covered for s in starts)
 
-    def _level(self, live: set[str]) -> tuple[int, str | None, bool]:
+    def _level(self, live: set[str]) -> tuple[int, str | None, bool, frozenset[str]]:
         """The first rule (in the order written) that the live concepts meet, else the first soft
-        concept among them."""
+        concept among them; and the concepts the rule needed."""
         numbers = [n for name in live for n in self._rules_under.get(name, ())]
         for number in sorted(numbers + self._rules_always if self._rules_always else numbers):
             all_of, none_of, escalation = self._rules[number]
             if all_of <= live and none_of.isdisjoint(live):
-                return FULL, escalation.category, escalation.firm
+                return FULL, escalation.category, escalation.firm, all_of
         if not live.isdisjoint(self._soft):
             for name, category in self._lexicon.soft.items():
                 if name in live:
-                    return SOFT, category, False
-        return NONE, None, False
+                    return SOFT, category, False, frozenset({name})
+        return NONE, None, False, frozenset()
 
     def _first_person_risk(self, live: set[str]) -> bool:
         """The writer speaks of a risk of their own: first person, a risk word, and nobody else."""

@@ -28,6 +28,7 @@ from tests.crisis_replies import reply_to
 # or a Spanish word met only inside exact Spanish phrases ("al", "se").
 SAME_ON_PURPOSE = {
     "al": "Spanish 'al', only in exact Spanish phrases",
+    "fed": "'fed' and 'feed' the dog: one family of signs (crisis_concepts_signs.yaml), either way the same",
     "ben": "a typo of 'been' the lexicon lists",
     "beter": "'better', written squeezed",
     "comit": "'commit' and its typo", "comited": "'committed' and its typo", "comiting": "'committing'",
