@@ -637,14 +637,20 @@ def _options(catalog: Catalog, ranked: tuple[Ranked, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(topics or [i.answer for i in intents if i is not None]))
 
 
-def _feeling_in(catalog: Catalog, text: str) -> str | None:
-    """The first feeling intent (in the order written) with one of its keywords in the message, or in
-    a long post's opening sentence (its title, as often as not: "I am having a hard time tonight")."""
+def _feelings_stated(catalog: Catalog, text: str) -> list[str]:
+    """The feeling intents (in the order written) with one of their keywords in the message, or in a
+    long post's opening sentence (its title, as often as not: "I am having a hard time tonight")."""
     said = text if len(words_of(text)) <= _FEELING_MOST_WORDS else first_sentence(text)
-    hits = catalog.matcher.stated_keyword_intents(said)
+    feelings = frozenset(i.id for i in catalog.intents if _is_feeling(catalog, i.id))
+    hits = catalog.matcher.stated_keyword_intents(said, feelings)
     if hits:
         hits -= catalog.matcher.ruled_out(said)
-    return next((i.id for i in catalog.intents if i.id in hits and _is_feeling(catalog, i.id)), None)
+    return [i.id for i in catalog.intents if i.id in hits]
+
+
+def _feeling_in(catalog: Catalog, text: str) -> str | None:
+    """The first feeling the message states (see `_feelings_stated`)."""
+    return next(iter(_feelings_stated(catalog, text)), None)
 
 
 def _feeling_said(catalog: Catalog, text: str, result: MatchResult, *, told: bool = True) -> str | None:
@@ -658,7 +664,10 @@ def _feeling_said(catalog: Catalog, text: str, result: MatchResult, *, told: boo
         return _feeling_in(catalog, text) or (_told(catalog, text) if told else None)
     if result.kind == "clarify" and len(words_of(text)) <= _FEELING_MOST_WORDS:
         if len(_options(catalog, result.ranked)) < 2:
-            return _feeling_ranked(catalog, result.ranked, text) or _feeling_in(catalog, text)
+            # A feeling named in the message's own words says more than one the ranking came near; of
+            # several named, the one the ranking came nearest.
+            stated, near = _feelings_stated(catalog, text), _feeling_ranked(catalog, result.ranked, text)
+            return near if near in stated or not stated else stated[0]
         # Torn between topics, a message that states a feeling and asks nothing ("feel so guilty for
         # kicking him out") is heard first; the topics it was torn between are its buttons all the
         # same. A question ("how do i bring up depression with my doctor") is asked which was meant.

@@ -36,7 +36,7 @@ from typing import Literal
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.asking import QUESTION_OPENERS
+from bot.asking import QUESTION_OPENERS, asks
 from bot.normalise import Normaliser
 
 # Stage one keeps this many examples for stage two: enough to see the best few distinct intents
@@ -94,11 +94,13 @@ _SHORT_MESSAGE_WORDS = 2
 _SMALL_TALK_WORDS = 4
 _SMALL_TALK_SHARE = 0.5
 
-# A single keyword word counts as stated by the writer only this few words after one of these (the
-# second line: their Spanish, normalised, for the Spanish feelings in intents/smalltalk_es.yaml: "estoy",
+# A single keyword word counts as stated by the writer only this few words after one of these, or after
+# a word of degree a texted fragment opens with ("kinda numb tonight", "mostly numb these days") (the
+# last line: their Spanish, normalised, for the Spanish feelings in intents/smalltalk_es.yaml: "estoy",
 # "me siento" are the writer's own; "esta deprimido" is about someone else).
 _STATING = frozenset({"i", "im", "ive", "am", "me", "feel", "feeling", "feelings", "felt", "feels", "so", "just",
                       "myself", "pretty", "really", "been",
+                      "kinda", "mostly", "still", "totally", "completely", "super", "very", "getting", "honestly",
                       "estoy", "toy", "stoy", "ando", "sentir", "tengo", "sigo", "soy", "quede"})
 _STATING_REACH = 3
 
@@ -409,17 +411,24 @@ class Matcher:
         self._hold_back_unmet(canonical, form, best)
         return best
 
-    def stated_keyword_intents(self, text: str) -> frozenset[str]:
+    def stated_keyword_intents(self, text: str, among: frozenset[str] | None = None) -> frozenset[str]:
         """The intents with one of their keywords stated anywhere in `text` (a feeling named in a
         long post): a phrase as written ("so alone"), a single word only as the writer's own, a few
         words after "i", "im", "feel", "so" and the like ("feeling incredibly depressed", not
         "what causes depression"). Failing those, a single word that opens the message: texting drops
         the "I'm" ("relieved. he finally agreed to go"), but a feeling stated as above says more ("scared
-        ill be alone forever" is about being alone)."""
+        ill be alone forever" is about being alone). `among`: only these intents are looked for (the
+        feelings: "grateful for my doctor, the first person who talked to me like a human" is grateful,
+        whatever the "human" of a question about the bot)."""
         tokens = self._normaliser.canonical(text).split()
         found: set[int] = set()
         opening: set[int] = set()
+        wanted = None if among is None else {self.intent_ids.index(i) for i in among if i in self.intent_ids}
         for start, length, owners in self._keywords.found(tokens):
+            if wanted is not None:
+                owners = owners & wanted
+                if not owners:
+                    continue
             if length > 1 or not _STATING.isdisjoint(tokens[max(0, start - _STATING_REACH):start]):
                 found |= owners
             elif start == 0:
@@ -517,8 +526,22 @@ class Matcher:
         if not canonical.strip():
             return MatchResult("empty", top, canonical)
         anchored = self._anchored(ranked[0][0], canonical) if ranked and ranked[0][0] not in self._small_talk else None
-        return MatchResult(self._verdict([r.score for r in top], self._words(canonical), anchored), top, canonical,
-                           anchored)
+        words = self._words(canonical)
+        kind = self._verdict([r.score for r in top], words, anchored)
+        if kind == "clarify" and words >= _LONG_CLARIFY_WORDS and anchored and self._asked_agrees(text, ranked[0][0]):
+            kind = "answer"
+        return MatchResult(kind, top, canonical, anchored)
+
+    def _asked_agrees(self, text: str, best: int) -> bool:
+        """Whether the sentences a longer message asks, read alone, answer clearly with its best topic:
+        a story torn between topics ("my daughter is 17... she says they're just percs... how worried
+        should i be") whose question is plainly about one of them is that one."""
+        asked = [sentence for sentence in _sentences(text) if asks(sentence)]
+        alone = self._read_alone(" ".join(asked), None) if asked else None
+        if alone is None:
+            return False
+        _, words, ranked = alone
+        return bool(ranked) and ranked[0][0] == best and self._answers(ranked, words)
 
     def without(self, result: MatchResult, intent_ids: frozenset[str]) -> MatchResult:
         """The same result with some intents set aside (the core's judgement that they cannot be

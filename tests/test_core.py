@@ -876,7 +876,8 @@ def test_where_do_i_get_it_after_an_answer_means_that_answers_topic(lantern):
 # --- what Lantern does not cover, said honestly (intents/outside.yaml) ------------------------------
 
 @pytest.mark.parametrize("text", ["can you help me with my taxes", "my kids wont do their homework help",
-                                  "tell me a joke", "test"])
+                                  "tell me a joke", "test", "who won the football game yesterday",
+                                  "how do i change my username on here"])
 def test_a_question_outside_lanterns_topics_is_said_to_be_outside_them(lantern, text):
     reply = lantern.reply("ann", text)
     assert reply.kind == "fallback" and reply.intent is None
@@ -999,3 +1000,40 @@ def test_a_question_or_words_about_nobody_still_get_the_honest_fallback(lantern,
     reply = lantern.reply("ann", text)
     assert reply.intent != "feeling_heard"
 
+
+
+# --- a feeling named in the message's own words -------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["kinda numb this evening", "mostly numb these days"])
+def test_a_feeling_after_a_word_of_degree_is_heard(lantern, text):
+    reply = lantern.reply("ann", text)
+    _heard(lantern, reply)
+    assert reply.intent == "feeling_low"
+
+
+@pytest.mark.parametrize("text", ["thankful for my sisters patience, she listened like a real person",
+                                  "hopeful. my son agreed to see someone next week"])
+def test_good_news_opening_with_its_feeling_is_heard_as_good_news(lantern, text):
+    """The feeling that opens the message is what it says, whatever other intents' keywords follow
+    ("a real person" is a question about the bot elsewhere)."""
+    reply = lantern.reply("ann", text)
+    _heard(lantern, reply)
+    assert reply.intent == "feeling_good"
+
+
+def test_a_story_whose_question_is_plainly_about_its_best_topic_gets_that_answer(lantern, catalog):
+    story = ("hello. my dad is 58 and has been on pain pills since his knee surgery, now he buys them off the "
+             "street. my mom wont talk about it. how do i bring it up with him without a fight?")
+    reply = lantern.reply("ann", story)
+    assert reply.kind == "answer" and reply.intent == "supporting_loved_one"
+    # Asking nothing a topic could answer on its own ("what now?"), the same story is still asked about.
+    vague = story.replace("how do i bring it up with him without a fight?", "what now?")
+    assert catalog.matcher.match(vague).kind == "clarify"
+
+
+@pytest.mark.parametrize("text", ["just numb today honestly", "numb again today"])
+def test_the_feeling_a_message_names_is_the_one_acknowledged(lantern, text):
+    """Numbness is heard as low mood, not as the fear or good news the ranking came near."""
+    reply = lantern.reply("ann", text)
+    _heard(lantern, reply)
+    assert reply.intent == "feeling_low"
