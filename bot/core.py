@@ -170,10 +170,12 @@ class Lantern:
     def answer(self, answer_id: str, *, user_key: str | None = None, region: str | None = None) -> Reply:
         """A topic asked for directly (a button press): no matching involved."""
         turn = self._memory.recall(user_key) if user_key else None
+        # Right after a crisis reply the conversation is forgotten, but not the crisis reply's language.
+        said_in = turn.lang if turn else self._open_escalations.get(user_key or "", (0, "en"))[1]
         if answer_id == SOS:
-            return self.sos(region, turn.lang if turn else "en")
+            return self.sos(region, said_in)
         catalog = self._catalog
-        spanish = self._spanish_button(answer_id, user_key, region) if turn and turn.lang == "es" else None
+        spanish = self._spanish_button(answer_id, user_key, region) if said_in == "es" else None
         if spanish is not None:
             reply = spanish
         elif answer_id == TOPICS and catalog is not None:
@@ -387,7 +389,9 @@ class Lantern:
             parts += [fill(catalog.crisis_reply(f"also_{c}", crisis.lang), values) for c in crisis.also
                       if f"also_{c}" in catalog.crisis_replies]
             names = _ELEVATED_SUGGESTIONS if crisis.category == "elevated" else ()
-            suggestions = _buttons(catalog, (a for a in names if a in catalog.answers))
+            titled = catalog.answers_es if crisis.lang == "es" else catalog.answers
+            suggestions = tuple(Suggestion(a, (titled.get(a) or catalog.answers[a]).title)
+                                for a in names if a in catalog.answers)
             return Reply("crisis", "\n\n".join(parts), crisis=crisis.category, score=100.0,
                          suggestions=suggestions, urgent=True, help_line=True)
         except Exception:

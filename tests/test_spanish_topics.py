@@ -342,3 +342,17 @@ def test_every_english_feeling_has_a_spanish_one(catalog):
     english = {i.id for i in catalog.intents if i.id.startswith("feeling_")}
     assert english == {i.id for i in catalog.intents_es if i.id.startswith("feeling_") and i.kind == "smalltalk"}
     assert english <= set(catalog.answers_es)
+
+
+def test_a_spanish_crisis_reply_offers_its_topics_in_spanish_and_they_open_in_spanish(lantern):
+    """After a crisis reply the conversation is forgotten, but not its language: the buttons under a
+    Spanish "heavy night" reply are Spanish, and pressing one answers in Spanish, with the Spanish line."""
+    reply = lantern.reply("sofia", "ya no veo ninguna salida, todo es oscuro y sin esperanza")
+    assert reply.kind == "crisis" and reply.crisis == "elevated"
+    titles = lantern.catalog.answers_es
+    assert [s.label for s in reply.suggestions] == [titles[s.answer_id].title for s in reply.suggestions]
+    opened = lantern.answer(reply.suggestions[0].answer_id, user_key="sofia")
+    assert opened.lang == "es"
+    assert opened.text.startswith(spanish_text(lantern, reply.suggestions[0].answer_id)[:80])
+    assert US_CRISIS_ES in opened.text
+    assert lantern.answer(SOS, user_key="sofia").text.startswith(lantern.sos(lang="es").text[:40])
