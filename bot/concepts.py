@@ -34,6 +34,9 @@ SIGNS_NEEDED = 3
 # A negation followed by one of these words negates nothing ("i dont know how much more i can take").
 _NOT_NEGATING = frozenset({"know", "care", "understand", "think", "se", "get"})  # squeezed: "see" is "se"
 _VOWELS = frozenset("aeiou")
+# The negations that undo a family of signs (see `ConceptReader._negated`), squeezed.
+_FAMILY_NEGATIONS = frozenset({"not", "never", "dont", "didnt", "wont", "wouldnt", "isnt", "havent", "hasnt",
+                               "no", "nunca"})
 # Words never inflected inside a phrase: they carry the grammar, not the concept.
 _FUNCTION_WORDS = frozenset(
     "a an the to of in on at by for from up out off with and or not no nor my his her their our your "
@@ -206,9 +209,16 @@ class Signs:
         weak = frozenset(e[1:].split()[0] for e in entries if e.startswith("@") and e.split()[-1] == "weak")
         return cls(strong, weak, frozenset(e[1:].strip() for e in entries if e.startswith("-")))
 
-    def met(self, live: set[str]) -> bool:
-        strong = len(self.strong.intersection(live))
-        return strong >= 1 and 2 * strong + len(self.weak.intersection(live)) >= SIGNS_NEEDED
+    def met(self, counted: set[str]) -> bool:
+        """Whether the families found (with their phrases as `family:phrase`, see `ConceptReader._counted`)
+        add up: a strong family said twice in different words ("empty ... just nothing") counts 3."""
+        strong = self.strong.intersection(counted)
+        if not strong:
+            return False
+        score = 2 * len(strong) + len(self.weak.intersection(counted))
+        if any(sum(entry.startswith(f"{name}:") for entry in counted) >= 2 for name in strong):
+            score += 1
+        return score >= SIGNS_NEEDED
 
 
 @dataclass(frozen=True)
@@ -288,6 +298,8 @@ class ConceptReader:
         self._families = tuple(dict.fromkeys([*(f for signs in self._signs.values() for f in sorted(signs.strong)),
                                               *(f for signs in self._signs.values() for f in sorted(signs.weak))]))
         families = set(self._families)
+        # Families that are no risk concept of their own: a risk word keeps the risk words' negation.
+        self._family_only = frozenset(families) - frozenset(lexicon.soft)
         for name, phrases in lexicon.concepts.items():
             if name in self._signs:
                 continue
@@ -359,7 +371,7 @@ class ConceptReader:
             found = self.concepts_in(tokens)
             live = self._live(found, tokens)
             # The families of signs counted: not one found only inside another's words (`_echoes`).
-            counted = live - self._echoes(live, found, tokens) if self._signs else live
+            counted = self._counted(live, found, tokens) if self._signs else live
             read.append((set(found), live, counted))
         seen = set().union(*(names for names, _, _ in read))
         if self._carried_back:
@@ -456,9 +468,24 @@ class ConceptReader:
     def _live(self, found: dict[str, list[int]], tokens: list[str]) -> set[str]:
         """The concepts found that are not negated (only risk concepts can be) nor masked (`masked_by`)."""
         live = {name for name, starts in found.items()
-                if (name not in self._negatable or not all(self._negated(tokens, s) for s in starts))
+                if (name not in self._negatable or not all(self._negated(tokens, s, name in self._family_only)
+                                                           for s in starts))
                 and not (name in self._masked_by and self._masked(starts, self._masked_by[name], found, tokens))}
         return live
+
+    def _counted(self, live: set[str], found: dict[str, list[int]], tokens: list[str]) -> set[str]:
+        """The live concepts less the families that only echo another (`_echoes`), with each family's
+        phrases as `family:phrase` (a strong family said twice in different words counts more, see `Signs`)."""
+        counted = live - self._echoes(live, found, tokens)
+        for name in self._families:
+            if name in counted:
+                ends = 0
+                for start in sorted(found[name]):
+                    if start < ends:
+                        continue  # inside this family's own longer phrase
+                    ends = start + self._length(name, start, tokens)
+                    counted.add(f"{name}:{' '.join(tokens[start:ends])}")
+        return counted
 
     def _echoes(self, live: set[str], found: dict[str, list[int]], tokens: list[str]) -> set[str]:
         """Families of signs whose every word found lies inside a longer phrase of another family: one sign
@@ -511,10 +538,13 @@ class ConceptReader:
         """The writer speaks of a risk of their own: first person, a risk word, and nobody else."""
         return self._lexicon.first_person in live and live.isdisjoint(self._others) and not live.isdisjoint(self._soft)
 
-    def _negated(self, tokens: list[str], start: int) -> bool:
+    def _negated(self, tokens: list[str], start: int, family: bool = False) -> bool:
         """A negation up to four words before a concept word. A phrase that starts with a negation of its
-        own ("not waking up") is not undone by another ("not trying again, not waking up again")."""
+        own ("not waking up") is not undone by another ("not trying again, not waking up again"). A family
+        of signs only by a verb's negation right before it ("not tonight", "i havent decided"): signs
+        are short and come in lists, where "without him around and tonight" negates nothing."""
         if tokens[start] in self._negations:
             return False
-        return any(tokens[i] in self._negations and (i + 1 >= len(tokens) or tokens[i + 1] not in _NOT_NEGATING)
-                   for i in range(max(0, start - 4), start))
+        negations = _FAMILY_NEGATIONS if family else self._negations
+        return any(tokens[i] in negations and (i + 1 >= len(tokens) or tokens[i + 1] not in _NOT_NEGATING)
+                   for i in range(max(0, start - (2 if family else 4)), start))
