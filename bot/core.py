@@ -515,6 +515,10 @@ class Lantern:
         if names_no_topic(text):
             return MatchResult("answer", (Ranked(intent_id, 100.0),), own.canonical)
         best = own.best
+        # Thanks, a goodbye or "ok" said outright is what it is, whatever "that" points back to
+        # ("thanks, that helps" after the withdrawal answer is no question about withdrawal).
+        if own.kind == "answer" and best is not None and _is_pleasantry(catalog, best.intent):
+            return own
         clear = own.kind == "answer" and best is not None and best.score >= _CLEAR_ON_ITS_OWN and own.anchored
         # A substance named ("and what if its fentanyl") is the message's own subject: no need to read it
         # with the last topic at all. A generic word ("prescription") is not: when the last topic leads
@@ -696,6 +700,12 @@ def _feeling_ranked(catalog: Catalog, ranked: tuple[Ranked, ...], text: str) -> 
     under "did you mean" leaves the feeling unheard, so it is acknowledged with that topic under it."""
     ruled_out = catalog.matcher.ruled_out(text)
     return next((r.intent for r in ranked[:2] if _is_feeling(catalog, r.intent) and r.intent not in ruled_out), None)
+
+
+def _is_pleasantry(catalog: Catalog, intent_id: str) -> bool:
+    """Small talk that is no feeling: thanks, a greeting, a goodbye, "ok"."""
+    intent = catalog.intent(intent_id)
+    return intent is not None and intent.kind == "smalltalk" and not _is_feeling(catalog, intent_id)
 
 
 def _outside(catalog: Catalog, intent_id: str) -> bool:

@@ -1037,3 +1037,11 @@ def test_the_feeling_a_message_names_is_the_one_acknowledged(lantern, text):
     reply = lantern.reply("ann", text)
     _heard(lantern, reply)
     assert reply.intent == "feeling_low"
+
+
+@pytest.mark.parametrize("text", ["thank you, that actually helps a lot", "ok that actually makes sense, thank you"])
+def test_thanks_after_an_answer_is_thanks_not_the_answer_again(lantern, text):
+    """"That" points back to the answer, but thanks said outright is thanks ("actually" is a filler)."""
+    lantern.reply("ann", "what helps with withdrawal at home")
+    reply = lantern.reply("ann", text)
+    assert reply.kind == "smalltalk" and reply.intent == "thanks"
