@@ -1050,7 +1050,7 @@ def test_thanks_after_an_answer_is_thanks_not_the_answer_again(lantern, text):
 def test_a_low_night_is_answered_for_whoever_is_having_it(lantern, catalog):
     """The steps for a low night in recovery are not what a parent crying over a child in rehab needs."""
     answer = catalog.answers["coping_low_mood"]
-    family = lantern.reply("ann", "my son went back to rehab today and im feeling really low tonight")
+    family = lantern.reply("ann", "rough night, my husband is using again and i feel so low")
     own = lantern.reply("bo", "feeling really low tonight, how do i get through it")
     assert family.intent == own.intent == "coping_low_mood"
     assert answer.for_family is not None and family.text.startswith(answer.for_family.strip()[:60])
