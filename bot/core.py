@@ -87,7 +87,13 @@ _NEED_SUPPORT = "feeling_need_support"
 _HEARD = "feeling_heard"
 _TOLD_MOST_WORDS = 20
 _PERSONAL = frozenset({"i", "im", "ive", "id", "ill", "me", "my", "myself", "we", "were", "us", "our", "he", "she",
-                       "him", "her", "his", "hes", "shes", "they", "them", "their"})
+                       "him", "her", "his", "hes", "shes", "they", "them", "their"}) | RELATIVES
+# The same in Spanish (accents folded): the writer, and the people close to them.
+_PERSONAL_ES = frozenset({
+    "yo", "mi", "mis", "estoy", "estamos", "nuestro", "nuestra", "nuestros", "conmigo", "ella",
+    "ellos", "hijo", "hija", "hijos", "mijo", "mija", "esposo", "esposa", "marido", "mujer", "novio", "novia",
+    "pareja", "hermano", "hermana", "papa", "mama", "padre", "madre", "nieto", "nieta", "amigo", "amiga", "familia",
+    "tio", "tia", "sobrino", "sobrina", "primo", "prima"})
 # A reply to what Lantern said is a few words: in a longer message, "all right" or "i dont think"
 # is part of something else.
 _REPLIES = frozenset({_AGREE, _ACKNOWLEDGE, "decline"})
@@ -353,8 +359,10 @@ class Lantern:
         offered = turn.offered if turn is not None and turn.lang == "es" else ()
         reader = reader_es(catalog, text, turn.reader if turn else "unknown")
         spanish = catalog.spanish_view
+        def feeling(said: str, result: MatchResult) -> str | None:
+            return _feeling_said(spanish, said, result, personal=_PERSONAL_ES)
         found = read_spanish(catalog, text, self._region_values(catalog, region, "es"), self._net_line(region, "es"),
-                             offered, reader, lambda said, result: _feeling_said(spanish, said, result, told=False))
+                             offered, reader, feeling)
         return self._remember_spanish(user_key, replace(found, reader=reader))
 
     def _spanish_button(self, answer_id: str, user_key: str | None, region: str | None) -> Reply | None:
@@ -661,15 +669,16 @@ def _feeling_in(catalog: Catalog, text: str) -> str | None:
     return next(iter(_feelings_stated(catalog, text)), None)
 
 
-def _feeling_said(catalog: Catalog, text: str, result: MatchResult, *, told: bool = True) -> str | None:
+def _feeling_said(catalog: Catalog, text: str, result: MatchResult, *,
+                  personal: frozenset[str] = _PERSONAL) -> str | None:
     """The feeling a message states: a feeling matched outright, or one stated where no topic answers
     (nothing close, or a short message torn between a feeling and one topic), by the rules above. Both
     languages ask it here; the Spanish path passes a catalog with the Spanish intents and matcher, and
-    `told=False`: the words `_told` reads a statement by are English."""
+    the Spanish words `_told` reads who a statement is about by (`personal`)."""
     if result.kind == "answer":
         return result.best.intent if result.best is not None and _is_feeling(catalog, result.best.intent) else None
     if result.kind == "fallback":
-        return _feeling_in(catalog, text) or (_told(catalog, text) if told else None)
+        return _feeling_in(catalog, text) or _told(catalog, text, personal)
     if result.kind == "clarify" and len(words_of(text)) <= _FEELING_MOST_WORDS:
         if len(_options(catalog, result.ranked)) < 2:
             # A feeling named in the message's own words says more than one the ranking came near; of
@@ -683,15 +692,14 @@ def _feeling_said(catalog: Catalog, text: str, result: MatchResult, *, told: boo
     return None
 
 
-def _told(catalog: Catalog, text: str) -> str | None:
+def _told(catalog: Catalog, text: str, personal: frozenset[str]) -> str | None:
     """A short message nothing answers that asks nothing and tells of the writer or someone close ("he
     left again tonight and took the car"): it is heard (`feeling_heard`, "tell me more"), never met
     with "I'm not sure I understood". None for a question, a long post, or words about nobody."""
     words = words_of(fold(text))
     if not words or len(words) > _TOLD_MOST_WORDS or asks(text) or catalog.intent(_HEARD) is None:
         return None
-    about = _PERSONAL.intersection(words) or RELATIVES.intersection(words)
-    return _HEARD if about and _HEARD not in catalog.matcher.ruled_out(text) else None
+    return _HEARD if not personal.isdisjoint(words) and _HEARD not in catalog.matcher.ruled_out(text) else None
 
 
 def _feeling_ranked(catalog: Catalog, ranked: tuple[Ranked, ...], text: str) -> str | None:

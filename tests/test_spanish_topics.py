@@ -356,3 +356,17 @@ def test_a_spanish_crisis_reply_offers_its_topics_in_spanish_and_they_open_in_sp
     assert opened.text.startswith(spanish_text(lantern, reply.suggestions[0].answer_id)[:80])
     assert US_CRISIS_ES in opened.text
     assert lantern.answer(SOS, user_key="sofia").text.startswith(lantern.sos(lang="es").text[:40])
+
+
+@pytest.mark.parametrize("text", ["mi esposo se fue otra vez con sus amigos y no se cuando vuelve",
+                                  "mi hijo ya no me habla desde navidad"])
+def test_a_short_spanish_statement_about_someone_close_is_heard_in_spanish(lantern, text):
+    reply = lantern.reply("sofia", text)
+    assert reply.kind == "smalltalk" and reply.intent == "feeling_heard" and reply.lang == "es"
+    assert reply.text.startswith(lantern.catalog.answers_es["feeling_heard"].text.strip()[:40])
+    assert US_CRISIS_ES in reply.text
+
+
+def test_a_spanish_request_about_nobody_close_is_not_taken_for_a_feeling(lantern):
+    reply = lantern.reply("sofia", "a que hora cierra la tienda de la esquina")
+    assert reply.intent != "feeling_heard"
