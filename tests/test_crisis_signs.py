@@ -63,6 +63,11 @@ WRITER_ENDING = [
     "ya decidí. les dejé mis cosas a mis primos y una carta a mi mamá",
     "esta noche lo termino todo, ya me despedí",
     "estoy parada en el puente y el agua se ve tranquila",
+    "my affairs are in order. ill be gone before anyone wakes up",
+    "i know exactly how im going to do it and when. no one can talk me out of it",
+    "just took the battery out of my phone so nobody can track me. the river is right there",
+    "gave my younger brother my watch and my gaming stuff. im at peace now",
+    "i keep the pills in my pocket now. when everyones asleep ill take them all",
 ]
 
 
@@ -107,6 +112,11 @@ CALM_NEIGHBOURS = [
     "my dad will be on methadone till he dies and thats ok",
     "wrote a letter to my son for his 30 days, the counselor said to",
     "hes moving out permanently tomorrow and i feel relieved",
+    "my son gave away his xbox to pay his dealer, what do i do",
+    "everything is paid off, finally debt free!",
+    "hoy se cumplen tres años que murió mi papá, lo extraño pero estoy en paz",
+    "everyone is asleep and i keep thinking how easy it would be to call my old dealer",
+    "i used to feel numb all the time, now im doing better",
 ]
 
 
