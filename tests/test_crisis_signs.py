@@ -68,6 +68,9 @@ WRITER_ENDING = [
     "just took the battery out of my phone so nobody can track me. the river is right there",
     "gave my younger brother my watch and my gaming stuff. im at peace now",
     "i keep the pills in my pocket now. when everyones asleep ill take them all",
+    "everything is set. the dog goes to my neighbor and the note is on the fridge",
+    "im not asking you to fix anything, i just wanted to say thank you before i go tonight",
+    "tengo todo listo para esta noche, ya les escribí a todos",
 ]
 
 
@@ -86,6 +89,8 @@ LOVED_ONE_ENDING = [
     "he wrote out who gets his guitar and his car, and now hes not answering",
     "my husband said we would all be better off without him and then he hugged the kids goodbye for a long time",
     "mi hijo me escribió que me cuide mucho y que ya estaba listo, y no contesta",
+    "my mom mailed me her wedding ring and a list of who gets her furniture. she wont pick up",
+    "my wife keeps saying the kids would be happier without her and she wrote each of them a letter",
 ]
 
 
@@ -117,6 +122,9 @@ CALM_NEIGHBOURS = [
     "hoy se cumplen tres años que murió mi papá, lo extraño pero estoy en paz",
     "everyone is asleep and i keep thinking how easy it would be to call my old dealer",
     "i used to feel numb all the time, now im doing better",
+    "two years sober on friday, i just wanted to say thanks for the help",
+    "the lake looks so peaceful this morning, were camping",
+    "gave away all my old baby clothes to my sister today",
 ]
 
 
@@ -200,6 +208,7 @@ OWN_OVERDOSE = [
     "snorted what i thought was molly and now my heart is racing and my hands went numb",
     "first time using since rehab and my breathing is slow",
     "mezclé las pastillas con alcohol y me estoy quedando dormido",
+    "first time back on it after jail and i feel like im fading, cant keep my head up",
 ]
 
 
