@@ -125,6 +125,7 @@ CALM_NEIGHBOURS = [
     "two years sober on friday, i just wanted to say thanks for the help",
     "the lake looks so peaceful this morning, were camping",
     "gave away all my old baby clothes to my sister today",
+    "i still dont understand why people use, pretty soon ill be a year clean",
 ]
 
 
@@ -223,6 +224,7 @@ OVERDOSE_NEIGHBOURS = [
     "day 3 of withdrawal, heart racing and cant sleep",
     "my heart is racing before my job interview",
     "i always cant keep my eyes open after my methadone dose",
+    "took my first sub too early, pretty sure its precipitated withdrawal, heart is racing",
 ]
 
 
