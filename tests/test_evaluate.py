@@ -334,6 +334,12 @@ TOPIC_BLIND_SETS = (
     # Set G (stop 21, sealed until archived): 57.1% before, 60.7% after.
     BlindTopicSet(DATA / "topic_blind_2026_12_02g.yaml", 0.58, 70,
                   "f2740af6255324d506bfd29bed9721345f2c8b98efb38f1f92eb7b5a3769f388"),
+    # Set H (stop 22, read and fixed; labels from the judges' verdicts): 62.0% on c51c519, 68.0% after.
+    BlindTopicSet(DATA / "topic_blind_2026_12_02h.yaml", 0.66, 100,
+                  "52ea3c6e441a77a7eec091ac15d60849fbb617f5bf697cc3f42a36a9449f5de2"),
+    # Set I (stop 22, sealed until archived; labels by its judge): 56.4% on c51c519, 59.3% after.
+    BlindTopicSet(DATA / "topic_blind_2026_12_02i.yaml", 0.57, 70,
+                  "7ce1f1d7274711327f72d573417ba0a7e8aea3ccf4411d383149c229888f2bc9"),
 )
 TOPIC_BLIND_OUTSIDE_ROWS = TOPIC_BLIND_SETS[0].outside_rows
 
