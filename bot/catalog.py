@@ -18,6 +18,9 @@ from bot.matcher import Matcher
 from bot.normalise import Lexicon, Normaliser
 from bot.reader import Reader
 
+# Small talk intents named so are feelings (intents/smalltalk.yaml): a feeling said, not a pleasantry.
+FEELING_PREFIX = "feeling_"
+
 if TYPE_CHECKING:
     from bot.checkin.texts import CheckinTexts
 
@@ -110,6 +113,12 @@ class Catalog:
     def _intents_by_id(self) -> Mapping[str, Intent]:
         """Looked up for every answer: a map once, not a scan of every intent per reply."""
         return {intent.id: intent for intent in self.intents}
+
+    @cached_property
+    def feelings(self) -> frozenset[str]:
+        """The ids of the feeling intents (`FEELING_PREFIX`, small talk): asked of nearly every message
+        nothing answers, so found once per catalog."""
+        return frozenset(i.id for i in self.intents if i.kind == "smalltalk" and i.id.startswith(FEELING_PREFIX))
 
     def intent_es(self, intent_id: str) -> Intent | None:
         return self._intents_es_by_id.get(intent_id)

@@ -467,11 +467,10 @@ class ConceptReader:
 
     def _live(self, found: dict[str, list[int]], tokens: list[str]) -> set[str]:
         """The concepts found that are not negated (only risk concepts can be) nor masked (`masked_by`)."""
-        live = {name for name, starts in found.items()
+        return {name for name, starts in found.items()
                 if (name not in self._negatable or not all(self._negated(tokens, s, name in self._family_only)
                                                            for s in starts))
                 and not (name in self._masked_by and self._masked(starts, self._masked_by[name], found, tokens))}
-        return live
 
     def _counted(self, live: set[str], found: dict[str, list[int]], tokens: list[str]) -> set[str]:
         """The live concepts less the families that only echo another (`_echoes`), with each family's
@@ -513,11 +512,8 @@ class ConceptReader:
     def _masked(self, starts: list[int], maskers: frozenset[str], found: dict[str, list[int]],
                 tokens: list[str]) -> bool:
         """Whether every word a concept was found at lies inside a phrase of one of `maskers`."""
-        covered: set[int] = set()
-        for start in (s for name in maskers for s in found.get(name, ())):
-            for length, phrases in self._by_first.get(tokens[start], {}).items():
-                if not maskers.isdisjoint(phrases.get(tuple(tokens[start:start + length]), ())):
-                    covered.update(range(start, start + length))
+        covered = {word for name in maskers for start in found.get(name, ())
+                   for word in range(start, start + self._length(name, start, tokens))}
         return bool(covered) and all(s in covered for s in starts)
 
     def _level(self, live: set[str]) -> tuple[int, str | None, bool, frozenset[str]]:

@@ -98,9 +98,6 @@ _PERSONAL_ES = frozenset({
 # is part of something else.
 _REPLIES = frozenset({_AGREE, _ACKNOWLEDGE, "decline"})
 _REPLY_MOST_WORDS = 5
-# Small talk intents named so are feelings (intents/smalltalk.yaml): when no topic answers a message
-# that names one anywhere, it is acknowledged warmly instead of "I'm not sure I understood".
-_FEELING_PREFIX = "feeling_"
 # A feeling is read anywhere in a message of at most this many words, and such a message torn between a
 # feeling and one topic is the feeling said; in a longer post, a feeling is read only in its opening
 # sentence, and nothing torn makes it one. Further in, feeling words are mostly the story around a
@@ -657,8 +654,7 @@ def _feelings_stated(catalog: Catalog, text: str) -> list[str]:
     """The feeling intents (in the order written) with one of their keywords in the message, or in a
     long post's opening sentence (its title, as often as not: "I am having a hard time tonight")."""
     said = text if len(words_of(text)) <= _FEELING_MOST_WORDS else first_sentence(text)
-    feelings = frozenset(i.id for i in catalog.intents if _is_feeling(catalog, i.id))
-    hits = catalog.matcher.stated_keyword_intents(said, feelings)
+    hits = catalog.matcher.stated_keyword_intents(said, catalog.feelings)
     if hits:
         hits -= catalog.matcher.ruled_out(said)
     return [i.id for i in catalog.intents if i.id in hits]
@@ -723,9 +719,9 @@ def _outside(catalog: Catalog, intent_id: str) -> bool:
 
 
 def _is_feeling(catalog: Catalog, intent_id: str) -> bool:
-    """Small talk named `feeling_*` (intents/smalltalk.yaml) is a feeling said, not a pleasantry."""
-    intent = catalog.intent(intent_id)
-    return intent_id.startswith(_FEELING_PREFIX) and intent is not None and intent.kind == "smalltalk"
+    """A feeling said (`Catalog.feelings`), not a pleasantry: when no topic answers a message that
+    names one anywhere, it is acknowledged warmly instead of "I'm not sure I understood"."""
+    return intent_id in catalog.feelings
 
 
 def _topic_intent(catalog: Catalog, answer_id: str) -> str | None:

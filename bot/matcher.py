@@ -207,6 +207,7 @@ class Matcher:
         self._threshold = threshold
         self._margin = clarify_margin
         self.intent_ids = tuple(i.id for i in intents)
+        self._position = {intent_id: n for n, intent_id in enumerate(self.intent_ids)}
         self._small_talk = frozenset(index for index, intent in enumerate(intents) if intent.small_talk)
         self.choices: list[str] = []
         self.sorted_choices: list[str] = []
@@ -423,7 +424,7 @@ class Matcher:
         tokens = self._normaliser.canonical(text).split()
         found: set[int] = set()
         opening: set[int] = set()
-        wanted = None if among is None else {self.intent_ids.index(i) for i in among if i in self.intent_ids}
+        wanted = None if among is None else {self._position[i] for i in among if i in self._position}
         for start, length, owners in self._keywords.found(tokens):
             if wanted is not None:
                 owners = owners & wanted
@@ -443,7 +444,7 @@ class Matcher:
 
     def lacks_needed_words(self, intent_id: str, text: str) -> bool:
         """Whether `text` holds none of the words `intent_id` needs, so it can never be that answer."""
-        index = self.intent_ids.index(intent_id)
+        index = self._position[intent_id]
         if index not in self._gated:
             return False
         canonical = self._normaliser.canonical(text)
@@ -554,7 +555,7 @@ class Matcher:
 
     def names_subject(self, intent_id: str, canonical: str) -> bool:
         """Whether a normalised message names the intent's own subject (see `_SUBJECT_EXAMPLES`)."""
-        index = self.intent_ids.index(intent_id)
+        index = self._position[intent_id]
         return index not in self._small_talk and self._anchored(index, canonical)
 
     def names_substance(self, canonical: str) -> bool:
